@@ -1,0 +1,238 @@
+"""The pytest side of the dojo: which code the kata tests run against, one Ray per
+session, probes that are cleaned up, and short "not done yet" reports.
+
+Loaded by the root conftest.py. Choosing the code under test:
+
+* default            katas/<kata>/kata.py       (the learner's work)
+* --solutions        solutions/<kata>/kata.py   (the reference solutions)
+* --impl MODULE      any module mirroring a kata, e.g. a mutant kept under tests/; the kata
+                     is the `kNN_...` package in its dotted name. Repeatable.
+* --impl-plan FILE   JSON list of {"kata", "id", "module", "only"} (used by `dojo verify`)
+
+With --impl/--impl-plan each kata test is parametrised over the implementations given for
+its kata, so one Ray session checks many implementations.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from dojo import raycluster
+
+# Must happen before any test module imports ray (see raycluster's docstring).
+raycluster.prepare_environment()
+
+import pytest  # noqa: E402
+
+from dojo.todo import NotDoneYet  # noqa: E402
+
+KATA_DIR_NAME = re.compile(r"^k\d\d_[a-z0-9_]+$")
+
+
+@dataclass(frozen=True)
+class Impl:
+    kata: str
+    id: str
+    module: str
+    only: tuple[str, ...] = ()  # run just these tests for it (a mutant's named test)
+
+
+def kata_of_path(path: Path) -> str | None:
+    for part in reversed(path.parts):
+        if KATA_DIR_NAME.match(part):
+            return part
+    return None
+
+
+def kata_of_module(module: str) -> str | None:
+    for part in reversed(module.split(".")):
+        if KATA_DIR_NAME.match(part):
+            return part
+    return None
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("dojo")
+    group.addoption(
+        "--solutions",
+        action="store_true",
+        help="run the kata tests against solutions/ instead of your code in katas/",
+    )
+    group.addoption(
+        "--impl",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="run the kata tests against this module (repeatable), e.g. a mutant",
+    )
+    group.addoption(
+        "--impl-plan",
+        metavar="FILE",
+        help="JSON list of implementations to check (used by `dojo verify`)",
+    )
+    group.addoption(
+        "--dojo-report",
+        metavar="FILE",
+        help="write every test's outcome and message as JSON to FILE",
+    )
+
+
+def _impls_from_config(config) -> dict[str, list[Impl]]:
+    impls: dict[str, list[Impl]] = {}
+    for module in config.getoption("impl"):
+        kata = kata_of_module(module)
+        if kata is None:
+            raise pytest.UsageError(f"--impl {module}: no kata package (kNN_name) in its name")
+        impls.setdefault(kata, []).append(Impl(kata, module.rsplit(".", 1)[-1], module))
+    plan = config.getoption("impl_plan")
+    if plan:
+        for entry in json.loads(Path(plan).read_text()):
+            impl = Impl(entry["kata"], entry["id"], entry["module"], tuple(entry.get("only", ())))
+            impls.setdefault(impl.kata, []).append(impl)
+    return impls
+
+
+def pytest_configure(config):
+    config._dojo_impls = _impls_from_config(config)
+    config._dojo_results = []
+
+
+def default_module(config, kata: str) -> str:
+    root = "solutions" if config.getoption("solutions") else "katas"
+    return f"{root}.{kata}.kata"
+
+
+def pytest_generate_tests(metafunc):
+    if "kata" not in metafunc.fixturenames:
+        return
+    kata = kata_of_path(Path(str(metafunc.definition.path)))
+    impls = metafunc.config._dojo_impls.get(kata)
+    if impls:
+        metafunc.parametrize("kata", impls, ids=[i.id for i in impls], indirect=True)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config._dojo_impls:
+        return
+    keep, drop = [], []
+    for item in items:
+        impl = getattr(getattr(item, "callspec", None), "params", {}).get("kata")
+        if isinstance(impl, Impl) and impl.only and item.originalname not in impl.only:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# -- fixtures ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One Ray runtime for the whole session (start-up costs seconds; connecting is cheap)."""
+    import ray
+
+    description = raycluster.start_or_connect()
+    yield description
+    ray.shutdown()
+
+
+@pytest.fixture
+def kata(request, ray_cluster):
+    """The module under test for this kata: yours, the solution, or a checked variant."""
+    impl = getattr(request, "param", None)
+    kata_name = kata_of_path(Path(str(request.node.path)))
+    module = impl.module if isinstance(impl, Impl) else default_module(request.config, kata_name)
+    return importlib.import_module(module)
+
+
+@pytest.fixture
+def make_probe(ray_cluster):
+    """Create probes for this test; they are killed when it ends, whatever happened."""
+    from dojo.probes import Probe
+
+    made: list[Probe] = []
+
+    def make(**options) -> Probe:
+        probe = Probe.create(**options)
+        made.append(probe)
+        return probe
+
+    yield make
+    for probe in made:
+        probe.kill()
+
+
+@pytest.fixture(autouse=True)
+def _wait_for_leftover_work(request):
+    """Keep katas independent: a test that leaves CPU-holding tasks behind (a failed or
+    deadlocked attempt) must not slow the next one down. Embedded Ray only: on a shared
+    cluster other people's work holds CPUs too."""
+    yield
+    if "ray_cluster" not in request.fixturenames or raycluster.is_external():
+        return
+    import ray
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        free = ray.available_resources().get("CPU", 0)
+        if free >= ray.cluster_resources().get("CPU", 0):
+            return
+        time.sleep(0.05)
+
+
+# -- reporting ---------------------------------------------------------------------------
+
+
+def _not_done_message(excinfo) -> str | None:
+    exc = excinfo.value if excinfo else None
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, NotDoneYet):
+            return str(getattr(exc, "cause", None) or exc).splitlines()[-1]
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    kata = kata_of_path(Path(str(item.path)))
+    message = _not_done_message(call.excinfo) if call.excinfo else None
+    if message and report.failed:
+        report.longrepr = (
+            f"NOT DONE YET: {message.removeprefix('not done yet: ')}\n"
+            f"  Read katas/{kata}/README.md, then replace the todo() call with your code."
+        )
+    if item.config.getoption("dojo_report") and (call.when == "call" or report.failed):
+        impl = getattr(getattr(item, "callspec", None), "params", {}).get("kata")
+        item.config._dojo_results.append(
+            {
+                "nodeid": report.nodeid,
+                "kata": kata,
+                "test": item.originalname,
+                "impl": impl.id if isinstance(impl, Impl) else None,
+                "when": call.when,
+                "outcome": report.outcome,
+                "not_done": bool(message),
+                "message": report.longreprtext if report.failed else "",
+                "duration": round(report.duration, 3),
+            }
+        )
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("dojo_report")
+    if path:
+        Path(path).write_text(
+            json.dumps({"exitstatus": int(exitstatus), "results": session.config._dojo_results})
+        )

@@ -1,0 +1,116 @@
+"""Start the one Ray runtime a test session uses, or connect to the cluster in RAY_ADDRESS.
+
+Import this module before anything imports `ray`: Ray 2.60 reads RAY_AUTH_MODE at import
+time, and a driver that reaches a token-auth head without it hangs for ~20 s and then fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import sys
+from pathlib import Path
+
+from dojo.paths import REPO_ROOT
+
+# The embedded runtime is pinned so results never depend on the machine: the katas talk
+# about "a 2-CPU cluster" and their proofs are sized for it.
+EMBEDDED_CPUS = 2
+NAMESPACE = "dojo"
+
+
+class ClusterUnreachable(RuntimeError):
+    """RAY_ADDRESS names a cluster we cannot reach (and would otherwise hang on)."""
+
+
+def _token_available() -> bool:
+    if os.environ.get("RAY_AUTH_TOKEN") or os.environ.get("RAY_AUTH_TOKEN_PATH"):
+        return True
+    return (Path.home() / ".ray" / "auth_token").exists()
+
+
+def prepare_environment() -> None:
+    """Set what must be set before `import ray` when we will connect to a cluster."""
+    if not os.environ.get("RAY_ADDRESS"):
+        return
+    # A head without auth accepts a driver that sends a token, so sending one whenever a
+    # token exists is safe either way; without it a token-auth head makes us hang.
+    if "RAY_AUTH_MODE" not in os.environ and _token_available():
+        if "ray" in sys.modules:
+            logging.getLogger(__name__).warning(
+                "ray was imported before dojo could set RAY_AUTH_MODE; connecting may hang"
+            )
+        os.environ["RAY_AUTH_MODE"] = "token"
+
+
+def _check_reachable(address: str, timeout: float = 3.0) -> None:
+    """Fail in seconds, with advice, instead of letting ray.init hang on a dead address."""
+    if address in ("auto", "local") or "://" in address:
+        return
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        raise ClusterUnreachable(
+            f"RAY_ADDRESS={address!r} is not HOST:PORT (e.g. 127.0.0.1:6379)."
+        )
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            pass
+    except OSError as err:
+        raise ClusterUnreachable(
+            f"Cannot reach the Ray cluster at RAY_ADDRESS={address} ({err}).\n"
+            "Start one with `ray start --head --num-cpus 2` (it prints the address), or "
+            "unset RAY_ADDRESS to use a private embedded Ray."
+        ) from err
+
+
+def worker_pythonpath(extra: tuple[str, ...] = ()) -> str:
+    """Workers import kata modules by reference, so the repo root must reach them too
+    (Ray only adds the driver's working directory, and only on the embedded runtime)."""
+    return os.pathsep.join([str(REPO_ROOT), *extra])
+
+
+def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
+    """Initialise Ray once for this process. Returns a short description for reports."""
+    prepare_environment()
+    import ray
+
+    # Token auth stays on; its one-time "auth is enabled" notice is noise in every test run.
+    logging.getLogger("ray._private.authentication").setLevel(logging.ERROR)
+
+    if ray.is_initialized():
+        return "already initialised"
+    runtime_env = {"env_vars": {"PYTHONPATH": worker_pythonpath(extra_pythonpath)}}
+    address = os.environ.get("RAY_ADDRESS")
+    if address:
+        _check_reachable(address)
+        ray.init(
+            address=address,
+            namespace=NAMESPACE,
+            runtime_env=runtime_env,
+            logging_level=logging.WARNING,
+        )
+        return f"cluster at {address}"
+    ray.init(
+        # "local" always starts a fresh runtime; plain init() would attach to any head
+        # recorded on this machine, even a dead one.
+        address="local",
+        num_cpus=EMBEDDED_CPUS,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        namespace=NAMESPACE,
+        runtime_env=runtime_env,
+        logging_level=logging.WARNING,
+    )
+    return f"embedded Ray with {EMBEDDED_CPUS} CPUs"
+
+
+def cluster_cpus() -> int:
+    import ray
+
+    return int(ray.cluster_resources().get("CPU", 0))
+
+
+def is_external() -> bool:
+    """True when the tests run on a cluster someone else started (RAY_ADDRESS)."""
+    return bool(os.environ.get("RAY_ADDRESS"))

@@ -1,0 +1,33 @@
+"""Failure messages that teach: what happened, what was expected, the likely mistake."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def lesson(happened: str, expected: str, likely: str, picture: str | None = None) -> str:
+    parts = [happened, f"expected: {expected}", f"likely mistake: {likely}"]
+    if picture:
+        parts += ["", picture]
+    return "\n".join(parts)
+
+
+def fail(happened: str, expected: str, likely: str, picture: str | None = None):
+    """Fail the current test with a teaching message and no harness traceback."""
+    pytest.fail(lesson(happened, expected, likely, picture), pytrace=False)
+
+
+async def finishes_within(awaitable, seconds: float, call: str):
+    """Await the learner's coroutine, but turn a hang into a lesson instead of a timeout."""
+    import asyncio
+
+    try:
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    except TimeoutError:
+        fail(
+            f"{call} was still running after {seconds:.0f} s",
+            f"{call} finishes in a few seconds at most",
+            "awaiting something that never completes (a future nobody resolves, a call on a "
+            "deadlocked actor), or waiting for work that was never started",
+        )

@@ -1,0 +1,58 @@
+"""Wall-clock checks, used only after a mechanism has proved the overlap.
+
+Upper bounds only, always relative to what sequential execution would cost, and always after
+warming up Ray's lazily started worker processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import ray
+
+from dojo.teach import fail
+
+
+class Stopwatch:
+    def __enter__(self) -> Stopwatch:
+        self.started = time.monotonic()
+        self.elapsed = 0.0
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.elapsed = time.monotonic() - self.started
+
+    @property
+    def so_far(self) -> float:
+        return time.monotonic() - self.started
+
+
+@ray.remote(num_cpus=0)
+def _hold_a_worker(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+async def warm_workers(n: int, hold: float = 0.2) -> None:
+    """Start n worker processes (Ray starts them lazily, about two at a time), so the
+    measured run does not pay for process start-up."""
+    await asyncio.gather(*[_hold_a_worker.remote(hold) for _ in range(n)])
+
+
+def assert_well_under_sequential(
+    elapsed: float,
+    calls: int,
+    seconds_each: float,
+    fraction: float = 0.6,
+    likely: str = "the calls ran one after another: did you await each one inside the loop?",
+    picture: str | None = None,
+) -> None:
+    sequential = calls * seconds_each
+    if elapsed > fraction * sequential:
+        fail(
+            f"{calls} calls of {seconds_each:.2f} s took {elapsed:.2f} s in all",
+            f"well under the sequential cost of {sequential:.2f} s "
+            f"(at most {fraction * sequential:.2f} s)",
+            likely,
+            picture,
+        )
