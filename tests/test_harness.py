@@ -1,0 +1,118 @@
+"""Checks of the harness itself: a probe must report what really happened, and every
+hold must fail in bounded time rather than hang."""
+
+import asyncio
+import time
+
+import pytest
+import ray
+
+from dojo.heartbeat import Heartbeat
+from dojo.sim import SlowService, answer
+from dojo.timeline import Interval, peak_in_flight, render
+
+
+@ray.remote(num_cpus=0)
+def _call(service, item):
+    return service.call(item)
+
+
+def test_peak_of_touching_intervals_is_one():
+    calls = [Interval("a", 0.0, 1.0), Interval("b", 1.0, 2.0)]
+    assert peak_in_flight(calls) == (1, 0.0)
+
+
+def test_peak_of_overlapping_intervals():
+    calls = [Interval("a", 0.0, 2.0), Interval("b", 0.5, 1.0), Interval("c", 0.7, 3.0)]
+    assert peak_in_flight(calls) == (3, 0.7)
+
+
+def test_timeline_fits_80_columns_and_marks_the_peak():
+    calls = [Interval(f"call {i}", i * 0.25, (i + 1) * 0.25) for i in range(30)]
+    picture = render(calls)
+    assert all(len(line) <= 80 for line in picture.splitlines()), picture
+    assert "peak: 1 in flight" in picture
+    assert "more calls not shown" in picture
+
+
+async def test_one_call_in_flight_is_reported_as_one(make_probe):
+    probe = make_probe()
+    service = SlowService(probe, delay=0.05)
+    assert await _call.remote(service, "x") == answer("x")
+    report = await probe.areport()
+    assert report.peak == 1
+    assert [c.outcome for c in report.calls] == ["ok"]
+
+
+async def test_sequential_calls_peak_at_one(make_probe):
+    probe = make_probe()
+    service = SlowService(probe, delay=0.05)
+    for i in range(3):
+        await _call.remote(service, i)
+    assert (await probe.areport()).peak == 1
+
+
+async def test_barrier_opens_when_all_are_in_flight(make_probe):
+    probe = make_probe(barrier=4, barrier_idle=10)
+    service = SlowService(probe, delay=0.01)
+    await asyncio.gather(*[_call.remote(service, i) for i in range(4)])
+    report = await probe.areport()
+    assert report.peak == 4
+    assert not report.barrier_broken
+
+
+async def test_a_barrier_that_never_fills_breaks_within_its_timeout(make_probe):
+    probe = make_probe(barrier=3, barrier_idle=0.5)
+    service = SlowService(probe, delay=0.01)
+    started = time.monotonic()
+    await _call.remote(service, "alone")
+    assert time.monotonic() - started < 5
+    report = await probe.areport()
+    assert report.barrier_broken
+    assert report.peak == 1
+
+
+async def test_an_unopened_gate_opens_by_timeout_and_says_so(make_probe):
+    probe = make_probe(gate_timeout=0.5)
+    service = SlowService(probe, delay=0.0, gates={"g": "gate-g"})
+    await _call.remote(service, "g")
+    assert (await probe.areport()).gates == {"gate-g": "timeout"}
+
+
+async def test_a_gate_opened_by_the_test_says_signal(make_probe):
+    probe = make_probe(gate_timeout=10)
+    service = SlowService(probe, delay=0.0, gates={"g": "gate-g"})
+    ref = _call.remote(service, "g")
+    await probe.open_gate("gate-g")
+    await ref
+    assert (await probe.areport()).gates == {"gate-g": "signal"}
+
+
+async def test_a_cancelled_task_is_recorded_as_cancelled(make_probe):
+    probe = make_probe()
+    service = SlowService(probe, delay=30)
+    ref = _call.remote(service, "slow")
+    while not (await probe.areport()).calls:
+        await asyncio.sleep(0.02)
+    ray.cancel(ref)
+    with pytest.raises(ray.exceptions.TaskCancelledError):
+        await ref
+    for _ in range(200):
+        report = await probe.areport()
+        if report.finished():
+            break
+        await asyncio.sleep(0.02)
+    assert [c.outcome for c in report.finished()] == ["cancelled"]
+
+
+async def test_heartbeat_sees_a_blocked_loop():
+    async with Heartbeat() as heartbeat:
+        time.sleep(0.3)  # noqa: ASYNC251 - blocking on purpose
+    assert heartbeat.longest_freeze >= 0.3
+
+
+async def test_heartbeat_keeps_ticking_when_the_loop_is_free():
+    async with Heartbeat() as heartbeat:
+        await asyncio.sleep(0.3)
+    assert heartbeat.longest_freeze < 0.2
+    assert heartbeat.ticks > 5
