@@ -10,11 +10,20 @@ import ray
 from dojo.heartbeat import Heartbeat
 from dojo.sim import SlowService, answer
 from dojo.timeline import Interval, peak_in_flight, render
+from dojo.waiting import wait_until
 
 
 @ray.remote(num_cpus=0)
 def _call(service, item):
     return service.call(item)
+
+
+async def _has_calls(probe):
+    return (await probe.areport()).calls
+
+
+async def _has_finished(probe):
+    return (await probe.areport()).finished()
 
 
 def test_peak_of_touching_intervals_is_one():
@@ -92,16 +101,12 @@ async def test_a_cancelled_task_is_recorded_as_cancelled(make_probe):
     probe = make_probe()
     service = SlowService(probe, delay=30)
     ref = _call.remote(service, "slow")
-    while not (await probe.areport()).calls:
-        await asyncio.sleep(0.02)
+    assert await wait_until(lambda: _has_calls(probe))
     ray.cancel(ref)
     with pytest.raises(ray.exceptions.TaskCancelledError):
         await ref
-    for _ in range(200):
-        report = await probe.areport()
-        if report.finished():
-            break
-        await asyncio.sleep(0.02)
+    assert await wait_until(lambda: _has_finished(probe))
+    report = await probe.areport()
     assert [c.outcome for c in report.finished()] == ["cancelled"]
 
 
