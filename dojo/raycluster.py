@@ -50,9 +50,7 @@ def _check_reachable(address: str, timeout: float = 3.0) -> None:
         return
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
-        raise ClusterUnreachable(
-            f"RAY_ADDRESS={address!r} is not HOST:PORT (e.g. 127.0.0.1:6379)."
-        )
+        raise ClusterUnreachable(f"RAY_ADDRESS={address!r} is not HOST:PORT (e.g. 127.0.0.1:6379).")
     try:
         with socket.create_connection((host, int(port)), timeout=timeout):
             pass

@@ -11,11 +11,11 @@ T = TypeVar("T")
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[T]], timeout: float = 5.0, interval: float = 0.02
+    check: Callable[[], Awaitable[T]], within: float = 5.0, interval: float = 0.02
 ) -> T:
-    """Poll `check` until it returns something truthy or `timeout` passes; return the last
+    """Poll `check` until it returns something truthy or `within` seconds pass; return the last
     value either way, so the caller can fail with a message that shows it."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while True:
         value = await check()
         if value or time.monotonic() >= deadline:
