@@ -11,6 +11,7 @@ import time
 
 import ray
 
+from dojo.probes import Probe
 from dojo.teach import fail
 
 
@@ -29,14 +30,21 @@ class Stopwatch:
 
 
 @ray.remote(num_cpus=0)
-def _hold_a_worker(seconds: float) -> None:
-    time.sleep(seconds)
+def _hold_a_worker(probe: Probe) -> None:
+    with probe.track("warm-up"):
+        pass
 
 
-async def warm_workers(n: int, hold: float = 0.2) -> None:
-    """Start n worker processes (Ray starts them lazily, about two at a time), so the
-    measured run does not pay for process start-up."""
-    await asyncio.gather(*[_hold_a_worker.remote(hold) for _ in range(n)])
+async def warm_workers(n: int, within: float = 20.0) -> None:
+    """Make sure n worker processes are up (Ray starts them lazily, about two at a time, and
+    stops idle extras after about a second), so the measured run right after this does not
+    pay for process start-up. Each warm-up task waits at a barrier until all n run at once,
+    which forces n distinct workers to exist."""
+    probe = Probe.create(barrier=n, barrier_idle=within)
+    try:
+        await asyncio.gather(*[_hold_a_worker.remote(probe) for _ in range(n)])
+    finally:
+        probe.kill()
 
 
 def assert_well_under_sequential(

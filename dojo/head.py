@@ -1,0 +1,101 @@
+"""A private `ray start --head` for cluster-mode checks (and, later, fast re-runs).
+
+Started with its own --temp-dir so no stale cluster record is left for later `ray.init()`
+calls, and stopped without `ray stop` (which would end every Ray process on the machine).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _ray_executable() -> str:
+    beside_python = Path(sys.executable).with_name("ray")
+    return str(beside_python) if beside_python.exists() else (shutil.which("ray") or "ray")
+
+
+class LocalHead:
+    def __init__(self, num_cpus: int = 2, port: int | None = None):
+        self.num_cpus = num_cpus
+        self.port = port or _free_port()
+        # Short path: Ray's unix sockets live under it and have a ~100 character limit.
+        self.temp_dir = tempfile.mkdtemp(prefix="dojo-ray-", dir="/tmp")
+        self.process: subprocess.Popen | None = None
+        self.log_path = Path(self.temp_dir, "head.log")
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, ready_within: float = 60) -> LocalHead:
+        cmd = [
+            _ray_executable(), "start", "--head", "--block",
+            f"--num-cpus={self.num_cpus}", f"--port={self.port}",
+            f"--temp-dir={self.temp_dir}", "--include-dashboard=false",
+            "--disable-usage-stats",
+        ]  # fmt: skip
+        with open(self.log_path, "w") as log:
+            self.process = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + ready_within
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"ray start --head exited:\n{self.log_path.read_text()}")
+            if "Ray runtime started" in self.log_path.read_text(errors="replace"):
+                return self
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"ray start --head not ready in {ready_within} s")
+
+    def _leftover_pids(self) -> list[int]:
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if self.temp_dir.encode() in cmdline:
+                pids.append(int(entry.name))
+        return pids
+
+    def stop(self, grace: float = 10) -> None:
+        if self.process and self.process.poll() is None:
+            # TERM to `ray start --block` alone: it drains and stops its children in ~2 s.
+            # (TERM to the whole group at once leaves it waiting on them far longer.)
+            self.process.terminate()
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 3
+        while self._leftover_pids() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for pid in self._leftover_pids():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+    def __enter__(self) -> LocalHead:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
