@@ -51,6 +51,8 @@ class Kata:
         return SOLUTIONS_DIR / self.slug / "kata.py"
 
     def hints(self) -> list[str]:
+        if not self.readme.exists():
+            return []
         text = self.readme.read_text(encoding="utf-8")
         _, _, tail = text.partition("\n## Hints")
         tail = re.split(r"\n## ", tail, maxsplit=1)[0]
@@ -59,8 +61,9 @@ class Kata:
 
 def _read(folder: Path) -> Kata:
     number = int(_FOLDER.match(folder.name).group(1))
-    lines = [ln.strip() for ln in (folder / "README.md").read_text(encoding="utf-8").splitlines()]
-    lines = [ln for ln in lines if ln]
+    readme = folder / "README.md"
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     title_match = _TITLE.match(lines[0]) if lines else None
     title = title_match.group(1) if title_match else folder.name
     track = lines[1] if len(lines) > 1 and not lines[1].startswith("#") else ""

@@ -213,7 +213,7 @@ def pytest_runtest_makereport(item, call):
             f"NOT DONE YET: {message.removeprefix('not done yet: ')}\n"
             f"  Read katas/{kata}/README.md, then replace the todo() call with your code."
         )
-    if item.config.getoption("dojo_report") and (call.when == "call" or report.failed):
+    if kata and (call.when == "call" or report.failed):
         impl = getattr(getattr(item, "callspec", None), "params", {}).get("kata")
         item.config._dojo_results.append(
             {
@@ -231,7 +231,14 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    path = session.config.getoption("dojo_report")
+    config = session.config
+    learner_run = not config.getoption("solutions") and not config._dojo_impls
+    if learner_run and config._dojo_results:
+        from dojo.paths import KATAS_DIR
+        from dojo.progress import record
+
+        record(config._dojo_results, KATAS_DIR)
+    path = config.getoption("dojo_report")
     if path:
         Path(path).write_text(
             json.dumps({"exitstatus": int(exitstatus), "results": session.config._dojo_results})

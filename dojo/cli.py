@@ -1,0 +1,162 @@
+"""The `dojo` command: progress, hints, solutions and the maintainers' verification.
+
+Learners: `dojo list`, `dojo next`, `dojo hint N`, `dojo solution N`.
+Maintainers: `dojo verify [N...]`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.progress_bar import ProgressBar
+from rich.syntax import Syntax
+from rich.table import Table
+
+from dojo import catalogue, progress
+from dojo.paths import REPO_ROOT
+
+app = typer.Typer(
+    help="ray-asyncio-dojo: katas for advanced asyncio on Ray.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+HINT_LEVELS = REPO_ROOT / ".dojo" / "hints.json"
+
+STYLE = {
+    progress.DONE: "green",
+    progress.FAILING: "red",
+    progress.NOT_STARTED: "yellow",
+    progress.NOT_RUN: "dim",
+}
+
+
+def _kata(key: str) -> catalogue.Kata:
+    try:
+        return catalogue.find(key)
+    except catalogue.UnknownKata as err:
+        console.print(f"[red]{err}[/red]")
+        raise typer.Exit(2) from None
+
+
+def _rel(path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
+@app.command("list")
+def list_katas() -> None:
+    """The catalogue in order, with each kata's state from your last runs."""
+    katas = catalogue.all_katas()
+    seen = progress.load()
+    table = Table(show_edge=False, pad_edge=False)
+    for column in ("#", "kata", "track", "state"):
+        table.add_column(column)
+    done = 0
+    for kata in katas:
+        state = progress.state(kata, seen)
+        done += state == progress.DONE
+        table.add_row(
+            f"{kata.number:02d}",
+            kata.title,
+            kata.track.split("·")[0].strip(),
+            f"[{STYLE[state]}]{state}[/]",
+        )
+    console.print(table)
+    console.print(ProgressBar(total=len(katas), completed=done, width=40))
+    console.print(f"{done} of {len(katas)} katas done. States come from your last pytest runs.")
+
+
+@app.command("next")
+def next_kata() -> None:
+    """The first kata that is not done: where to read, how to run, what failed last."""
+    seen = progress.load()
+    for kata in catalogue.all_katas():
+        state = progress.state(kata, seen)
+        if state == progress.DONE:
+            continue
+        console.print(f"[bold]Kata {kata.number:02d} · {kata.title}[/bold] ({state})")
+        console.print(f"  read: {_rel(kata.readme)}")
+        console.print(f"  edit: {_rel(kata.stub)}")
+        console.print(f"  run:  pytest {_rel(kata.path)}")
+        failure = progress.first_failure(kata, seen)
+        if failure:
+            name, message = failure
+            console.print(f"\n[red]last failure[/red] in {name}:")
+            console.print(message.strip()[:1500], markup=False, highlight=False)
+        return
+    console.print("[green]Every kata is done.[/green]")
+
+
+def _hint_levels() -> dict:
+    try:
+        return json.loads(HINT_LEVELS.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+@app.command()
+def hint(
+    kata: Annotated[str, typer.Argument(help="kata number, e.g. 3")],
+    all_levels: Annotated[bool, typer.Option("--all", help="show every hint")] = False,
+) -> None:
+    """The next hint for a kata, one level per call."""
+    chosen = _kata(kata)
+    hints = chosen.hints()
+    if not hints:
+        console.print(f"Kata {chosen.number:02d} has no hints.")
+        return
+    levels = _hint_levels()
+    shown = len(hints) if all_levels else min(levels.get(chosen.slug, 0) + 1, len(hints))
+    for level in range(shown):
+        console.print(f"[bold]Hint {level + 1} of {len(hints)}[/bold]")
+        console.print(Markdown(hints[level]))
+        console.print()
+    if not all_levels:
+        levels[chosen.slug] = shown
+        HINT_LEVELS.parent.mkdir(parents=True, exist_ok=True)
+        HINT_LEVELS.write_text(json.dumps(levels))
+    if shown < len(hints):
+        console.print(f"[dim]Run `dojo hint {chosen.number}` again for the next hint.[/dim]")
+
+
+@app.command()
+def solution(
+    kata: Annotated[str, typer.Argument(help="kata number")],
+    force: Annotated[bool, typer.Option("--force", help="show it anyway (instructors)")] = False,
+) -> None:
+    """Show the reference solution, once your kata passes."""
+    chosen = _kata(kata)
+    if not force and progress.state(chosen) != progress.DONE:
+        console.print(
+            f"Kata {chosen.number:02d} is not done yet: make `pytest {_rel(chosen.path)}` "
+            "pass first, then compare. (Instructors: --force.)"
+        )
+        raise typer.Exit(1)
+    code = chosen.solution.read_text(encoding="utf-8")
+    console.print(Syntax(code, "python", line_numbers=True))
+
+
+@app.command()
+def verify(
+    katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,
+) -> None:
+    """Maintainers: stubs fail, solutions pass, mutants rejected, alternatives pass."""
+    from dojo.verify import table
+    from dojo.verify import verify as run_verification
+
+    chosen = [_kata(k) for k in katas] if katas else catalogue.all_katas()
+    console.print(f"checking {len(chosen)} kata(s) in one Ray session…")
+    verdicts = run_verification(chosen)
+    console.print(table(verdicts), markup=False, highlight=False)
+    wrong = [v for v in verdicts if not v.ok]
+    console.print(f"{len(verdicts) - len(wrong)} of {len(verdicts)} variants behave as expected.")
+    raise typer.Exit(1 if wrong else 0)
+
+
+def main() -> None:
+    app()
