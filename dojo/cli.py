@@ -17,7 +17,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from dojo import catalogue, progress
-from dojo.paths import REPO_ROOT
+from dojo.paths import REPO_ROOT, STATE_DIR
 
 app = typer.Typer(
     help="ray-asyncio-dojo: katas for advanced asyncio on Ray.",
@@ -26,7 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-HINT_LEVELS = REPO_ROOT / ".dojo" / "hints.json"
+HINT_LEVELS = STATE_DIR / "hints.json"
 
 STYLE = {
     progress.DONE: "green",
@@ -139,6 +139,32 @@ def solution(
         raise typer.Exit(1)
     code = chosen.solution.read_text(encoding="utf-8")
     console.print(Syntax(code, "python", line_numbers=True))
+
+
+@app.command()
+def reset(
+    kata: Annotated[str, typer.Argument(help="kata number")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
+) -> None:
+    """Restore a kata's stub (kata.py) to its shipped state. Touches nothing else."""
+    from dojo.shipped import shipped_stub
+
+    chosen = _kata(kata)
+    try:
+        original = shipped_stub(chosen.slug)
+    except KeyError:
+        console.print(f"[red]no shipped copy of {chosen.slug} is known[/red]")
+        raise typer.Exit(2) from None
+    if chosen.stub.exists() and chosen.stub.read_text(encoding="utf-8") == original:
+        console.print(f"{_rel(chosen.stub)} is already as shipped.")
+        return
+    if not yes and not typer.confirm(
+        f"Replace {_rel(chosen.stub)} with the shipped stub? Your code in it will be lost."
+    ):
+        console.print("Nothing changed.")
+        raise typer.Exit(1)
+    chosen.stub.write_text(original, encoding="utf-8")
+    console.print(f"{_rel(chosen.stub)} is back to its shipped state.")
 
 
 @app.command()

@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 from dojo.catalogue import Kata
-from dojo.paths import REPO_ROOT
+from dojo.paths import STATE_DIR
 
-PROGRESS_FILE = REPO_ROOT / ".dojo" / "progress.json"
+PROGRESS_FILE = STATE_DIR / "progress.json"
 
 DONE, FAILING, NOT_STARTED, NOT_RUN = "done", "failing", "not started", "not run yet"
 

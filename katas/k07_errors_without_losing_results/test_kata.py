@@ -1,0 +1,212 @@
+"""Kata 07 · Errors without losing results: the tests your code must pass."""
+
+import pytest
+
+from dojo import NotDoneYet
+from dojo.sim import OutOfStock, PriceNotFound, SlowService, answer
+from dojo.teach import fail, finishes_within
+from dojo.timing import warm_workers
+from dojo.waiting import wait_until
+
+pytestmark = pytest.mark.timeout(30)
+
+ITEMS = ["apples", "bread", "cheese", "eggs", "flour"]
+FAILING = {"bread": OutOfStock, "eggs": PriceNotFound}
+PRICED = [item for item in ITEMS if item not in FAILING]
+# In the "no result lost" test the failures come back long before any success.
+FAST, SLOW = 0.02, 0.6
+# A barrier waiting for every call gives up after this long without a new arrival.
+BARRIER_IDLE = 2.5
+
+
+def _failures() -> dict:
+    return {
+        "bread": OutOfStock("bread is out of stock"),
+        "eggs": PriceNotFound("no price for eggs"),
+    }
+
+
+def _show(value) -> str:
+    """A short description of a value: its type, and the last line of its text (Ray's
+    errors carry the remote traceback first and the original message last)."""
+    text = str(value).strip()
+    last = text.splitlines()[-1] if text else ""
+    if len(last) > 60:
+        last = last[:57] + "..."
+    return f"a {type(value).__name__}({last!r})"
+
+
+async def _run_batch(kata, service, items=ITEMS) -> tuple[dict, dict]:
+    call = f"run_batch(service, {len(items)} items)"
+    try:
+        result = await finishes_within(kata.run_batch(service, list(items)), 20, call)
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        fail(
+            f"{call} raised {_show(error)} instead of returning",
+            "(successes, failures): a failed item goes into failures, it does not escape",
+            "a bare asyncio.gather (or a TaskGroup) raises the first error; use "
+            "gather(..., return_exceptions=True) or a try/except around each await",
+        )
+    if not (
+        isinstance(result, tuple)
+        and len(result) == 2
+        and all(isinstance(part, dict) for part in result)
+    ):
+        fail(
+            f"{call} returned {_show(result)}",
+            "a tuple of two dicts: (successes, failures)",
+            "return successes, failures at the end",
+        )
+    return result
+
+
+@pytest.fixture
+async def probe(make_probe):
+    """A probe whose barrier waits for every item's call, with its actor up and a worker
+    process ready for every item. Set up here, right before the test, because fixture setup
+    is not timed: a slow machine cannot eat the test's own time."""
+    probe = make_probe(barrier=len(ITEMS), barrier_idle=BARRIER_IDLE)
+    await probe.areport()
+    await warm_workers(len(ITEMS))
+    return probe
+
+
+async def _all_calls_ended(probe):
+    report = await probe.areport()
+    return not report.running and report
+
+
+async def test_every_item_is_accounted_for(kata, probe):
+    service = SlowService(probe, delay=0.05, failures=_failures())
+    successes, failures = await _run_batch(kata, service)
+    picture = (await probe.areport()).timeline()
+    missing = [item for item in ITEMS if item not in successes and item not in failures]
+    if missing:
+        fail(
+            f"run_batch lost {missing}: they are in neither successes nor failures",
+            f"each of the {len(ITEMS)} items in exactly one of the two dicts",
+            "the first error ended the wait (a bare gather raises it and you never see the "
+            "other results); gather(..., return_exceptions=True) keeps them all",
+            picture,
+        )
+    in_both = sorted(successes.keys() & failures.keys())
+    strangers = sorted(map(repr, (successes.keys() | failures.keys()) - set(ITEMS)))
+    if in_both or strangers:
+        fail(
+            f"items in both dicts: {in_both}; keys that are not items: {strangers}",
+            "successes and failures keyed by the items you were given, each item once",
+            "key both dicts by the item itself, and put each item in one dict only",
+        )
+    for item in FAILING:
+        if item in successes:
+            fail(
+                f"successes[{item!r}] is {_show(successes[item])}, but its task raised",
+                f"{item!r} in failures",
+                "gather(..., return_exceptions=True) puts the exception in the results list "
+                "in place of a result: sort each one with isinstance(result, Exception)",
+                picture,
+            )
+    for item in PRICED:
+        if item in failures:
+            fail(
+                f"failures[{item!r}] is {_show(failures[item])}, but its task succeeded",
+                f"successes[{item!r}] == {answer(item)!r}",
+                "only an outcome that is an exception belongs in failures",
+                picture,
+            )
+        if successes[item] != answer(item):
+            fail(
+                f"successes[{item!r}] is {successes[item]!r}",
+                f"{answer(item)!r}, what the price task returned for it",
+                "store each task's result under its own item (zip items with the results; "
+                "gather keeps the order of what you pass it)",
+                picture,
+            )
+
+
+async def test_failure_types_are_preserved(kata, probe):
+    service = SlowService(probe, delay=0.05, failures=_failures())
+    _, failures = await _run_batch(kata, service)
+    for item, kind in FAILING.items():
+        if item not in failures:
+            fail(
+                f"failures has no entry for {item!r}, whose task raised {kind.__name__}",
+                f"failures[{item!r}] holding the {kind.__name__}",
+                "every task that raised goes into failures",
+            )
+        got = failures[item]
+        if not isinstance(got, kind):
+            fail(
+                f"failures[{item!r}] is {_show(got)}, expected an {kind.__name__}",
+                f"an exception that passes isinstance(e, {kind.__name__}) (Ray's "
+                f"RayTaskError({kind.__name__}) does: it is both)",
+                "keep the exception object you caught, don't wrap or stringify it: callers "
+                f"must still be able to write `except {kind.__name__}`",
+            )
+
+
+async def test_one_failure_loses_no_results(kata, probe):
+    # The failures come back at once; every success takes much longer.
+    service = SlowService(
+        probe, delay=SLOW, delays=dict.fromkeys(FAILING, FAST), failures=_failures()
+    )
+    successes, _ = await _run_batch(kata, service)
+    report = await probe.areport()  # the moment run_batch returned
+    lost = [item for item in PRICED if item not in successes]
+    if report.running or lost:
+        still = sorted(c.label for c in report.running)
+        # Let the abandoned calls end before the probe goes away (the picture is from before).
+        await wait_until(lambda: _all_calls_ended(probe), within=5)
+        fail(
+            f"run_batch returned while {still} were still running; results lost: {lost}",
+            f"every call finished and all {len(PRICED)} results returned, although "
+            f"{list(FAILING)} failed after {FAST} s",
+            "a bare asyncio.gather raises the first error at once: the other tasks keep "
+            "running, but you never see their results. Use gather(..., return_exceptions="
+            "True), or a try/except around each await",
+            report.timeline("when run_batch returned"),
+        )
+    cancelled = sorted(c.label for c in report.calls if c.outcome == "cancelled")
+    if cancelled:
+        fail(
+            f"the calls for {cancelled} were cancelled",
+            "one failure leaves the other calls alone: they finish and report",
+            "something cancelled the siblings of the failed task (a TaskGroup does that "
+            "when a task raises); catch the error inside each task instead",
+            report.timeline(),
+        )
+    ended = {c.label: c.outcome for c in report.calls}
+    expected = {item: "error" if item in FAILING else "ok" for item in ITEMS}
+    if ended != expected:
+        fail(
+            f"the service saw these calls end: {ended}",
+            f"one call per item, ending like this: {expected}",
+            "call price exactly once per item",
+            report.timeline(),
+        )
+    wrong = [item for item in PRICED if successes[item] != answer(item)]
+    if wrong:
+        fail(
+            f"successes has wrong results for {wrong}",
+            "each item's own result from its price task",
+            "store each task's result under its own item",
+            report.timeline(),
+        )
+
+
+async def test_all_items_run_at_once(kata, probe):
+    n = len(ITEMS)
+    service = SlowService(probe, delay=0.05, failures=_failures())
+    await _run_batch(kata, service)
+    report = await probe.areport()
+    if report.barrier_broken or report.peak < n:
+        fail(
+            f"at most {report.peak} of {n} calls were in flight at once (the barrier waiting "
+            f"for all {n} gave up after {BARRIER_IDLE} s without a new call)",
+            f"all {n} price calls in flight together",
+            "awaiting each call (inside its try/except) before starting the next: start every "
+            "task first, then wait for them all",
+            report.timeline(),
+        )

@@ -1,0 +1,28 @@
+"""Kata 06 · A timeout that really cancels: reference solution."""
+
+import asyncio
+
+import ray
+
+
+@ray.remote(num_cpus=0)
+def slow_call(service, item: str) -> str:
+    """One call to a slow service: blocks until the service answers. (Given: keep it.)
+
+    `service.call` waits in short slices, so `ray.cancel` can interrupt it part-way.
+    """
+    return service.call(item)
+
+
+async def call_with_deadline(service, item: str, seconds: float) -> str:
+    """Run slow_call(service, item) on Ray and return its result. If it has not finished
+    within `seconds`, stop the Ray task and raise TimeoutError."""
+    ref = slow_call.remote(service, item)
+    try:
+        return await asyncio.wait_for(ref, seconds)
+    except (TimeoutError, asyncio.CancelledError):
+        # wait_for (like any asyncio cancellation, including our caller cancelling us) only
+        # stops the waiting in THIS process: the Ray task would run on to the end. Forward
+        # the cancellation to Ray, then let the TimeoutError (or CancelledError) go on up.
+        ray.cancel(ref)
+        raise

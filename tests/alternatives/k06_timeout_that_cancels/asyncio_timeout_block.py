@@ -1,0 +1,21 @@
+"""Alternative: `async with asyncio.timeout(seconds)` around the await (Python 3.11+), and
+the same forwarding of the cancellation to Ray in the `except TimeoutError`."""
+
+import asyncio
+
+import ray
+
+
+@ray.remote(num_cpus=0)
+def slow_call(service, item: str) -> str:
+    return service.call(item)
+
+
+async def call_with_deadline(service, item: str, seconds: float) -> str:
+    ref = slow_call.remote(service, item)
+    try:
+        async with asyncio.timeout(seconds):
+            return await ref
+    except TimeoutError:
+        ray.cancel(ref)
+        raise
