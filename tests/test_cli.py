@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from dojo import progress
 from dojo.catalogue import all_katas, find
 from dojo.paths import KATAS_DIR, REPO_ROOT
-from dojo.progress import digest, test_names
 
 
 def dojo(*args, state_dir, stdin=""):
@@ -59,19 +59,22 @@ def test_solution_is_shown_only_once_the_kata_is_done(tmp_path):
 
 def test_next_skips_done_katas_and_shows_the_last_failure(tmp_path):
     first, second = all_katas()[:2]
-    progress = {
+    record = {
         first.slug: {
-            "digest": digest(first.stub),
-            "tests": {n: {"outcome": "passed", "message": ""} for n in test_names(first)},
+            "digest": progress.digest(first.stub),
+            "tests": {n: {"outcome": "passed", "message": ""} for n in progress.test_names(first)},
         },
         second.slug: {
-            "digest": digest(second.stub),
+            "digest": progress.digest(second.stub),
             "tests": {
-                test_names(second)[0]: {"outcome": "failed", "message": "only 1 of 8 in flight"}
+                progress.test_names(second)[0]: {
+                    "outcome": "failed",
+                    "message": "only 1 of 8 in flight",
+                }
             },
         },
     }
-    (tmp_path / "progress.json").write_text(json.dumps(progress))
+    (tmp_path / "progress.json").write_text(json.dumps(record))
     out = dojo("next", state_dir=tmp_path).stdout
     assert f"Kata {second.number:02d}" in out
     assert "only 1 of 8 in flight" in out
