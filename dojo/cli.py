@@ -176,9 +176,9 @@ def verify(
     from dojo.verify import verify as run_verification
 
     chosen = [_kata(k) for k in katas] if katas else catalogue.all_katas()
-    console.print(f"checking {len(chosen)} kata(s) in one Ray session…")
+    console.print(f"checking {len(chosen)} kata(s)…")
     verdicts = run_verification(chosen)
-    console.print(table(verdicts), markup=False, highlight=False)
+    console.print(table(verdicts), highlight=False)
     wrong = [v for v in verdicts if not v.ok]
     console.print(f"{len(verdicts) - len(wrong)} of {len(verdicts)} variants behave as expected.")
     raise typer.Exit(1 if wrong else 0)

@@ -54,75 +54,122 @@ class ProbeReport:
         return peak_in_flight([c for c in self.calls if c.label in labels])[0]
 
 
-@ray.remote(num_cpus=0)
-class _ProbeActor:
+class _Round:
+    """What one test recorded: a probe actor is reused, one round per test."""
+
     def __init__(self, barrier: int | None, barrier_idle: float, gate_timeout: float):
-        self._calls: list[list] = []  # [label, start, end, outcome]
-        self._in_flight = 0
-        self._peak = 0
-        self._barrier = barrier
-        self._barrier_idle = barrier_idle
-        self._barrier_open = asyncio.Event()
-        self._barrier_broken = False
-        self._last_arrival = time.monotonic()
-        self._gate_timeout = gate_timeout
-        self._gates: dict[str, asyncio.Event] = {}
-        self._gate_opened_by: dict[str, str] = {}
+        self.calls: list[list] = []  # [label, start, end, outcome]
+        self.in_flight = 0
+        self.peak = 0
+        self.barrier = barrier
+        self.barrier_idle = barrier_idle
+        self.barrier_open = asyncio.Event()
+        self.barrier_broken = False
+        self.last_arrival = time.monotonic()
+        self.gate_timeout = gate_timeout
+        self.gates: dict[str, asyncio.Event] = {}
+        self.gate_opened_by: dict[str, str] = {}
 
-    def _gate(self, name: str) -> asyncio.Event:
-        return self._gates.setdefault(name, asyncio.Event())
+    def gate(self, name: str) -> asyncio.Event:
+        return self.gates.setdefault(name, asyncio.Event())
 
-    async def enter(self, label: str, gate: str | None = None) -> int:
-        call_id = len(self._calls)
-        self._calls.append([label, time.monotonic(), None, "running"])
-        self._in_flight += 1
-        self._peak = max(self._peak, self._in_flight)
-        self._last_arrival = time.monotonic()
-        if self._barrier is not None:
-            await self._pass_barrier()
-        if gate is not None:
-            await self._pass_gate(gate)
-        return call_id
-
-    async def _pass_barrier(self) -> None:
-        if self._in_flight >= self._barrier:
-            self._barrier_open.set()
-        while not self._barrier_open.is_set():
-            remaining = self._last_arrival + self._barrier_idle - time.monotonic()
-            if remaining <= 0:
-                # Nobody new arrived for a while: the calls are not running together.
-                self._barrier_broken = True
-                self._barrier_open.set()
-                break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._barrier_open.wait(), remaining)
-
-    async def _pass_gate(self, name: str) -> None:
-        event = self._gate(name)
-        try:
-            await asyncio.wait_for(event.wait(), self._gate_timeout)
-        except TimeoutError:
-            self._gate_opened_by.setdefault(name, "timeout")
+    def release_everyone(self) -> None:
+        self.barrier_open.set()
+        for event in self.gates.values():
             event.set()
 
-    async def leave(self, call_id: int, outcome: str = "ok") -> None:
-        call = self._calls[call_id]
+
+@ray.remote(num_cpus=0)
+class _ProbeActor:
+    """Starting an actor costs about a second of CPU, so probe actors are pooled: each test
+    gets a fresh round, and calls still arriving from an earlier test's leftover tasks carry
+    that round's number and are ignored."""
+
+    def __init__(self):
+        self._round_number = 0
+        self._round = _Round(None, 0, 0)
+
+    async def reset(self, barrier: int | None, barrier_idle: float, gate_timeout: float) -> int:
+        self._round.release_everyone()  # an earlier test's stragglers must not hang
+        self._round_number += 1
+        self._round = _Round(barrier, barrier_idle, gate_timeout)
+        return self._round_number
+
+    def _current(self, round_number: int) -> _Round | None:
+        return self._round if round_number == self._round_number else None
+
+    async def enter(self, round_number: int, label: str, gate: str | None = None) -> int:
+        r = self._current(round_number)
+        if r is None:
+            return -1
+        call_id = len(r.calls)
+        r.calls.append([label, time.monotonic(), None, "running"])
+        r.in_flight += 1
+        r.peak = max(r.peak, r.in_flight)
+        r.last_arrival = time.monotonic()
+        if r.barrier is not None:
+            await self._pass_barrier(r)
+        if gate is not None:
+            await self._pass_gate(r, gate)
+        return call_id
+
+    @staticmethod
+    async def _pass_barrier(r: _Round) -> None:
+        if r.in_flight >= r.barrier:
+            r.barrier_open.set()
+        while not r.barrier_open.is_set():
+            remaining = r.last_arrival + r.barrier_idle - time.monotonic()
+            if remaining <= 0:
+                # Nobody new arrived for a while: the calls are not running together.
+                r.barrier_broken = True
+                r.barrier_open.set()
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(r.barrier_open.wait(), remaining)
+
+    @staticmethod
+    async def _pass_gate(r: _Round, name: str) -> None:
+        event = r.gate(name)
+        try:
+            await asyncio.wait_for(event.wait(), r.gate_timeout)
+        except TimeoutError:
+            r.gate_opened_by.setdefault(name, "timeout")
+            event.set()
+
+    async def leave(self, round_number: int, call_id: int, outcome: str = "ok") -> None:
+        r = self._current(round_number)
+        if r is None or call_id < 0:
+            return
+        call = r.calls[call_id]
         if call[2] is None:
             call[2], call[3] = time.monotonic(), outcome
-            self._in_flight -= 1
+            r.in_flight -= 1
 
-    async def open_gate(self, name: str) -> None:
-        self._gate_opened_by.setdefault(name, "signal")
-        self._gate(name).set()
+    async def open_gate(self, round_number: int, name: str) -> None:
+        r = self._current(round_number)
+        if r is not None:
+            r.gate_opened_by.setdefault(name, "signal")
+            r.gate(name).set()
 
-    async def report(self) -> dict:
+    async def report(self, round_number: int) -> dict:
+        r = self._current(round_number)
+        if r is None:
+            raise RuntimeError("this probe was released: its recording is gone")
         return {
-            "calls": [tuple(c) for c in self._calls],
-            "peak": self._peak,
-            "barrier": self._barrier,
-            "barrier_broken": self._barrier_broken,
-            "gates": {n: self._gate_opened_by.get(n, "closed") for n in self._gates},
+            "calls": [tuple(c) for c in r.calls],
+            "peak": r.peak,
+            "barrier": r.barrier,
+            "barrier_broken": r.barrier_broken,
+            "gates": {n: r.gate_opened_by.get(n, "closed") for n in r.gates},
         }
+
+
+# Idle probe actors of this driver, with the Ray job they belong to.
+_idle_probe_actors: list[tuple[str, object]] = []
+
+
+def _current_job() -> str:
+    return ray.get_runtime_context().get_job_id()
 
 
 def _to_report(raw: dict) -> ProbeReport:
@@ -137,10 +184,11 @@ def _to_report(raw: dict) -> ProbeReport:
 
 
 class Probe:
-    """Picklable handle to a probe actor: pass it into tasks and actors as an argument."""
+    """Picklable handle to one round of a probe actor: pass it into tasks and actors."""
 
-    def __init__(self, actor):
+    def __init__(self, actor, round_number: int):
         self._actor = actor
+        self._round = round_number
 
     @classmethod
     def create(
@@ -149,13 +197,32 @@ class Probe:
         barrier_idle: float = 4.0,
         gate_timeout: float = 5.0,
     ) -> Probe:
-        return cls(_ProbeActor.remote(barrier, barrier_idle, gate_timeout))
+        """A probe with a fresh recording (reusing an idle probe actor when there is one)."""
+        job = _current_job()
+        while _idle_probe_actors:
+            owner, actor = _idle_probe_actors.pop()
+            if owner != job:
+                continue  # from an earlier Ray session: gone
+            try:
+                return cls(actor, ray.get(actor.reset.remote(barrier, barrier_idle, gate_timeout)))
+            except ray.exceptions.RayActorError:
+                continue
+        actor = _ProbeActor.remote()
+        return cls(actor, ray.get(actor.reset.remote(barrier, barrier_idle, gate_timeout)))
 
     # -- used by the code being measured -------------------------------------------------
+    def enter_remote(self, label: str, gate: str | None = None) -> ray.ObjectRef:
+        """Start recording a call; the ref resolves to its id once barrier/gate let it go.
+        For code that must wait its own way (see kata 03's CPU-faithful service)."""
+        return self._actor.enter.remote(self._round, label, gate)
+
+    def leave_remote(self, call_id: int, outcome: str = "ok") -> ray.ObjectRef:
+        return self._actor.leave.remote(self._round, call_id, outcome)
+
     @contextlib.contextmanager
     def track(self, label: str, gate: str | None = None):
         """Record one unit of blocking work (in a task or a threaded actor)."""
-        call_id = ray.get(self._actor.enter.remote(label, gate))
+        call_id = ray.get(self.enter_remote(label, gate))
         outcome = "error"
         try:
             yield
@@ -165,12 +232,12 @@ class Probe:
             outcome = "cancelled"
             raise
         finally:
-            ray.get(self._actor.leave.remote(call_id, outcome))
+            ray.get(self.leave_remote(call_id, outcome))
 
     @contextlib.asynccontextmanager
     async def track_async(self, label: str, gate: str | None = None):
         """Record one unit of async work (in an async actor or the driver's loop)."""
-        call_id = await self._actor.enter.remote(label, gate)
+        call_id = await self.enter_remote(label, gate)
         outcome = "error"
         try:
             yield
@@ -180,18 +247,28 @@ class Probe:
             raise
         finally:
             # Shielded so a cancelled caller still records how its call ended.
-            await asyncio.shield(asyncio.ensure_future(self._actor.leave.remote(call_id, outcome)))
+            await asyncio.shield(asyncio.ensure_future(self.leave_remote(call_id, outcome)))
 
     # -- used by the tests ---------------------------------------------------------------
     def open_gate(self, name: str):
         """Open a gate (fire-and-forget; safe to call from sync callbacks)."""
-        return self._actor.open_gate.remote(name)
+        return self._actor.open_gate.remote(self._round, name)
 
     def report(self) -> ProbeReport:
-        return _to_report(ray.get(self._actor.report.remote()))
+        return _to_report(ray.get(self._actor.report.remote(self._round)))
 
     async def areport(self) -> ProbeReport:
-        return _to_report(await self._actor.report.remote())
+        return _to_report(await self._actor.report.remote(self._round))
+
+    def release(self) -> None:
+        """End this recording and keep the actor for the next probe. Waiting calls are let
+        go and later calls from this round are ignored, so leftovers cannot leak."""
+        try:
+            ray.get(self._actor.reset.remote(None, 0, 0), timeout=10)
+        except (ray.exceptions.RayActorError, ray.exceptions.GetTimeoutError):
+            self.kill()
+            return
+        _idle_probe_actors.append((_current_job(), self._actor))
 
     def kill(self) -> None:
         ray.kill(self._actor)

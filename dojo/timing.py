@@ -44,7 +44,7 @@ async def warm_workers(n: int, within: float = 20.0) -> None:
     try:
         await asyncio.gather(*[_hold_a_worker.remote(probe) for _ in range(n)])
     finally:
-        probe.kill()
+        probe.release()
 
 
 def assert_well_under_sequential(

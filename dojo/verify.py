@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,38 +88,97 @@ def plan_for(katas: Iterable[Kata]) -> list[Variant]:
     return [v for k in katas for v in variants_of(k)]
 
 
-def run_plan(
-    variants: list[Variant], env: dict | None = None, timeout: float = 1200
-) -> tuple[list[dict], str]:
-    """Run the kata tests once for all variants; return per-test results and pytest's output."""
+def shard(variants: list[Variant], count: int) -> list[list[Variant]]:
+    """Split the plan into `count` groups of whole katas with about equal work.
+
+    A kata's cost is roughly how many of its variants run the full suite (the stub fails
+    fast, a mutant runs one test). Longest first, each kata to the lightest group."""
+    by_kata: dict[str, list[Variant]] = {}
+    for v in variants:
+        by_kata.setdefault(v.kata, []).append(v)
+
+    def cost(group: list[Variant]) -> float:
+        return sum({"stub": 0.2, "mutant": 1.0}.get(v.kind, 3.0) for v in group)
+
+    groups: list[list[Variant]] = [[] for _ in range(max(1, min(count, len(by_kata))))]
+    for kata_variants in sorted(by_kata.values(), key=cost, reverse=True):
+        min(groups, key=cost).extend(kata_variants)
+    return [g for g in groups if g]
+
+
+def default_shards() -> int:
+    """How many pytest processes check katas side by side.
+
+    The kata tests mostly wait (simulated IO, barriers, gates), so a 2-core machine runs
+    three Ray sessions at once comfortably. On an external cluster (RAY_ADDRESS) the
+    sessions would share its CPUs and disturb the CPU-counting katas: one shard there."""
+    if os.environ.get("DOJO_SHARDS"):
+        return max(1, int(os.environ["DOJO_SHARDS"]))
+    return 1 if os.environ.get("RAY_ADDRESS") else 3
+
+
+def _pytest_command(variants: list[Variant], plan_file: Path, report_file: Path) -> list[str]:
+    plan_file.write_text(
+        json.dumps(
+            [
+                {"kata": v.kata, "id": v.id, "module": v.module, "only": v.rejected_by}
+                for v in variants
+            ]
+        )
+    )
     katas = sorted({v.kata for v in variants})
+    return [
+        sys.executable, "-m", "pytest", *[f"katas/{k}" for k in katas],
+        "--impl-plan", str(plan_file), "--dojo-report", str(report_file),
+        "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
+    ]  # fmt: skip
+
+
+def run_plan(
+    variants: list[Variant],
+    env: dict | None = None,
+    timeout: float = 1200,
+    shards: int | None = None,
+) -> tuple[list[dict], str]:
+    """Run the kata tests once for all variants; return per-test results and pytest's output.
+
+    Each shard is one pytest process with one Ray session checking whole katas."""
+    groups = shard(variants, shards or default_shards())
     with tempfile.TemporaryDirectory(prefix="dojo-verify-") as tmp:
-        plan_file, report_file = Path(tmp, "plan.json"), Path(tmp, "report.json")
-        plan_file.write_text(
-            json.dumps(
-                [
-                    {"kata": v.kata, "id": v.id, "module": v.module, "only": v.rejected_by}
-                    for v in variants
-                ]
+        running = []
+        for i, group in enumerate(groups):
+            plan_file, report_file = Path(tmp, f"plan{i}.json"), Path(tmp, f"report{i}.json")
+            log = open(Path(tmp, f"out{i}.txt"), "w+")  # closed once the shard ends
+            proc = subprocess.Popen(
+                _pytest_command(group, plan_file, report_file),
+                cwd=REPO_ROOT,
+                env={**os.environ, **(env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
-        )
-        cmd = [
-            sys.executable, "-m", "pytest", *[f"katas/{k}" for k in katas],
-            "--impl-plan", str(plan_file), "--dojo-report", str(report_file),
-            "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
-        ]  # fmt: skip
-        proc = subprocess.run(
-            cmd,
-            cwd=REPO_ROOT,
-            env={**os.environ, **(env or {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        output = proc.stdout + proc.stderr
-        if not report_file.exists():
-            raise RuntimeError(f"the kata tests did not run (exit {proc.returncode}):\n{output}")
-        return json.loads(report_file.read_text())["results"], output
+            running.append((proc, log, report_file))
+        results: list[dict] = []
+        outputs: list[str] = []
+        missing: list[str] = []
+        deadline = time.monotonic() + timeout
+        for proc, log, report_file in running:
+            try:
+                proc.wait(timeout=max(1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.seek(0)
+            output = log.read()
+            log.close()
+            outputs.append(output)
+            if report_file.exists():
+                results.extend(json.loads(report_file.read_text())["results"])
+            else:
+                missing.append(f"(exit {proc.returncode}):\n{output[-4000:]}")
+        if missing:
+            raise RuntimeError("the kata tests did not run " + "\n".join(missing))
+        return results, "\n".join(outputs)
 
 
 def judge(variant: Variant, results: list[dict]) -> Verdict:
@@ -165,9 +225,14 @@ def verify(katas: Iterable[Kata] | None = None, env: dict | None = None) -> list
     return [judge(v, results) for v in variants]
 
 
-def table(verdicts: list[Verdict]) -> str:
-    rows = [f"{'kata':<36} {'variant':<40} verdict"]
+def table(verdicts: list[Verdict]):
+    """A rich table: one row per variant, the problems spelled out for wrong ones."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table("kata", "variant", "verdict", box=None, pad_edge=False)
     for v in verdicts:
-        mark = "ok" if v.ok else "WRONG: " + "; ".join(v.problems)[:200]
-        rows.append(f"{v.variant.kata:<36} {v.variant.id:<40} {mark}")
-    return "\n".join(rows)
+        problems = "; ".join(v.problems)[:300]
+        verdict = Text("ok", "green") if v.ok else Text.assemble(("WRONG", "red"), ": " + problems)
+        grid.add_row(v.variant.kata, v.variant.id, verdict)
+    return grid

@@ -51,10 +51,9 @@ class CpuFaithfulService:
     delay: float = 0.05
 
     def call(self, page):
-        actor = self.probe._actor  # the harness has no non-blocking track() yet
-        call_id = _wait_keeping_the_cpu(actor.enter.remote(str(page), None))
+        call_id = _wait_keeping_the_cpu(self.probe.enter_remote(str(page)))
         time.sleep(self.delay)
-        _wait_keeping_the_cpu(actor.leave.remote(call_id, "ok"))
+        _wait_keeping_the_cpu(self.probe.leave_remote(call_id, "ok"))
         return answer(page)
 
 

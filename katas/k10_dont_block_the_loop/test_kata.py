@@ -1,0 +1,177 @@
+"""Kata 10 · Don't block the loop: the tests your code must pass."""
+
+import asyncio
+import contextlib
+import time
+
+import pytest
+import ray
+
+from dojo import NotDoneYet
+from dojo.sim import SlowService, answer
+from dojo.teach import fail, finishes_within
+from dojo.waiting import wait_until
+
+pytestmark = pytest.mark.timeout(30)
+
+# N slow calls on one actor at once. asyncio.to_thread's default pool has
+# min(32, os.cpu_count() + 4) threads: 6 on a 2-core machine, so N stays below that.
+N = 5
+DELAY = 0.05
+# The barrier: every call waits until N are in flight. An actor whose loop is blocked runs
+# one call at a time, so the barrier breaks after BARRIER_IDLE seconds without a new arrival.
+BARRIER_IDLE = 3.0
+# The ping test holds every fetch at a gate that only the test opens. A free loop answers
+# ping() while the gate is shut; a blocked one cannot answer until the calls are let go.
+HOLD = "hold"
+ALL_HELD_WITHIN = 3.0
+PING_PATIENCE = 3.0
+# Safety net: the probe opens the gate by itself after this long.
+GATE_TIMEOUT = 20.0
+
+
+# Each test's probe and Gateway are started by the fixtures below, before the test itself
+# runs: on a busy machine a new actor process can take many seconds to start, and that says
+# nothing about the event loop. The proofs (barrier, gate) then cost a second or so.
+PROBES = {
+    "test_fetch_returns_the_legacy_reply": {},
+    "test_slow_calls_overlap_on_one_actor": {"barrier": N, "barrier_idle": BARRIER_IDLE},
+    "test_ping_answers_while_slow_calls_run": {"gate_timeout": GATE_TIMEOUT},
+}
+STARTUP = 120.0
+
+
+def _wait_started(probe, actor) -> None:
+    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
+    They start in parallel. An actor that fails to start shows up in the test itself."""
+    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
+    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
+    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
+
+
+@pytest.fixture
+def probe(make_probe, request):
+    probe = make_probe(**PROBES[request.node.originalname])
+    return probe  # its actor starts now, alongside the one under test
+
+
+@pytest.fixture
+def gateway(kata, probe):
+    """A new Gateway for this test, started, and killed when the test ends."""
+    handle = kata.Gateway.remote()
+    _wait_started(probe, handle)
+    yield handle
+    with contextlib.suppress(Exception):
+        ray.kill(handle)
+
+
+async def _replies(refs, items) -> list:
+    """Await the fetch calls; turn a crash into a lesson (but let NOT DONE YET through)."""
+    call = f"{len(items)} calls of gateway.fetch(service, item) on one Gateway"
+    try:
+        return await finishes_within(asyncio.gather(*refs), 25, call)
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [""])[-1]
+        fail(
+            f"{call} raised {type(error).__name__}: {reason[:200]}",
+            f"each call returns legacy_fetch's reply, e.g. {answer(items[0])!r}",
+            "pass the function and its arguments separately: "
+            "asyncio.to_thread(legacy_fetch, service, item), not to_thread(legacy_fetch(...))",
+        )
+
+
+def _check_replies(replies, items, picture=None) -> None:
+    expected = [answer(item) for item in items]
+    if replies != expected:
+        fail(
+            f"the calls returned {replies!r:.200}",
+            f"legacy_fetch's reply for each item, in order: {expected!r:.200}",
+            "fetch must return what legacy_fetch(service, item) returns, for its own item",
+            picture,
+        )
+
+
+async def _ping(gateway, what: str) -> float:
+    started = time.monotonic()
+    await finishes_within(gateway.ping.remote(), 20, what)
+    return time.monotonic() - started
+
+
+async def test_fetch_returns_the_legacy_reply(gateway, probe):
+    items = ["ant", "bee", "cat"]
+    service = SlowService(probe, delay=DELAY)
+    replies = await _replies([gateway.fetch.remote(service, item) for item in items], items)
+    report = await probe.areport()
+    _check_replies(replies, items, report.timeline())
+
+
+async def test_slow_calls_overlap_on_one_actor(gateway, probe):
+    items = [f"item {i}" for i in range(N)]
+    service = SlowService(probe, delay=DELAY)
+    replies = await _replies([gateway.fetch.remote(service, item) for item in items], items)
+    report = await probe.areport()
+    if report.barrier_broken or report.peak < N:
+        if report.peak <= 1:
+            likely = (
+                "legacy_fetch ran on the event loop's own thread, freezing the actor (or in a "
+                "pool with a single thread): run each call in a worker thread with "
+                "`await asyncio.to_thread(legacy_fetch, service, item)`"
+            )
+        else:
+            likely = (
+                f"a thread pool with only {report.peak} threads: each blocking call needs a "
+                "thread of its own for as long as it runs"
+            )
+        fail(
+            f"only {report.peak} of {N} slow calls ran at once on the actor "
+            f"(the barrier waited {BARRIER_IDLE:.0f} s for the rest, then gave up)",
+            f"all {N} calls in flight together on ONE Gateway",
+            likely,
+            picture=report.timeline(),
+        )
+    _check_replies(replies, items, report.timeline())
+
+
+async def test_ping_answers_while_slow_calls_run(gateway, probe):
+    items = [f"item {i}" for i in range(N)]
+    service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
+    await _ping(gateway, "ping() on a new Gateway")  # the actor is up and answering
+
+    calls = [asyncio.ensure_future(gateway.fetch.remote(service, item)) for item in items]
+
+    async def held_calls(at_least: int):
+        crashed = any(call.done() for call in calls)  # e.g. NOT DONE YET: nothing to hold
+        return crashed or len((await probe.areport()).running) >= at_least
+
+    # Every call now waits at the gate. Wait for the first to get there (any solution), then
+    # give the others a moment to join it (they can only if the loop is free).
+    await wait_until(lambda: held_calls(1), within=20)
+    await wait_until(lambda: held_calls(N), within=ALL_HELD_WITHIN)
+    held = len((await probe.areport()).running)
+    if not held:
+        await probe.open_gate(HOLD)
+        await _replies(calls, items)  # raises what went wrong (a crash, or NOT DONE YET)
+
+    started = time.monotonic()
+    ping = asyncio.ensure_future(gateway.ping.remote())
+    answered, _ = await asyncio.wait({ping}, timeout=PING_PATIENCE)
+    await probe.open_gate(HOLD)
+    await finishes_within(ping, 20, "ping() while fetch calls ran")
+    waited = time.monotonic() - started
+    replies = await _replies(calls, items)
+    report = await probe.areport()
+    if not answered:
+        fail(
+            f"ping() waited {waited:.1f} s behind the blocking calls: it could not answer "
+            f"while {held} fetch call(s) were held up at the service, only after the test "
+            "let them finish",
+            f"ping() answers at once while fetch calls wait (the test held them "
+            f"{PING_PATIENCE:.0f} s for it)",
+            "calling the blocking legacy_fetch directly inside `async def` holds the actor's "
+            "only event-loop thread, so nothing else on the actor can run: "
+            "`await asyncio.to_thread(legacy_fetch, service, item)` keeps the loop free",
+            picture=report.timeline(),
+        )
+    _check_replies(replies, items, report.timeline())

@@ -1,0 +1,139 @@
+"""Kata 11 · Threaded actor: the tests your code must pass."""
+
+import asyncio
+import contextlib
+
+import pytest
+import ray
+from ray.actor import ActorHandle
+
+from dojo import NotDoneYet
+from dojo.sim import SlowService, answer
+from dojo.teach import fail, finishes_within
+
+pytestmark = pytest.mark.timeout(30)
+
+# The barrier: every call waits until N are in flight on the client at once. A client that
+# serves fewer at a time cannot fill it, so it breaks after BARRIER_IDLE seconds without a
+# new arrival and the report says so.
+N = 8
+BARRIER_IDLE = 3.0
+DELAY = 0.05
+
+
+# Each test's probe and client are started by the fixtures below, before the test itself
+# runs: on a busy machine a new actor process can take many seconds to start, and that says
+# nothing about concurrency. The proofs (barrier, peak) then cost a fraction of a second.
+PROBES = {
+    "test_fetch_returns_the_service_reply": {},
+    "test_eight_calls_overlap_on_one_client": {"barrier": N, "barrier_idle": BARRIER_IDLE},
+}
+STARTUP = 120.0
+
+
+def _wait_started(probe, actor) -> None:
+    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
+    They start in parallel. An actor that fails to start shows up in the test itself."""
+    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
+    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
+    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
+
+
+@pytest.fixture
+def probe(make_probe, request):
+    probe = make_probe(**PROBES[request.node.originalname])
+    return probe  # its actor starts now, alongside the one under test
+
+
+@pytest.fixture
+def made(kata, probe):
+    """What make_client() gave for this test (its actor started), or the error it raised,
+    which `_client` raises again inside the test. The actor is killed when the test ends."""
+    try:
+        made = {"client": kata.make_client()}
+    except Exception as error:  # NOT DONE YET included: the test reports it
+        made = {"error": error}
+    client = made.get("client")
+    if isinstance(client, ActorHandle):
+        _wait_started(probe, client)
+    yield made
+    if isinstance(client, ActorHandle):
+        with contextlib.suppress(Exception):
+            ray.kill(client)
+
+
+def _client(made) -> ActorHandle:
+    if "error" in made:
+        raise made["error"]
+    client = made["client"]
+    if not isinstance(client, ActorHandle):
+        fail(
+            f"make_client() returned {type(client).__name__} {client!r:.80}",
+            "the handle of a new LegacyClient actor",
+            "returning the class instead of an actor: create one with LegacyClient.remote() "
+            "(or LegacyClient.options(...).remote()) and return what that gives you",
+        )
+    return client
+
+
+async def _fetch_all(client, service, items) -> list:
+    """Send one fetch per item to the same client, all at once, and return the replies."""
+    call = f"{len(items)} calls of client.fetch(service, item) on one LegacyClient"
+    refs = [client.fetch.remote(service, item) for item in items]
+    try:
+        return await finishes_within(asyncio.gather(*refs), 25, call)
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [""])[-1]
+        fail(
+            f"{call} raised {type(error).__name__}: {reason[:200]}",
+            f"each call returns the service's reply, e.g. {answer(items[0])!r}",
+            "fetch should simply return service.call(item): a plain blocking call",
+        )
+
+
+def _check_replies(replies, items, picture=None) -> None:
+    expected = [answer(item) for item in items]
+    if replies != expected:
+        fail(
+            f"the calls returned {replies!r:.200}",
+            f"the service's reply for each item, in order: {expected!r:.200}",
+            "fetch must return what service.call(item) gives, for the item it was called with",
+            picture,
+        )
+
+
+async def test_fetch_returns_the_service_reply(made, probe):
+    items = ["ant", "bee", "cat"]
+    client = _client(made)
+    replies = await _fetch_all(client, SlowService(probe, delay=DELAY), items)
+    report = await probe.areport()
+    _check_replies(replies, items, report.timeline())
+
+
+async def test_eight_calls_overlap_on_one_client(made, probe):
+    items = [f"item {i}" for i in range(N)]
+    client = _client(made)
+    replies = await _fetch_all(client, SlowService(probe, delay=DELAY), items)
+    report = await probe.areport()
+    if report.barrier_broken or report.peak < N:
+        if report.peak <= 1:
+            likely = (
+                "a sync actor runs one call at a time unless you give it max_concurrency: "
+                f"@ray.remote(..., max_concurrency={N}) or LegacyClient.options(max_concurrency"
+                f"={N}).remote()"
+            )
+        else:
+            likely = (
+                f"max_concurrency is {report.peak}, so only {report.peak} threads serve calls "
+                f"and the rest wait for a free one: the client must serve {N} at once"
+            )
+        fail(
+            f"only {report.peak} of {N} calls ran at once on the client "
+            f"(the barrier waited {BARRIER_IDLE:.0f} s for the rest, then gave up)",
+            f"all {N} calls in flight together on ONE LegacyClient",
+            likely,
+            picture=report.timeline(),
+        )
+    _check_replies(replies, items, report.timeline())

@@ -1,0 +1,201 @@
+"""Kata 12 · Limit the blast radius: the tests your code must pass.
+
+How the limit is measured: the upstream is a SlowService recorded by a probe with a barrier of
+`limit`. The first calls wait until `limit` of them are in flight at once; then the barrier
+opens for good and the peak number in flight is whatever the gateway lets through. A gateway
+that lets fewer through never fills the barrier, which breaks after BARRIER_IDLE seconds
+without a new arrival (and the test stops there).
+"""
+
+import asyncio
+import contextlib
+
+import pytest
+import ray
+from ray.actor import ActorHandle
+
+from dojo import NotDoneYet
+from dojo.sim import SlowService, answer
+from dojo.teach import fail
+from dojo.waiting import wait_until
+
+pytestmark = pytest.mark.timeout(30)
+
+LIMIT = 4
+CALLS = 50
+DELAY = 0.05  # 50 calls, 4 at a time: about 13 rounds
+BARRIER_IDLE = 3.0
+WITHIN = 25.0
+SHOWN_AFTER_BREAK = 3
+
+
+# Each test's limit. Its probe (a barrier of that limit) and its gateway are started by the
+# fixtures below, before the test itself runs: on a busy machine a new actor process can take
+# many seconds to start, and that says nothing about the limit. The proofs then take a second.
+LIMITS = {
+    "test_never_more_than_limit_in_flight": LIMIT,
+    "test_the_limit_comes_from_make_gateway": 2,
+}
+STARTUP = 120.0
+
+
+def _wait_started(probe, actor) -> None:
+    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
+    They start in parallel. An actor that fails to start shows up in the test itself."""
+    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
+    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
+    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
+
+
+@pytest.fixture
+def limit(request) -> int:
+    return LIMITS[request.node.originalname]
+
+
+@pytest.fixture
+def probe(make_probe, limit):
+    probe = make_probe(barrier=limit, barrier_idle=BARRIER_IDLE)
+    return probe  # its actor starts now, alongside the one under test
+
+
+@pytest.fixture
+def made(kata, limit, probe):
+    """What make_gateway(limit) gave for this test (its actor started), or the error it
+    raised, which `_gateway` raises again inside the test. The actor is killed at the end."""
+    try:
+        made = {"gateway": kata.make_gateway(limit)}
+    except Exception as error:  # NOT DONE YET included: the test reports it
+        made = {"error": error}
+    gateway = made.get("gateway")
+    if isinstance(gateway, ActorHandle):
+        _wait_started(probe, gateway)
+    yield made
+    if isinstance(gateway, ActorHandle):
+        with contextlib.suppress(Exception):
+            ray.kill(gateway)
+
+
+def _gateway(made, limit: int) -> ActorHandle:
+    if "error" in made:
+        raise made["error"]
+    gateway = made["gateway"]
+    if not isinstance(gateway, ActorHandle):
+        fail(
+            f"make_gateway({limit}) returned {type(gateway).__name__} {gateway!r:.80}",
+            "the handle of a new Gateway actor",
+            "returning the class instead of an actor: create one with Gateway.remote(limit) "
+            "(or Gateway.options(...).remote(limit)) and return what that gives you",
+        )
+    return gateway
+
+
+async def _serve(gateway, service, items, probe):
+    """Send every call to the gateway at once. Returns (replies, report), or (None, report)
+    when the barrier broke: the verdict is in, so the test does not wait for the rest (once a
+    few calls have finished, for the picture)."""
+    call = f"{len(items)} calls of gateway.fetch(service, item) on one Gateway"
+    calls = asyncio.gather(*[gateway.fetch.remote(service, item) for item in items])
+
+    async def settled():
+        if calls.done():
+            return True
+        report = await probe.areport()
+        # Broken, and a few calls finished since, so the picture shows what happened.
+        return report.barrier_broken and len(report.finished()) >= SHOWN_AFTER_BREAK
+
+    await wait_until(settled, within=WITHIN, interval=0.05)
+    if not calls.done() and (await probe.areport()).barrier_broken:
+        calls.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await calls
+        return None, await probe.areport()
+    if not calls.done():
+        fail(
+            f"{call} were still running after {WITHIN:.0f} s",
+            f"{len(items)} calls of {DELAY} s each, all done within a few seconds",
+            "a call that never finishes: awaiting something nobody completes, or a semaphore "
+            "that is acquired but never released (use `async with`)",
+        )
+    try:
+        replies = await calls
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        reason = (str(error).strip().splitlines() or [""])[-1]
+        fail(
+            f"{call} raised {type(error).__name__}: {reason[:200]}",
+            f"each call returns the upstream's reply, e.g. {answer(items[0])!r}",
+            "an error inside fetch: every upstream call succeeds in this test (is the "
+            "semaphore made in __init__, and entered with `async with`?)",
+        )
+    return replies, await probe.areport()
+
+
+def _check_replies(replies, items, report) -> None:
+    expected = [answer(item) for item in items]
+    if replies != expected:
+        fail(
+            f"the calls returned {replies!r:.200}",
+            f"the upstream's reply for each item, in order: {expected!r:.200}",
+            "fetch must return what the upstream gives for the item it was called with",
+            report.timeline(),
+        )
+    served = len(report.finished(outcome="ok"))
+    if served != len(items):
+        fail(
+            f"the upstream saw {served} calls for {len(items)} fetches",
+            "one upstream call per fetch",
+            "each fetch must call the upstream exactly once",
+            report.timeline(),
+        )
+
+
+def _fail_too_few(report, limit: int, calls: int) -> None:
+    peak = report.peak
+    fail(
+        f"only {peak} at a time: you limited to {peak}, the limit is {limit} "
+        f"(the upstream waited {BARRIER_IDLE:.0f} s for {limit} calls in flight, then gave up)",
+        f"exactly {limit} upstream calls in flight while the other {calls - limit} wait: the "
+        "limit protects the upstream, it must not throttle the gateway below it",
+        "a limit of 1 (Semaphore(1), max_concurrency=1, a lock) or a blocking call inside "
+        "async def (it serialises the actor): use the `limit` given, e.g. "
+        "asyncio.Semaphore(limit) around `await service.acall(item)`",
+        report.timeline(),
+    )
+
+
+async def test_never_more_than_limit_in_flight(made, probe, limit):
+    items = [f"item {i}" for i in range(CALLS)]
+    gateway = _gateway(made, limit)
+    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
+    if report.peak > limit:
+        how = "unbounded" if report.peak >= CALLS else "more than the limit at once"
+        fail(
+            f"peak {report.peak} > limit {limit}: {how} ({CALLS} calls arrived together and "
+            f"{report.peak} of them were at the upstream at the same moment)",
+            f"never more than {limit} upstream calls in flight; the rest wait their turn",
+            "an async actor starts every call it receives at once (up to 1000): guard the "
+            "upstream call with an asyncio.Semaphore(limit) made in __init__, or create the "
+            "actor with max_concurrency=limit",
+            report.timeline(),
+        )
+    if replies is None or report.barrier_broken or report.peak < limit:
+        _fail_too_few(report, limit, CALLS)
+    _check_replies(replies, items, report)
+
+
+async def test_the_limit_comes_from_make_gateway(made, probe, limit):
+    items = [f"item {i}" for i in range(8)]
+    gateway = _gateway(made, limit)
+    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
+    if report.peak > limit:
+        fail(
+            f"peak {report.peak} in flight with make_gateway({limit})",
+            f"never more than {limit} upstream calls in flight",
+            "the limit must come from make_gateway's `limit` (passed on to the actor), not a "
+            "hard-coded number",
+            report.timeline(),
+        )
+    if replies is None or report.barrier_broken or report.peak < limit:
+        _fail_too_few(report, limit, len(items))
+    _check_replies(replies, items, report)

@@ -1,0 +1,209 @@
+"""Kata 15 · Cancellation inside actors: the tests your code must pass."""
+
+import asyncio
+import contextlib
+
+import pytest
+import ray
+
+from dojo import NotDoneYet
+from dojo.sim import OutOfStock, SlowService, answer
+from dojo.teach import fail, finishes_within
+from dojo.waiting import wait_until
+
+pytestmark = pytest.mark.timeout(30)
+
+# A call held at this gate is visibly in progress until the test opens it.
+HOLD = "hold the call"
+GATE_TIMEOUT = 10.0
+
+# The call the test cancels would take SLOW seconds: it is certainly still running when
+# ray.cancel arrives, and a call nobody stops still ends in bounded time.
+SLOW = 10.0
+# How long a cancelled call may take to give its lease back (it happens at once).
+RETURNED_WITHIN = 5.0
+# The deadline of the given use_with_deadline, for a call that would take SLOW seconds.
+DEADLINE = 0.5
+
+
+@pytest.fixture
+def actors(ray_cluster):
+    """Keep every actor a test creates, and kill it when the test ends, whatever happened."""
+    made = []
+
+    def keep(handle):
+        made.append(handle)
+        return handle
+
+    yield keep
+    for handle in made:
+        with contextlib.suppress(Exception):
+            ray.kill(handle)
+
+
+async def _outcome(ref):
+    """The result of a call, or the error it raised, as a value (NOT DONE YET goes on up;
+    finishes_within would read a TimeoutError as a hang of its own)."""
+    try:
+        return await ref
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        return error
+
+
+async def _leased(pool) -> int:
+    return await finishes_within(pool.leased_count.remote(), 25, "leased_count()")
+
+
+async def _until_running(probe, call: asyncio.Future, label: str) -> None:
+    """Wait until the service call for `label` is in progress. If use() ends first, its
+    error (NOT DONE YET, ...) is the real story."""
+
+    async def ready():
+        if call.done():
+            return True
+        return any(c.label == label for c in (await probe.areport()).running)
+
+    if not await wait_until(ready, within=20):
+        fail(
+            f"use(service, {label!r}) had not called the service after 20 s",
+            "use calls service.acall(item) at once",
+            "use never awaits service.acall(item)",
+        )
+    if call.done():
+        result = await call
+        fail(
+            f"use(service, {label!r}) returned {result!r:.100} while the service call was held",
+            "use returns only once the service has answered",
+            "returning before awaiting service.acall(item)",
+            (await probe.areport()).timeline(),
+        )
+
+
+def _check_lease_held(leased: int, when: str, picture=None) -> None:
+    if leased != 1:
+        fail(
+            f"leased_count() was {leased!r} {when}",
+            "1: the call holds one lease for as long as it talks to the service",
+            "use must add 1 to self.leased before awaiting service.acall(item)",
+            picture,
+        )
+
+
+async def _until_returned(pool) -> int:
+    async def returned():
+        return await pool.leased_count.remote() == 0
+
+    await wait_until(returned, within=RETURNED_WITHIN)
+    return await _leased(pool)
+
+
+async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
+    probe = make_probe(gate_timeout=GATE_TIMEOUT)
+    service = SlowService(
+        probe, delay=0.0, gates={"held": HOLD}, failures={"broken": OutOfStock("broken")}
+    )
+    pool = actors(kata.Pool.remote())
+    call = asyncio.ensure_future(pool.use.remote(service, "held"))
+    try:
+        await _until_running(probe, call, "held")
+        _check_lease_held(await _leased(pool), "while use(service, 'held') was running")
+    finally:
+        await probe.open_gate(HOLD)
+    reply = await finishes_within(_outcome(call), 25, "use(service, 'held')")
+    if reply != answer("held"):
+        fail(
+            f"use(service, 'held') returned {reply!r:.100}",
+            f"the service's reply: {answer('held')!r}",
+            "use must return what `await service.acall(item)` gives",
+        )
+    leased = await _until_returned(pool)
+    if leased != 0:
+        fail(
+            f"leased_count() was {leased!r} after the call had finished",
+            "0: a finished call gives its lease back",
+            "use must take the 1 away again when service.acall(item) has answered",
+        )
+    failed = await finishes_within(_outcome(pool.use.remote(service, "broken")), 25, "use(broken)")
+    if not isinstance(failed, OutOfStock):
+        fail(
+            f"use(service, 'broken') gave {failed!r:.100}",
+            "the service's OutOfStock error, raised to the caller",
+            "catching the service's error in use instead of letting it go on up",
+        )
+    leased = await _until_returned(pool)
+    if leased != 0:
+        fail(
+            f"leased_count() was {leased!r} after a call that failed",
+            "0: a failed call gives its lease back too",
+            "the lease is given back only on the success path: put it in a `finally`",
+        )
+
+
+async def test_a_cancelled_call_gives_its_lease_back(kata, make_probe, actors):
+    probe = make_probe()
+    service = SlowService(probe, delay=SLOW)
+    pool = actors(kata.Pool.remote())
+    ref = pool.use.remote(service, "slow")
+    call = asyncio.ensure_future(_outcome(ref))
+    try:
+        await _until_running(probe, call, "slow")
+        _check_lease_held(await _leased(pool), "while use(service, 'slow') was running")
+        ray.cancel(ref)
+        outcome = await finishes_within(call, 25, "the cancelled use(service, 'slow')")
+    finally:
+        if not call.done():
+            call.cancel()
+    if not isinstance(outcome, ray.exceptions.TaskCancelledError):
+        fail(
+            f"after ray.cancel, the caller of use(service, 'slow') got {outcome!r:.100}",
+            "TaskCancelledError: the call was cancelled",
+            "something in use stops the cancellation: let the CancelledError go on up",
+            (await probe.areport()).timeline(),
+        )
+    leased = await _until_returned(pool)
+    if leased != 0:
+        fail(
+            f"leased_count() was still {leased!r} {RETURNED_WITHIN:.0f} s after the call was "
+            "cancelled (and the caller was told TaskCancelledError all the same)",
+            "0: a cancelled call gives its lease back",
+            "ray.cancel raises CancelledError at the `await` inside use: code after the await "
+            "never runs, and an `except CancelledError: return` skips the giving back too. "
+            "Give the lease back in a `finally` (and let the CancelledError go on up)",
+            (await probe.areport()).timeline(),
+        )
+    quick = SlowService(probe, delay=0.05)
+    after = await finishes_within(_outcome(pool.use.remote(quick, "after")), 25, "use(after)")
+    if after != answer("after"):
+        fail(
+            f"the next call after the cancel, use(service, 'after'), gave {after!r:.100}",
+            f"the actor keeps serving: {answer('after')!r}",
+            "a cancellation must end only the call it was meant for",
+        )
+
+
+async def test_a_deadline_inside_the_actor_still_raises_timeout(kata, make_probe, actors):
+    probe = make_probe()
+    service = SlowService(probe, delay=SLOW)
+    pool = actors(kata.Pool.remote())
+    call = f"use_with_deadline(service, 'slow', {DEADLINE})"
+    outcome = await finishes_within(
+        _outcome(pool.use_with_deadline.remote(service, "slow", DEADLINE)), 25, call
+    )
+    if not isinstance(outcome, TimeoutError):
+        fail(
+            f"{call} gave {outcome!r:.100}, for a service call that takes {SLOW:.0f} s",
+            "TimeoutError: the given use_with_deadline wraps use() in asyncio.timeout",
+            "use swallowed the CancelledError (`except CancelledError: return ...`): "
+            "asyncio.timeout cancels use() and expects the cancellation to come back out; "
+            "a normal return tells it the work finished in time. Clean up, then re-raise",
+            (await probe.areport()).timeline(),
+        )
+    leased = await _until_returned(pool)
+    if leased != 0:
+        fail(
+            f"leased_count() was {leased!r} after {call} timed out",
+            "0: a call stopped by a deadline gives its lease back",
+            "give the lease back in a `finally`, so the cancellation path returns it too",
+        )

@@ -1,0 +1,41 @@
+"""Kata 18 · One actor owns the state: reference solution."""
+
+import ray
+
+
+@ray.remote(num_cpus=0)
+class Coordinator:
+    """The one place that knows which urls have been claimed (say, by crawler workers)."""
+
+    def __init__(self, audit_log):
+        self._audit_log = audit_log  # (given) a slow service: writing to it takes an await
+        self._claimed: set[str] = set()
+        self._calls = 0
+        self._duplicates = 0
+
+    async def _audit(self, url: str) -> None:
+        """Record a successful claim in the audit log. (Given: keep it.) It awaits: while it
+        waits, other calls on this actor run."""
+        await self._audit_log.acall(url)
+
+    async def claim(self, url: str) -> bool:
+        """True for the first call with this url, False for every later one. Each successful
+        claim is audited (await self._audit(url)) before claim returns True."""
+        # An async actor runs one call at a time between awaits, on one thread: code with no
+        # await in it cannot be interleaved. So check AND record the claim before the first
+        # await; any call for the same url that runs during the audit then sees it taken.
+        self._calls += 1
+        if url in self._claimed:
+            self._duplicates += 1
+            return False
+        self._claimed.add(url)
+        await self._audit(url)
+        return True
+
+    async def stats(self) -> dict:
+        """{"calls": claim calls so far, "claimed": urls claimed, "duplicates": calls refused}"""
+        return {
+            "calls": self._calls,
+            "claimed": len(self._claimed),
+            "duplicates": self._duplicates,
+        }

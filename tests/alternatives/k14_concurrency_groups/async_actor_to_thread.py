@@ -1,0 +1,31 @@
+"""Alternative: an async actor with the same groups. heavy runs the blocking call in a thread
+(asyncio.to_thread) so the work group's loop stays free; each group has its own event loop
+and thread, so the counter shared by heavy and health is guarded by a threading.Lock, never
+an asyncio one. Must pass."""
+
+import asyncio
+import threading
+
+import ray
+
+
+@ray.remote(num_cpus=0, concurrency_groups={"health": 1, "work": 2})
+class Service:
+    def __init__(self, service):
+        self.service = service
+        self.working = 0
+        self.lock = threading.Lock()
+
+    @ray.method(concurrency_group="work")
+    async def heavy(self, item):
+        with self.lock:
+            self.working += 1
+        try:
+            return await asyncio.to_thread(self.service.call, item)
+        finally:
+            with self.lock:
+                self.working -= 1
+
+    @ray.method(concurrency_group="health")
+    async def health(self) -> dict:
+        return {"status": "ok", "working": self.working}
