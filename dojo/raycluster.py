@@ -64,8 +64,10 @@ def _check_reachable(address: str, timeout: float = 3.0) -> None:
 
 def worker_pythonpath(extra: tuple[str, ...] = ()) -> str:
     """Workers import kata modules by reference, so the repo root must reach them too
-    (Ray only adds the driver's working directory, and only on the embedded runtime)."""
-    return os.pathsep.join([str(REPO_ROOT), *extra])
+    (Ray only adds the driver's working directory, and only on the embedded runtime).
+    DOJO_WORKER_PYTHONPATH adds more (the grader puts each learner's copy there)."""
+    more = [p for p in os.environ.get("DOJO_WORKER_PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join([*more, str(REPO_ROOT), *extra])
 
 
 def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
