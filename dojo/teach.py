@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 
@@ -18,13 +20,21 @@ def fail(happened: str, expected: str, likely: str, picture: str | None = None):
 
 
 async def finishes_within(awaitable, seconds: float, call: str):
-    """Await the learner's coroutine, but turn a hang into a lesson instead of a timeout."""
+    """Await the learner's coroutine, but turn a hang into a lesson instead of a timeout.
+
+    Given an ObjectRef, a hang also cancels its Ray task: cancelling the asyncio wait alone
+    would leave the task running into the next test."""
     import asyncio
+
+    import ray
 
     try:
         async with asyncio.timeout(seconds):
             return await awaitable
     except TimeoutError:
+        if isinstance(awaitable, ray.ObjectRef):
+            with contextlib.suppress(Exception):
+                ray.cancel(awaitable)
         fail(
             f"{call} was still running after {seconds:.0f} s",
             f"{call} finishes in a few seconds at most",

@@ -1,0 +1,657 @@
+"""Kata 23 · Politeness: the tests your code must pass.
+
+Three layers, each proving one thing by its mechanism:
+
+* the schedule alone (HostScheduler), driven by a fake clock the test moves by hand, and once
+  by freezegun: no sleeping, exact numbers;
+* polite_fetch_all in this process, with a fake `fetch` that records when each request
+  started and ended and that the test can hold open: while one host is kept busy for as long
+  as the test likes, it sees what the other hosts, and the next request to the busy one, do;
+* polite_fetch_all inside a fetcher actor (dojo.web.WebWorker) against the fake web, where the
+  hit log, seen from the server, gives the gaps between requests and the requests in flight.
+"""
+
+import asyncio
+import contextlib
+import math
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import aiohttp
+import pytest
+import ray
+from freezegun import freeze_time
+
+from dojo import NotDoneYet
+from dojo.crawl import FetchResult
+from dojo.teach import fail, finishes_within
+from dojo.timeline import Interval, render
+from dojo.waiting import wait_until
+from dojo.web import HitLog, Site, WebWorker, page, site_from_pages
+
+pytestmark = pytest.mark.timeout(30)
+
+A, B, C = "http://a.test", "http://b.test", "http://c.test"
+
+# The delay of the tests in this process. "At once" means well under one delay: a correct
+# crawler takes milliseconds there, a wrong one a whole delay.
+DELAY = 0.5
+PROMPT = DELAY / 2
+SIDE_BY_SIDE_WITHIN = 3.0
+SLOW_ANSWER = 2.5 * DELAY
+GAP_TOLERANCE = 0.02  # the fake fetch stamps a start a moment after the scheduler's slot
+
+
+# -- the schedule, with a clock the test moves ----------------------------------------------
+
+
+class FakeClock:
+    """A clock that stands still until the test moves it: far from time.time() and
+    time.monotonic(), so a scheduler that reads those instead cannot pass by luck."""
+
+    def __init__(self, now: float = 1000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Story:
+    """Calls reserve() step by step, writing down each step, and fails with the whole story
+    at the first wait that is wrong."""
+
+    def __init__(self, scheduler, now, likely: str, tolerance: float = 1e-6):
+        self.scheduler = scheduler
+        self.now = now
+        self.t0 = now()
+        self.likely = likely
+        self.tolerance = tolerance
+        self.lines = [f"the story so far (delay {scheduler.delay:g} s):"]
+
+    def note(self, text: str) -> None:
+        self.lines.append(f"  {text}")
+
+    def reserve(self, origin: str, want: float) -> None:
+        wait = self.scheduler.reserve(origin)
+        when = self.now() - self.t0
+        number = isinstance(wait, int | float) and not isinstance(wait, bool)
+        # Two decimals, unless that would hide how far off it is (2.00 for 1.999995).
+        exact = number and abs(wait - round(wait, 2)) < 1e-9
+        shown = f"{wait:.2f}" if exact else f"{wait:.6f}" if number else repr(wait)
+        self.note(f"at +{when:.2f} s  reserve({origin!r}) -> {shown}   (want {want:.2f})")
+        if not number or not math.isclose(wait, want, abs_tol=self.tolerance):
+            fail(
+                f"reserve({origin!r}) at +{when:.2f} s returned {shown}",
+                f"{want:.2f}: seconds from now until the slot it booked for that origin",
+                self.likely,
+                "\n".join(self.lines),
+            )
+
+
+def _story(kata, delay: float, likely: str) -> tuple[Story, FakeClock]:
+    clock = FakeClock()
+    return Story(kata.HostScheduler(delay, clock=clock), clock, likely), clock
+
+
+def test_first_request_waits_nothing_the_next_waits_the_delay(kata):
+    story, clock = _story(
+        kata,
+        2.0,
+        "the first request to an origin may start at once (0); the next one waits until "
+        "`delay` seconds after the previous start: max(now, next free slot) - now",
+    )
+    story.reserve(A, 0.0)
+    clock.advance(0.5)
+    story.note("(the clock moves 0.5 s)")
+    story.reserve(A, 1.5)
+
+
+def test_back_to_back_reservations_queue_up(kata):
+    story, clock = _story(
+        kata,
+        2.0,
+        "every reserve() books a slot of its own: remember the slot you booked plus the "
+        "delay (start + delay), not the time of the call. Remembering `now` gives two "
+        "callers at the same instant the same slot: two requests at once",
+    )
+    story.reserve(A, 0.0)
+    story.reserve(A, 2.0)
+    story.reserve(A, 4.0)
+    clock.advance(1.0)
+    story.note("(the clock moves 1 s)")
+    story.reserve(A, 5.0)
+
+
+def test_a_request_after_a_long_pause_waits_nothing(kata):
+    story, clock = _story(
+        kata,
+        2.0,
+        "a slot in the past is free: the wait is max(now, next free slot) - now, never "
+        "negative, and the next slot is booked from the start just given",
+    )
+    story.reserve(A, 0.0)
+    clock.advance(60.0)
+    story.note("(a minute passes)")
+    story.reserve(A, 0.0)
+    story.reserve(A, 2.0)
+
+
+def test_hosts_are_scheduled_independently(kata):
+    story, clock = _story(
+        kata,
+        2.0,
+        "keep the schedule per origin (a dict keyed by origin): one host's delay must not "
+        "hold back another host",
+    )
+    story.reserve(A, 0.0)
+    story.reserve(B, 0.0)
+    story.reserve(A, 2.0)
+    clock.advance(0.5)
+    story.note("(the clock moves 0.5 s)")
+    story.reserve(C, 0.0)
+    story.reserve(B, 1.5)
+    story.reserve(A, 3.5)
+
+
+def test_the_schedule_follows_the_clock_it_is_given(kata):
+    story, clock = _story(
+        kata,
+        2.0,
+        "the scheduler must read the time only from the `clock` it was given "
+        "(self.clock()): time.time() or time.monotonic() called directly ignore the clock "
+        "the test (or the crawler) hands in",
+    )
+    story.reserve(A, 0.0)
+    clock.advance(0.75)
+    story.note("(the injected clock moves 0.75 s; the real one barely moves)")
+    story.reserve(A, 1.25)
+    clock.advance(30.0)
+    story.note("(the injected clock moves 30 s)")
+    story.reserve(A, 0.0)
+
+
+async def test_the_schedule_under_freezegun(kata):
+    # freezegun replaces time.monotonic while the block runs. The scheduler must be given
+    # the clock INSIDE the block: a default argument was bound when the module was imported
+    # and escapes freezegun. real_asyncio=True keeps the event loop on real time, so awaiting
+    # still works while the test's time is frozen.
+    with freeze_time("2025-01-01 12:00:00", real_asyncio=True) as frozen:
+        scheduler = kata.HostScheduler(1.5, clock=time.monotonic)
+        story = Story(
+            scheduler,
+            time.monotonic,
+            "the schedule must follow the clock it is given, jumps included: freezegun "
+            "moves it with tick() and move_to()",
+            tolerance=1e-3,
+        )
+        story.reserve(A, 0.0)
+        frozen.tick(1.0)
+        story.note("(frozen.tick(1.0))")
+        story.reserve(A, 0.5)
+        story.reserve(B, 0.0)
+        await asyncio.sleep(0.01)  # the loop runs on real time: this returns
+        frozen.move_to("2025-01-01 12:05:00")
+        story.note("(frozen.move_to five minutes later)")
+        story.reserve(A, 0.0)
+        story.reserve(A, 1.5)
+
+
+# -- polite_fetch_all in this process, with a fake fetch -----------------------------------
+
+
+def _label(url: str) -> str:
+    return url.removeprefix("http://")
+
+
+def page_for(url: str) -> FetchResult:
+    return FetchResult(url, url, 200, "text/html", f"<p>page {_label(url)}</p>")
+
+
+@dataclass
+class Request:
+    url: str
+    start: float
+    end: float | None = None
+
+
+class FakeFetch:
+    """A `fetch` for polite_fetch_all: answers at once, except the URLs the test holds,
+    which are answered when the test lets them go. Records every request's start and end
+    (time.monotonic, the clock asyncio.sleep counts on)."""
+
+    def __init__(self) -> None:
+        self.requests: list[Request] = []
+        self._held: dict[str, asyncio.Event] = {}
+
+    def hold(self, *urls: str) -> None:
+        for url in urls:
+            self._held[url] = asyncio.Event()
+
+    def let_go(self, url: str) -> float:
+        released = time.monotonic()
+        self._held[url].set()
+        return released
+
+    def let_all_go(self) -> None:
+        for event in self._held.values():
+            event.set()
+
+    async def fetch(self, url: str) -> FetchResult:
+        request = Request(url, time.monotonic())
+        self.requests.append(request)
+        try:
+            if url in self._held:
+                await self._held[url].wait()
+            else:
+                await asyncio.sleep(0)
+        finally:
+            request.end = time.monotonic()
+        return page_for(url)
+
+    def started(self, url: str) -> float | None:
+        return next((r.start for r in self.requests if r.url == url), None)
+
+    def picture(self) -> str:
+        """The requests as bars; one still held is drawn up to now."""
+        now = time.monotonic()
+        rows = [
+            Interval(_label(r.url), r.start, r.end or now, "ok" if r.end is not None else "held")
+            for r in self.requests
+        ]
+        return render(rows, "what fetch saw")
+
+
+def _call(urls: list[str], delay: float) -> str:
+    shown = ", ".join(_label(u) for u in urls)
+    return f"polite_fetch_all([{shown}], fetch, delay={delay:g})"
+
+
+@contextlib.asynccontextmanager
+async def crawling(kata, urls: list[str], fake: FakeFetch, delay: float = DELAY):
+    """Run polite_fetch_all in the background; whatever happens, let every held request go
+    and stop the crawl at the end."""
+    task = asyncio.ensure_future(kata.polite_fetch_all(urls, fake.fetch, delay))
+    try:
+        yield task
+    finally:
+        fake.let_all_go()
+        if not task.done():
+            task.cancel()
+        await asyncio.wait({task}, timeout=2)  # bounded: a crawl may swallow its cancellation
+        if task.done() and not task.cancelled():
+            task.exception()  # retrieved: no "exception was never retrieved" noise
+
+
+async def _wait_for(task: asyncio.Future, check, within: float, call: str) -> bool:
+    """Wait until check() holds (True) or `within` seconds pass (False); an error raised by
+    the crawl meanwhile is reported as it is."""
+
+    async def settled():
+        return check() or task.done()
+
+    await wait_until(settled, within=within, interval=0.01)
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        error = task.exception()
+        if isinstance(error, NotDoneYet):
+            raise error
+        fail(
+            f"{call} raised {type(error).__name__}: {error}",
+            "a list of FetchResults, one per URL",
+            "an error inside polite_fetch_all (each fetch is `await fetch(url)`)",
+        )
+    return check()
+
+
+async def _results(task: asyncio.Future, urls: list[str], delay: float) -> list:
+    call = _call(urls, delay)
+    results = await finishes_within(task, 10, call)
+    expected = [page_for(u) for u in urls]
+    if not isinstance(results, list | tuple) or list(results) != expected:
+        fail(
+            f"{call} returned {results!r:.300}",
+            "what fetch returned for each URL, in the order of the URLs",
+            "return `await fetch(url)` for each URL; asyncio.gather keeps the order",
+        )
+    return list(results)
+
+
+async def test_returns_one_result_per_url_in_order(kata):
+    urls = [f"{A}/1", f"{B}/1", f"{A}/2", f"{C}/1", f"{B}/2"]
+    fake = FakeFetch()
+    results = await finishes_within(
+        kata.polite_fetch_all(urls, fake.fetch, 0.05), 10, _call(urls, 0.05)
+    )
+    expected = [page_for(u) for u in urls]
+    if not isinstance(results, list | tuple) or list(results) != expected:
+        fail(
+            f"{_call(urls, 0.05)} returned {results!r:.300}",
+            f"the {len(urls)} results of fetch, in the order of the URLs",
+            "return what `await fetch(url)` gave for each URL, in order (asyncio.gather "
+            "keeps the order of its arguments)",
+        )
+    asked = Counter(r.url for r in fake.requests)
+    if asked != Counter(urls):
+        fail(
+            f"fetch was called {dict(asked)}",
+            "once for every URL",
+            "call fetch exactly once per URL",
+        )
+
+
+async def test_hosts_are_fetched_side_by_side(kata):
+    firsts = [f"{A}/1", f"{B}/1", f"{C}/1"]
+    urls = firsts
+    call = _call(urls, DELAY)
+    fake = FakeFetch()
+    fake.hold(*firsts)  # every host stays busy with its first page until the test says
+    called = time.monotonic()
+    async with crawling(kata, urls, fake) as task:
+        await _wait_for(
+            task, lambda: all(fake.started(u) for u in firsts), SIDE_BY_SIDE_WITHIN, call
+        )
+        missing = [_label(u) for u in firsts if fake.started(u) is None]
+        if missing:
+            fail(
+                f"while {_label(firsts[0])} was being answered, {', '.join(missing)} never "
+                f"started (the test waited {SIDE_BY_SIDE_WITHIN:.0f} s)",
+                "the first request to every host starts at once: three hosts, three requests "
+                "in flight. Politeness is per host; it must not serialise the whole crawl",
+                "one lock or one schedule for all hosts: key both by origin_of(url), so each "
+                "origin waits only for its own requests",
+                fake.picture(),
+            )
+        late = {u: fake.started(u) - called for u in firsts if fake.started(u) - called > PROMPT}
+        if late:
+            shown = ", ".join(f"{_label(u)} after {t:.2f} s" for u, t in late.items())
+            fail(
+                f"the first requests did not start at once: {shown}",
+                f"every host's first request at once (under {PROMPT:.2f} s): no earlier "
+                "request to that host, so no gap to wait for",
+                "one schedule shared by all hosts (each host waits for the others' gaps), or "
+                "a sleep of `delay` before every request: ask HostScheduler.reserve(origin)",
+                fake.picture(),
+            )
+        fake.let_all_go()
+        await _results(task, urls, DELAY)
+
+
+async def test_one_request_at_a_time_per_host(kata):
+    first, second = f"{A}/1", f"{A}/2"
+    urls = [first, second]
+    call = _call(urls, DELAY)
+    fake = FakeFetch()
+    fake.hold(first)
+    async with crawling(kata, urls, fake) as task:
+        if not await _wait_for(task, lambda: fake.started(first), 5.0, call):
+            fail(
+                f"{_label(first)} never started",
+                "the first request to a host starts at once",
+                "nothing calls fetch: start a fetch for every URL",
+                fake.picture(),
+            )
+        # a.test/1 is held for 1.5 delays: its gap is long over, but it is still answering.
+        window = 1.5 * DELAY
+        if await _wait_for(task, lambda: fake.started(second), window, call):
+            gap = fake.started(second) - fake.started(first)
+            fail(
+                f"{_label(second)} started {gap:.2f} s after {_label(first)}, while "
+                f"{_label(first)} was still being answered: two requests in flight to one host",
+                "one request at a time per host: the next one starts only after the previous "
+                "one has its answer, however long that takes",
+                "the delay alone spaces the starts, but a slow host is still answering when the "
+                "gap is over: hold a per-origin asyncio.Lock around the wait and the fetch",
+                fake.picture(),
+            )
+        fake.let_go(first)
+        await _results(task, urls, DELAY)
+
+
+async def test_a_slow_answer_counts_as_one_gap(kata):
+    first, second, third = f"{A}/1", f"{A}/2", f"{A}/3"
+    urls = [first, second, third]
+    call = _call(urls, DELAY)
+    fake = FakeFetch()
+    fake.hold(first)
+    async with crawling(kata, urls, fake) as task:
+        if not await _wait_for(task, lambda: fake.started(first), 5.0, call):
+            fail(
+                f"{_label(first)} never started",
+                "the first request to a host starts at once",
+                "nothing calls fetch: start a fetch for every URL",
+                fake.picture(),
+            )
+        # The host takes 2.5 delays to answer a.test/1: its gap has passed by then (and so
+        # have the next two slots, had they been booked up front).
+        await asyncio.sleep(SLOW_ANSWER)
+        answered = fake.let_go(first)
+        await _wait_for(task, lambda: fake.started(third), 5.0, call)
+        started = fake.started(second)
+        if started is None:
+            fail(
+                f"{_label(second)} never started after {_label(first)} was answered",
+                f"{_label(second)} starts as soon as {_label(first)} has its answer",
+                "the next request on a host waits for the previous one and then for its "
+                "slot, nothing else",
+                fake.picture(),
+            )
+        after_answer = started - answered
+        if after_answer > PROMPT:
+            since_start = started - fake.started(first)
+            fail(
+                f"{_label(second)} started {after_answer:.2f} s after {_label(first)} was "
+                f"answered ({since_start:.2f} s after it started; the delay is {DELAY:g} s)",
+                f"at once after the answer: {_label(first)} started more than {DELAY:g} s "
+                "before, and the delay is counted between the STARTS of two requests",
+                "sleeping `delay` after each request (counting the gap from the end of the "
+                "previous one): a slow host then waits twice. Once the previous request is "
+                "done, sleep only what HostScheduler.reserve(origin) says",
+                fake.picture(),
+            )
+        then = fake.started(third)
+        if then is not None and then - started < DELAY - GAP_TOLERANCE:
+            fail(
+                f"{_label(third)} started {then - started:.2f} s after {_label(second)} "
+                f"(the delay is {DELAY:g} s)",
+                f"{_label(second)} at once after the slow answer, then {_label(third)} a full "
+                f"delay later: a slow answer makes up for one gap, not for the ones after it",
+                "slots booked before waiting for the host's lock: while a.test/1 was slow, the "
+                "slots of a.test/2 and a.test/3 went by, and they ran back to back (ask "
+                "reserve(origin) once you hold the host's lock, not before); or no wait at all "
+                "between two requests on a host (a lock alone is not a delay)",
+                fake.picture(),
+            )
+        await _results(task, urls, DELAY)
+
+
+# -- polite_fetch_all in a fetcher actor, against the fake web -----------------------------
+
+# The delay in the fetcher, and three hosts: a and b answer faster than the delay (their
+# pace is the delay), c slower (its pace is its answers, one at a time).
+WEB_DELAY = 0.4
+LATENCY = {A: 0.25, B: 0.25, C: 0.6}
+URLS = [f"{A}/1", f"{B}/1", f"{C}/1", f"{A}/2", f"{B}/2", f"{C}/2", f"{A}/3", f"{B}/3"]
+# Hit times are stamped where the fake server starts answering, a little after the fetcher
+# decided to start: allow for that much.
+TOLERANCE = 0.05
+KEPT_HEADERS = ("retry-after", "location")
+
+
+def _body(url: str) -> str:
+    return f"<p>page {_label(url)}</p>"
+
+
+WEB = site_from_pages({u: page(_body(u), latency=LATENCY[u[: len(A)]]) for u in URLS})
+
+
+async def fetch_page(session: aiohttp.ClientSession, url: str, within: float = 10.0):
+    """(The tests' stand-in for kata 19's fetch_page.) One GET as a FetchResult; never
+    raises. Runs inside the fetcher actor, where the fake web answers."""
+    try:
+        async with asyncio.timeout(within), session.get(url) as answer:
+            text = answer.content_type.startswith("text/")
+            body = await answer.text() if text else None
+            kept = tuple((k, v) for k, v in answer.headers.items() if k.lower() in KEPT_HEADERS)
+            return FetchResult(
+                url, str(answer.url), answer.status, answer.content_type, body, headers=kept
+            )
+    except TimeoutError:
+        return FetchResult(url, url, error="timeout", detail=f"no answer within {within:g} s")
+    except aiohttp.ClientConnectionError as error:
+        return FetchResult(url, url, error="connect", detail=str(error))
+    except aiohttp.ClientPayloadError as error:
+        return FetchResult(url, url, error="reset", detail=str(error))
+    except aiohttp.ClientError as error:
+        return FetchResult(url, url, error="other", detail=f"{type(error).__name__}: {error}")
+
+
+async def crawl_politely(session, polite_fetch_all, urls: list[str], delay: float):
+    """Runs in the fetcher actor: the learner's polite_fetch_all with a real fetch, timed
+    where it runs (a Ray call's own delays are not the crawler's)."""
+
+    async def fetch(url: str) -> FetchResult:
+        return await fetch_page(session, url)
+
+    started = time.monotonic()
+    results = await polite_fetch_all(urls, fetch, delay)
+    return results, time.monotonic() - started
+
+
+@pytest.fixture(scope="module", autouse=True)
+def web(ray_cluster):
+    """One hit log and one fetcher actor (the mock started in it) for this module: actors
+    cost about a second each. Made when the module starts, so they start up while the tests
+    above run; each test that uses them loads its site and starts from an empty log."""
+    log = HitLog.remote()
+    worker = WebWorker.remote(Site.of([]), log)
+    yield worker, log
+    for actor in (worker, log):
+        ray.kill(actor)
+
+
+@pytest.fixture
+async def fresh_web(web):
+    worker, log = web
+    # Not timed (a fixture): on a busy machine a new actor can take many seconds to start.
+    await asyncio.wait_for(
+        asyncio.gather(worker.__ray_ready__.remote(), log.__ray_ready__.remote()), 120
+    )
+    await worker.flush.remote()  # events still on their way would land after the clear
+    await log.clear.remote()
+    return worker, log
+
+
+def _served(hits) -> str:
+    """The hit log's picture, one row per request labelled by host and path."""
+    if not hits:
+        return "the fake web served nothing"
+    last = max(h.end or h.start for h in hits)
+    rows = [Interval(_label(h.url), h.start, h.end or last, h.outcome) for h in hits]
+    return render(rows, "what the fake web served")
+
+
+async def _crawl_in_actor(worker, log, kata, urls: list[str], delay: float, within: float = 20.0):
+    """The learner's crawl in the fetcher actor, bounded. A crawl that does not finish is
+    cancelled in the actor: asyncio's cancellation never reaches Ray, and a crawl left running
+    there would go on hitting the fake web during the tests that follow."""
+    call = f"polite_fetch_all({len(urls)} URLs on 3 hosts, fetch_page, delay={delay:g})"
+    ref = worker.run.remote(crawl_politely, kata.polite_fetch_all, urls, delay)
+    error = None
+    try:
+        async with asyncio.timeout(within):
+            return await ref
+    except NotDoneYet:
+        raise
+    except TimeoutError:
+        pass
+    except ray.exceptions.RayTaskError as raised:
+        error = (str(raised).strip().splitlines() or [""])[-1]
+    finally:
+        ray.cancel(ref)  # nothing happens if it has finished
+    if error is not None:
+        fail(
+            f"{call} raised in the fetcher actor: {error[:300]}",
+            "a list of FetchResults, one per URL",
+            "an error inside polite_fetch_all",
+        )
+    await worker.flush.remote()
+    fail(
+        f"{call} in a fetcher actor was still running after {within:.0f} s",
+        "done in about a second: three pages per host, 0.4 s apart, hosts side by side",
+        "a request that waits for something nobody gives: a lock never released (use "
+        "`async with`), or a sleep far longer than reserve() says",
+        _served(await log.hits.remote()),
+    )
+
+
+async def test_the_fake_web_sees_polite_hosts_crawled_side_by_side(kata, fresh_web):
+    worker, log = fresh_web
+    await worker.load.remote(WEB)
+    results, elapsed = await _crawl_in_actor(worker, log, kata, URLS, WEB_DELAY)
+    seen = await log.wait_for.remote(len(URLS))
+    picture = _served(await log.hits.remote())
+    hosts = {_label(origin): n for origin, n in Counter(u[: len(A)] for u in URLS).items()}
+
+    if [(r.url, r.status, r.body) for r in results] != [(u, 200, _body(u)) for u in URLS]:
+        fail(
+            f"the results were {[(r.url, r.status) for r in results]!r:.300}",
+            "one FetchResult per URL, in the order of the URLs, each a 200 with its page",
+            "return what fetch gave for each URL, in order",
+            picture,
+        )
+    counts = await log.counts.remote()
+    if seen != len(URLS) or set(counts.values()) != {1}:
+        fail(
+            f"the fake web was asked {counts}",
+            "every URL exactly once",
+            "call fetch once per URL",
+            picture,
+        )
+    per_host = await log.peak_in_flight.remote(by="host")
+    crowded = {h: n for h, n in per_host.items() if n > 1}
+    if crowded:
+        fail(
+            f"the fake web had {crowded} requests in flight at once on one host",
+            "never more than one request in flight per host (c.test answers in "
+            f"{LATENCY[C]:g} s, longer than the delay of {WEB_DELAY:g} s)",
+            "the delay alone spaces the starts, but a slow host is still answering when the "
+            "gap is over: hold a per-origin asyncio.Lock around the wait and the fetch",
+            picture,
+        )
+    gaps = await log.min_gap.remote(by="host")
+    rushed = {h: g for h, g in gaps.items() if g is not None and g < WEB_DELAY - TOLERANCE}
+    if rushed:
+        shown = ", ".join(f"{h} twice within {g:.2f} s" for h, g in rushed.items())
+        fail(
+            f"the fake web was asked {shown}",
+            f"at least {WEB_DELAY:g} s between two request starts on one host",
+            "no wait, or too short a wait, before a request on a host that answers quickly "
+            "(one request at a time is not a delay): before each request, once the host's "
+            "lock is held, sleep what HostScheduler.reserve(origin) says (and check that "
+            "reserve() passes the schedule tests above)",
+            picture,
+        )
+    overlap = await log.peak_in_flight.remote()
+    if overlap < len(hosts):
+        fail(
+            f"at most {overlap} request(s) in flight on the whole fake web",
+            f"the {len(hosts)} hosts crawled side by side: {len(hosts)} requests in flight "
+            "at the start, one per host",
+            "one lock or one schedule for all hosts (politeness must not serialise the "
+            "crawl): key both by origin_of(url)",
+            picture,
+        )
+    # Wall clock, a second check after the mechanism: each host's pace sets the time.
+    floor = (max(hosts.values()) - 1) * WEB_DELAY
+    ceiling = 3 * max(n * max(WEB_DELAY, LATENCY[f"http://{h}"]) for h, n in hosts.items())
+    if not floor - TOLERANCE <= elapsed <= ceiling:
+        fail(
+            f"the crawl took {elapsed:.2f} s",
+            f"between {floor:.2f} s (a.test's three starts {WEB_DELAY:g} s apart) and "
+            f"{ceiling:.1f} s (three times the slowest host's own pace)",
+            "too fast: requests were not spaced; too slow: the hosts waited for each other",
+            picture,
+        )

@@ -1,0 +1,63 @@
+"""Alternative: one worker per host. The URLs are dealt out to one asyncio.Queue per
+origin, and one worker coroutine per origin fetches its queue in order, waiting for each
+slot first: one at a time per host by construction, no lock needed. The scheduler remembers
+the last start instead of the next free slot."""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlsplit
+
+from dojo.crawl import FetchResult
+
+# What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
+# fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).
+Fetch = Callable[[str], Awaitable[FetchResult]]
+
+# -- (Given) what politeness is per ---------------------------------------------------------
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> str:
+    """(Given) scheme://host[:port] of an absolute URL, lower-case, without a default port:
+    `HTTP://A.test:80/x` and `http://a.test/y` are one origin, `http://a.test:8080/` another.
+    Politeness (and robots.txt) is per origin."""
+    parts = urlsplit(url)
+    scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    if port is None or port == DEFAULT_PORTS.get(scheme):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
+
+
+class HostScheduler:
+    def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic):
+        self.delay = delay
+        self.clock = clock
+        self._last_start: dict[str, float] = {}
+
+    def reserve(self, origin: str) -> float:
+        now = self.clock()
+        last = self._last_start.get(origin)
+        wait = 0.0 if last is None else max(0.0, last + self.delay - now)
+        self._last_start[origin] = now + wait
+        return wait
+
+
+async def polite_fetch_all(urls: list[str], fetch: Fetch, delay: float) -> list[FetchResult]:
+    scheduler = HostScheduler(delay)
+    results: list[FetchResult | None] = [None] * len(urls)
+    queues: dict[str, asyncio.Queue[tuple[int, str]]] = {}
+    for index, url in enumerate(urls):
+        queues.setdefault(origin_of(url), asyncio.Queue()).put_nowait((index, url))
+
+    async def worker(origin: str, queue: asyncio.Queue[tuple[int, str]]) -> None:
+        while not queue.empty():
+            index, url = queue.get_nowait()
+            await asyncio.sleep(scheduler.reserve(origin))
+            results[index] = await fetch(url)
+
+    async with asyncio.TaskGroup() as group:
+        for origin, queue in queues.items():
+            group.create_task(worker(origin, queue))
+    return results

@@ -1,0 +1,72 @@
+"""Alternative: equal jitter (half the envelope fixed, half random) instead of full jitter,
+a recursive fetch_with_retries (one call per attempt) instead of a loop, and Retry-After
+dates read with parsedate_tz / mktime_tz against `now` as a timestamp."""
+
+import asyncio
+import dataclasses
+import random
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from email.utils import mktime_tz, parsedate_tz
+
+from dojo.crawl import FetchResult
+
+# What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
+# fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).
+Fetch = Callable[[str], Awaitable[FetchResult]]
+# How to wait: asyncio.sleep in production; the tests give one that records the request.
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def is_retryable(result: FetchResult) -> bool:
+    if result.error:
+        return result.error in ("timeout", "connect", "reset")
+    return result.status == 429 or (result.status or 0) // 100 == 5
+
+
+def backoff_delay(retry: int, base: float, cap: float, rng: random.Random) -> float:
+    half = min(cap, base * 2 ** (retry - 1)) / 2
+    return half + rng.uniform(0.0, half)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(int(text))
+    parts = parsedate_tz(text)
+    if parts is None:
+        return None
+    return max(0.0, mktime_tz(parts) - now.timestamp())
+
+
+async def fetch_with_retries(
+    fetch: Fetch,
+    url: str,
+    *,
+    attempts: int = 4,
+    base: float = 0.5,
+    cap: float = 10.0,
+    max_wait: float = 60.0,
+    sleep: Sleep = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> FetchResult:
+    rng = rng or random.Random()
+
+    async def attempt(n: int) -> FetchResult:
+        result = await fetch(url)
+        if not is_retryable(result):
+            return result
+        why = result.error or str(result.status)
+        if n == attempts:
+            return dataclasses.replace(result, detail=f"gave up after {n} attempts: {why}")
+        asked = parse_retry_after(result.header("retry-after"), datetime.now(UTC))
+        if asked is not None and asked > max_wait:
+            return dataclasses.replace(
+                result, detail=f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
+            )
+        await sleep(max(backoff_delay(n, base, cap, rng), asked or 0.0))
+        return await attempt(n + 1)
+
+    return await attempt(1)
