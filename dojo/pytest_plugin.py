@@ -214,7 +214,8 @@ def _plain_report(item, call, longrepr: str):
         outcome="failed",
         longrepr=longrepr,
         when=call.when,
-        sections=list(item._report_sections),
+        # pytest keeps (when, key, content) per item but reports carry (title, content).
+        sections=[(f"Captured {key} {when}", text) for when, key, text in item._report_sections],
         duration=call.duration,
         start=call.start,
         stop=call.stop,

@@ -9,6 +9,7 @@ FAILING_THEN_PASSING = """
 from dojo import todo
 
 def test_not_done():
+    print("some output the learner printed")
     todo("write the thing")
 
 def test_wrong():

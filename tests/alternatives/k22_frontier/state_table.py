@@ -1,0 +1,106 @@
+"""Alternative: one table, url -> [state, depth, holder], is the whole truth; a deque
+orders the waiting URLs, and stats() counts states instead of keeping counters."""
+
+import re
+from collections import deque
+from urllib.parse import urlsplit, urlunsplit
+
+import ray
+
+# -- (Given) kata 20's canonical(), so that this kata stands alone ---------------------------
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+_HOST = re.compile(r"[a-z0-9.-]+")
+
+
+def canonical(url: str) -> str:
+    """(Given) The one spelling of an absolute http(s) URL: lowercase scheme and host, no
+    default port, no fragment, "/" for an empty path. Raises ValueError for anything else."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    if parts.scheme not in DEFAULT_PORTS or not host or not _HOST.fullmatch(host):
+        raise ValueError(f"not a crawlable http(s) URL: {url!r}")
+    port = parts.port
+    netloc = host if port in (None, DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+# -- the frontier --------------------------------------------------------------------------
+
+
+QUEUED, LEASED, DONE = "queued", "leased", "done"
+
+
+class Frontier:
+    def __init__(self, seeds: list[str], max_depth: int, max_pages: int):
+        self.max_depth = max_depth
+        self.max_pages = max_pages
+        self._table: dict[str, list] = {}  # url -> [state, depth, worker or None]
+        self._line: deque[str] = deque()
+        self._too_deep = 0
+        self._over_limit = 0
+        for seed in seeds:
+            self._offer(seed, 0)
+
+    def _offer(self, link: str, depth: int) -> None:
+        try:
+            url = canonical(link)
+        except ValueError:
+            return
+        if url in self._table:
+            return
+        if depth > self.max_depth:
+            self._too_deep += 1
+            return
+        if len(self._table) >= self.max_pages:
+            self._over_limit += 1
+            return
+        self._table[url] = [QUEUED, depth, None]
+        self._line.append(url)
+
+    def _count(self, state: str) -> int:
+        return sum(1 for row in self._table.values() if row[0] == state)
+
+    async def lease(self, worker: str, n: int = 1) -> list[tuple[str, int]]:
+        batch = []
+        while self._line and len(batch) < n:
+            url = self._line.popleft()
+            row = self._table[url]
+            row[0], row[2] = LEASED, worker
+            batch.append((url, row[1]))
+        return batch
+
+    async def done(self, worker: str, url: str, links: list[str]) -> bool:
+        row = self._table.get(url)
+        if row is None or row[0] != LEASED or row[2] != worker:
+            return False
+        row[0], row[2] = DONE, None
+        for link in links:
+            self._offer(link, row[1] + 1)
+        return True
+
+    async def release_worker(self, worker: str) -> int:
+        mine = [url for url, row in self._table.items() if row[0] == LEASED and row[2] == worker]
+        for url in reversed(mine):
+            self._table[url][0], self._table[url][2] = QUEUED, None
+            self._line.appendleft(url)
+        return len(mine)
+
+    async def finished(self) -> bool:
+        return not self._line and self._count(LEASED) == 0
+
+    async def stats(self) -> dict:
+        return {
+            "queued": self._count(QUEUED),
+            "in_flight": self._count(LEASED),
+            "done": self._count(DONE),
+            "seen": len(self._table),
+            "skipped_by_depth": self._too_deep,
+            "skipped_by_limit": self._over_limit,
+        }
+
+
+# (Given) The same class as a Ray actor: one process owns the crawl's state and every fetcher
+# asks it (kata 18). num_cpus=0: it only keeps books. Its methods are async, so the calls of
+# many fetchers interleave on one event loop.
+FrontierActor = ray.remote(num_cpus=0)(Frontier)
