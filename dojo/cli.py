@@ -184,5 +184,69 @@ def verify(
     raise typer.Exit(1 if wrong else 0)
 
 
+_STAY = typer.Option("--stay", help="keep watching this kata after it passes (refactoring)")
+_TIME_LIMIT = typer.Option("--time-limit", min=1, help="stop a check after this many seconds")
+_WATCHED = typer.Argument(help="kata number (default: the first not done)")
+
+
+@app.command()
+def watch(
+    kata: Annotated[str | None, _WATCHED] = None,
+    stay: Annotated[bool, _STAY] = False,
+    time_limit: Annotated[float, _TIME_LIMIT] = 60,
+) -> None:
+    """Re-run a kata's tests on every save of its kata.py; move on when it passes."""
+    from dojo.watch import serve
+
+    chosen = _kata(kata) if kata else None
+    raise typer.Exit(serve(chosen, console, time_limit=time_limit, stay=stay))
+
+
+@app.command()
+def rotate(
+    minutes: Annotated[float, typer.Option("--minutes", min=0.001, help="minutes per driver")],
+    kata: Annotated[str | None, _WATCHED] = None,
+    stay: Annotated[bool, _STAY] = False,
+    time_limit: Annotated[float, _TIME_LIMIT] = 60,
+) -> None:
+    """Randori: watch a kata like `dojo watch`, and call a driver rotation every M minutes."""
+    from dojo.watch import serve
+
+    chosen = _kata(kata) if kata else None
+    code = serve(chosen, console, rotate_minutes=minutes, time_limit=time_limit, stay=stay)
+    raise typer.Exit(code)
+
+
+@app.command()
+def grade(
+    paths: Annotated[
+        list[str], typer.Argument(help="learners' checkouts (copies of katas/), or folders of them")
+    ],
+    kata: Annotated[
+        list[str] | None, typer.Option("--kata", "-k", help="grade only this kata (repeatable)")
+    ] = None,
+    out: Annotated[str, typer.Option(help="folder for <learner>/results.json")] = "grades",
+    csv: Annotated[str | None, typer.Option(help="summary CSV (default: OUT/summary.csv)")] = None,
+    junit: Annotated[bool, typer.Option("--junit", help="also write <learner>/junit.xml")] = False,
+    jobs: Annotated[
+        int | None, typer.Option(min=1, help="learners at once (default: 2; RAY_ADDRESS: 1)")
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option(min=1, help="seconds per learner (default: 60 per kata, at least 120)"),
+    ] = None,
+    test_timeout: Annotated[
+        float | None,
+        typer.Option(min=1, help="cap each test's time limit (katas allow 30 s; less is risky)"),
+    ] = None,
+) -> None:
+    """Instructors: grade learners' katas with the repository's tests; points and reports."""
+    from dojo.grade_cli import run
+    from dojo.grade_run import Limits
+
+    limits = Limits(time_limit=time_limit, test_timeout=test_timeout)
+    raise typer.Exit(run(paths, kata, out, csv, junit, jobs, limits, console))
+
+
 def main() -> None:
     app()

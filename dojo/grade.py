@@ -1,0 +1,364 @@
+"""`dojo grade`: grade learners' checkouts with the repository's own kata tests.
+
+A checkout is a folder holding `kNN_slug/kata.py` folders (a copy of katas/), or a folder
+that holds such a `katas/`; a folder of checkouts grades each one. Each learner runs in
+pytest subprocesses of their own (dojo/grade_run.py), so hangs, crashes and exits are
+reported and grading goes on. Reports are written by dojo/grade_report.py.
+
+Scoring: a kata is worth its catalogue points (`Points: N` in its README, default 1), all or
+nothing, unless its README declares `Parts: per test`: then each passing test earns an equal
+share. A kata whose kata.py is missing, or still the shipped stub, is "not attempted" and is
+not run at all; one whose kata.py does not compile is not run either.
+
+Ray: one private `ray start --head` per parallel slot (each learner job connects in ~0.2 s
+instead of starting Ray in ~3 s; a job's tasks and actors end with its driver, so learners do
+not leak into each other), or the cluster in RAY_ADDRESS for everyone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dojo import catalogue
+from dojo.catalogue import Kata
+from dojo.grade_plugin import NOT_RUN_PREFIX
+from dojo.grade_run import KataRun, Limits, TestOutcome, run_katas, stage
+from dojo.progress import test_names
+
+_PARTS = re.compile(r"^Parts:\s*per[ -]test\s*$", re.MULTILINE | re.IGNORECASE)
+NOT_ATTEMPTED = "not_attempted"
+# The default time limit of one learner's run: this much per kata run, and at least the
+# minimum. Generous: a correct kata takes ~10 s on a loaded 2-core machine, and a hang is
+# stopped by the test's own limit (30 s) or the stall watchdog long before.
+SECONDS_PER_KATA = 60.0
+MIN_TIME_LIMIT = 120.0
+
+
+class NotACheckout(ValueError):
+    """A PATH given to `dojo grade` holds no learner's katas."""
+
+
+class GradingBroke(RuntimeError):
+    """Grading itself could not go on (not a learner's fault)."""
+
+
+# -- learners ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Learner:
+    name: str
+    checkout: Path  # the folder holding kNN_slug/
+
+
+def _checkout_in(path: Path, slugs: set[str]) -> Path | None:
+    for candidate in (path, path / "katas"):
+        if candidate.is_dir() and any((candidate / slug).is_dir() for slug in slugs):
+            return candidate
+    return None
+
+
+def learners_from(paths: Iterable[str | Path]) -> list[Learner]:
+    """Each PATH is a checkout, or a folder of checkouts (every subfolder that is one)."""
+    slugs = {k.slug for k in catalogue.all_katas()}
+    found: list[tuple[str, Path]] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            raise NotACheckout(f"{raw}: no such folder")
+        checkout = _checkout_in(path, slugs)
+        if checkout is not None:
+            found.append((path.resolve().name, checkout))
+            continue
+        inside = [
+            (sub.name, c)
+            for sub in sorted(path.iterdir())
+            if not sub.name.startswith(".") and (c := _checkout_in(sub, slugs)) is not None
+        ]
+        if not inside:
+            raise NotACheckout(
+                f"{raw}: not a katas checkout. Expected kata folders such as "
+                f"{min(slugs)}/kata.py in it (a copy of katas/), a katas/ folder holding "
+                "them, or folders that are such checkouts (one per learner)."
+            )
+        found.extend(inside)
+    learners, seen = [], {}
+    for name, checkout in found:
+        seen[name] = seen.get(name, 0) + 1
+        unique = name if seen[name] == 1 else f"{name}-{seen[name]}"
+        learners.append(Learner(unique, checkout))
+    return learners
+
+
+def choose_katas(keys: Iterable[str | int] | None) -> list[Kata]:
+    """The katas to grade (all by default); raises catalogue.UnknownKata."""
+    if not keys:
+        return catalogue.all_katas()
+    chosen = {catalogue.find(k).slug: catalogue.find(k) for k in keys}
+    return sorted(chosen.values(), key=lambda k: k.number)
+
+
+# -- scoring -----------------------------------------------------------------------------
+
+
+def declares_parts(readme: str) -> bool:
+    """A README line `Parts: per test` makes each passing test earn its share."""
+    return bool(_PARTS.search(readme))
+
+
+def scored_per_test(kata: Kata) -> bool:
+    return kata.readme.exists() and declares_parts(kata.readme.read_text(encoding="utf-8"))
+
+
+def kata_points(max_points: int, statuses: list[str], per_test: bool) -> float | int:
+    if not statuses:
+        return 0
+    passed = sum(s == "pass" for s in statuses)
+    if per_test:
+        return round(max_points * passed / len(statuses), 2)
+    return max_points if passed == len(statuses) else 0
+
+
+@dataclass
+class KataGrade:
+    kata: Kata
+    status: str  # "pass" | "fail" | "error" | "not_attempted"
+    points: float | int
+    max_points: int
+    tests: list[TestOutcome]
+    problem: str = ""  # why it was not run at all, if so
+
+    def cause(self) -> str:
+        """Why an errored kata errored: its own problem, or the first test that broke."""
+        if self.problem:
+            return f"{self.kata.slug}: {self.problem}"
+        broken = [t for t in self.tests if t.status == "error"]
+        first = next((t for t in broken if not t.message.startswith(NOT_RUN_PREFIX)), broken[0])
+        return f"{self.kata.slug} · {first.test}: {first.message}"
+
+
+@dataclass
+class LearnerGrade:
+    learner: Learner
+    katas: list[KataGrade]
+    seconds: float = 0.0
+    log: str = ""
+    notes: list[str] = field(default_factory=list)  # about the run rather than one kata
+
+    @property
+    def points(self) -> float | int:
+        return round(sum(k.points for k in self.katas), 2)
+
+    @property
+    def max_points(self) -> int:
+        return sum(k.max_points for k in self.katas)
+
+    @property
+    def status(self) -> str:
+        """exercism's meaning: "error" when some test could not judge the code (it does not
+        compile, crashed or hung the process, hung past its time limit, or was not run)."""
+        if any(k.status == "error" for k in self.katas):
+            return "error"
+        return "pass" if all(k.status == "pass" for k in self.katas) else "fail"
+
+    @property
+    def message(self) -> str | None:
+        """What went wrong, for an "error" status; None otherwise."""
+        if self.status != "error":
+            return None
+        return "\n\n".join([k.cause() for k in self.katas if k.status == "error"] + self.notes)
+
+
+# -- one learner -------------------------------------------------------------------------
+
+
+def _unchanged_stub(kata: Kata, text: str) -> bool:
+    from dojo.shipped import shipped_stubs
+
+    return shipped_stubs().get(kata.slug) == text
+
+
+def _precheck(kata: Kata, source: Path) -> tuple[str, str] | None:
+    """(status, message) for a kata that must not be run, or None to run it."""
+    if not source.is_file():
+        return NOT_ATTEMPTED, f"not attempted: {source} is missing"
+    try:
+        text = source.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        return "error", f"{source} is not UTF-8 text ({err}); the tests could not run"
+    if _unchanged_stub(kata, text):
+        return NOT_ATTEMPTED, f"not attempted: {source} is still the shipped stub"
+    try:
+        compile(text, str(source), "exec")
+    except SyntaxError as err:
+        pointer = ""
+        if err.text:
+            pointer = f"\n    {err.text.rstrip()}\n    {' ' * max((err.offset or 1) - 1, 0)}^"
+        return "error", (
+            f"{source} does not compile, so the tests could not run:\n"
+            f'  File "{err.filename}", line {err.lineno}{pointer}\n'
+            f"SyntaxError: {err.msg}"
+        )
+    return None
+
+
+def _tests_without_run(kata: Kata, status: str, message: str) -> list[TestOutcome]:
+    return [TestOutcome(kata.slug, name, "", status, message) for name in test_names(kata)]
+
+
+def grade_learner(
+    learner: Learner,
+    katas: list[Kata],
+    index: int,
+    workdir: Path,
+    *,
+    address: str | None,
+    limits: Limits | None = None,
+    cancel: threading.Event | None = None,
+) -> LearnerGrade:
+    started = time.monotonic()
+    verdicts: dict[str, tuple[str, str]] = {}
+    to_run: dict[str, Path] = {}
+    for kata in katas:
+        source = learner.checkout / kata.slug / "kata.py"
+        verdict = _precheck(kata, source)
+        if verdict:
+            verdicts[kata.slug] = verdict
+        else:
+            to_run[kata.slug] = source
+    run = KataRun()
+    if to_run:
+        root = workdir / str(index)
+        package = stage(to_run, root, index)
+        limits = limits or Limits()
+        if limits.time_limit is None:
+            default = max(MIN_TIME_LIMIT, SECONDS_PER_KATA * len(to_run))
+            limits = dataclasses.replace(limits, time_limit=default)
+        run = run_katas(
+            package,
+            root,
+            list(to_run),
+            address=address,
+            limits=limits,
+            stop_after_hang={k.slug for k in katas if k.slug in to_run and not scored_per_test(k)},
+            cancel=cancel,
+        )
+        _show_learner_paths(run, f"{root / package}/", f"{learner.checkout}/")
+    grades = [_grade_kata(kata, verdicts.get(kata.slug), run) for kata in katas]
+    notes = [f"pytest ended before it ran any test:\n{run.output_tail}"] if run.output_tail else []
+    return LearnerGrade(learner, grades, time.monotonic() - started, run.log, notes)
+
+
+def _show_learner_paths(run: KataRun, staged: str, shown: str) -> None:
+    """Messages name the learner's own files, not the throwaway copy."""
+    for test in run.tests.values():
+        test.message = test.message.replace(staged, shown)
+    run.problems = [p.replace(staged, shown) for p in run.problems]
+    run.output_tail = run.output_tail.replace(staged, shown)
+
+
+def _grade_kata(kata: Kata, verdict: tuple[str, str] | None, run: KataRun) -> KataGrade:
+    per_test = scored_per_test(kata)
+    if verdict:
+        status, message = verdict
+        test_status = "fail" if status == NOT_ATTEMPTED else "error"
+        tests = _tests_without_run(kata, test_status, message)
+        return KataGrade(kata, status, 0, kata.points, tests, problem=message)
+    tests = run.of_kata(kata.slug)
+    if not tests:  # the process ended before it even collected the tests
+        why = "; ".join(run.problems) or "the tests did not run"
+        tests = _tests_without_run(kata, "error", f"{NOT_RUN_PREFIX}{why}")
+    statuses = [t.status for t in tests]
+    if all(s == "pass" for s in statuses):
+        status = "pass"
+    else:
+        status = "error" if "error" in statuses else "fail"
+    points = kata_points(kata.points, statuses, per_test)
+    return KataGrade(kata, status, points, kata.points, tests)
+
+
+# -- the class ---------------------------------------------------------------------------
+
+
+def _start_heads(count: int):
+    """Start `count` private Ray heads side by side (each takes ~3-4 s)."""
+    from dojo.head import LocalHead
+
+    heads = [LocalHead(num_cpus=2) for _ in range(count)]
+    errors: list[BaseException] = []
+
+    def start(head):
+        try:
+            head.start()
+        except Exception as err:  # reported below, after every head was tried
+            errors.append(err)
+
+    threads = [threading.Thread(target=start, args=(h,)) for h in heads]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        for head in heads:
+            head.stop()
+        raise GradingBroke(f"could not start a private Ray head: {errors[0]}")
+    return heads
+
+
+def grade_all(
+    learners: list[Learner],
+    katas: list[Kata],
+    *,
+    address: str | None = None,
+    jobs: int = 2,
+    limits: Limits | None = None,
+    on_done: Callable[[LearnerGrade], None] | None = None,
+) -> list[LearnerGrade]:
+    """Grade every learner, `jobs` at a time; results in the order of `learners`.
+
+    With `address` every learner uses that cluster; otherwise each parallel slot gets a
+    private head of its own (2 CPUs each, so CPU-counting katas are not disturbed by
+    another learner's tasks)."""
+    jobs = max(1, min(jobs, len(learners)))
+    heads = [] if address else _start_heads(jobs)
+    slots: queue.Queue[str] = queue.Queue()
+    for i in range(jobs):
+        slots.put(address or heads[i].address)
+    cancel = threading.Event()
+    try:
+        with tempfile.TemporaryDirectory(prefix="dojo-grade-", dir="/tmp") as tmp:
+
+            def one(index: int, learner: Learner) -> LearnerGrade:
+                slot = slots.get()
+                try:
+                    grade = grade_learner(
+                        learner, katas, index, Path(tmp), address=slot, limits=limits,
+                        cancel=cancel,
+                    )  # fmt: skip
+                finally:
+                    slots.put(slot)
+                if on_done:
+                    on_done(grade)
+                return grade
+
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            try:
+                futures = [pool.submit(one, i, learner) for i, learner in enumerate(learners)]
+                return [f.result() for f in futures]
+            except BaseException:
+                cancel.set()  # Ctrl-C or a bug: the running learners' processes are killed
+                raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        for head in heads:
+            head.stop()

@@ -1,0 +1,450 @@
+"""`dojo watch` and `dojo rotate`: re-run a kata on every save and show only what matters.
+
+A Watcher checks one kata per save of its kata.py (through a warm runner process, see
+dojo/watch_runner.py), prints "checking…" at once, then either the first failure's teaching
+message or a green line, after which it moves on to the next kata that is not done. With a
+rotation period it also calls "Rotate!" (randori: the driver changes every M minutes).
+
+Everything the Watcher needs comes in through its constructor (runner, output console,
+clock) and its `run(saves)` argument, so tests drive it without a terminal or a file system.
+`serve()` wires the real pieces: a private Ray head (unless RAY_ADDRESS names a cluster),
+the runner, and watchfiles.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+
+from dojo import catalogue, progress, raycluster
+from dojo.catalogue import Kata
+from dojo.paths import KATAS_DIR, REPO_ROOT
+
+DEFAULT_TIME_LIMIT = 60.0
+# How long the loop waits for a save before looking at the rotation clock again.
+TICK = 0.5
+_LOCATION = re.compile(r"^(\S+\.py):(\d+): in (\S+)$")
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(path.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def lesson_text(message: str, limit: int = 25) -> str:
+    """The teaching part of a failure: dojo's lessons as they are; for any other error, the
+    exception lines and the innermost place in the learner's kata.py, never a traceback."""
+    text = message.strip()
+    lines = text.splitlines()
+    # pytest marks the exception's lines with "E   " (and blank ones with a lone "E").
+    errors = [ln[4:] for ln in lines if ln.startswith("E   ") and ln[4:].strip()]
+    if not errors:
+        return "\n".join(lines[:limit])  # a lesson (teach.fail) or a NOT DONE YET notice
+    places = [m for m in map(_LOCATION.match, lines) if m]
+    in_kata = [m for m in places if Path(m.group(1)).name == "kata.py"]
+    where = in_kata[-1] if in_kata else None  # elsewhere (pytest, importlib) is noise
+    if len(errors) > limit:
+        errors = [*errors[: limit - 1], "…"]
+    if where:
+        errors.append(f"(in {where.group(3)}, {where.group(1)} line {where.group(2)})")
+    return "\n".join(errors)
+
+
+@dataclass
+class Verdict:
+    kata: Kata
+    total: int
+    passed: list[str] = field(default_factory=list)
+    failure: tuple[str, str] | None = None  # (test, teaching message)
+    problem: str | None = None  # the check itself went wrong: killed, crashed, no Ray
+    seconds: float = 0.0
+
+    @property
+    def green(self) -> bool:
+        return not self.problem and not self.failure and len(self.passed) == self.total > 0
+
+    def summary(self) -> str:
+        head = f"Kata {self.kata.number:02d} · {self.kata.title}: "
+        if self.problem:
+            return head + "the check did not finish"
+        counted = f"{len(self.passed)} of {self.total} tests pass"
+        if self.failure:
+            counted += f"; first failure: {self.failure[0]}"
+        return head + counted
+
+
+def read_verdict(kata: Kata, report: Path, log: Path, status: int, seconds: float) -> Verdict:
+    """Turn one run's --dojo-report (written by dojo.pytest_plugin) into a verdict."""
+    names = progress.test_names(kata)
+    verdict = Verdict(kata, total=len(names), seconds=seconds)
+    try:
+        data = json.loads(report.read_text())
+    except (OSError, ValueError):
+        data = None
+    if data is None or data.get("error") or not data.get("results"):
+        output = log.read_text(errors="replace").strip() if log.exists() else ""
+        tail = "\n".join(output.splitlines()[-15:])
+        if data and data.get("error"):
+            verdict.problem = f"could not use Ray: {data['error']}"
+        elif status < 0:
+            verdict.problem = f"the check was killed (signal {-status}) before it reported"
+        else:
+            verdict.problem = f"pytest ended (status {status}) without running the tests"
+        if tail:
+            verdict.problem += f"\n{tail}"
+        return verdict
+    outcomes: dict[str, tuple[str, str]] = {}
+    for r in data["results"]:
+        if r["kata"] != kata.slug:
+            continue
+        outcome = "not_done" if r["not_done"] else r["outcome"]
+        # As dojo.progress.record does: a failed setup or teardown outweighs a passed call.
+        if r["when"] == "call" or outcome != "passed":
+            if outcomes.get(r["test"], ("passed",))[0] == "passed":
+                outcomes[r["test"]] = (outcome, r["message"])
+    verdict.passed = [n for n in names if outcomes.get(n, ("",))[0] == "passed"]
+    for name in names:
+        outcome, message = outcomes.get(name, ("", ""))
+        if outcome and outcome != "passed":
+            verdict.failure = (name, lesson_text(message))
+            break
+    return verdict
+
+
+class Saves:
+    """Saved kata.py files, delivered as sets of paths. Fed by watchfiles (FileSaves) or,
+    in tests, by `put`. An empty set means nothing was saved in time; None, no more saves."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[set[Path] | None] = queue.Queue()
+
+    def put(self, paths: Iterable[Path | str]) -> None:
+        self._queue.put({Path(p).resolve() for p in paths})
+
+    def close(self) -> None:
+        self._queue.put(None)
+
+    def next(self, timeout: float) -> set[Path] | None:
+        try:
+            saved = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return set()
+        if saved is None:
+            self._queue.put(None)  # stays closed for every later call
+        return saved
+
+    def drain(self) -> set[Path]:
+        """Everything saved so far, without waiting."""
+        saved: set[Path] = set()
+        while True:
+            got = self.next(0)
+            if not got:
+                return saved
+            saved |= got
+
+
+class FileSaves(Saves):
+    """kata.py saves anywhere under `folder`, from watchfiles in a background thread (it
+    coalesces an editor's burst of events into one change, `step` ms after the last)."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__()
+        import watchfiles
+
+        self.error: Exception | None = None
+        self._stop = threading.Event()
+        changes = watchfiles.watch(
+            folder,
+            watch_filter=lambda _change, path: Path(path).name == "kata.py",
+            debounce=1000,
+            step=50,
+            stop_event=self._stop,
+            rust_timeout=500,
+        )
+        self._thread = threading.Thread(target=self._forward, args=(changes,), daemon=True)
+        self._thread.start()
+
+    def _forward(self, changes) -> None:
+        try:
+            for batch in changes:
+                self.put(path for _change, path in batch)
+        except Exception as error:  # e.g. the folder went away: end the loop, say why
+            self.error = error
+            super().close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        super().close()
+
+
+class Watcher:
+    """Checks one kata per save; moves on when it passes; optionally calls rotations."""
+
+    def __init__(
+        self,
+        kata: Kata,
+        runner,  # dojo.watch_runner.Runner, or anything with its start(target) -> Run
+        console: Console,
+        *,
+        katas: list[Kata] | None = None,
+        rotate_every: float | None = None,  # seconds
+        clock: Callable[[], float] = time.monotonic,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        stay: bool = False,
+    ) -> None:
+        self.kata = kata
+        self.runner = runner
+        self.console = console
+        self.katas = katas if katas is not None else catalogue.all_katas()
+        self.rotate_every = rotate_every
+        self.clock = clock
+        self.time_limit = time_limit
+        self.stay = stay
+        self.last: Verdict | None = None
+        self.rotations = 0
+        self._saves: Saves | None = None
+
+    # -- output --------------------------------------------------------------------------
+    def say(self, text: str, style: str | None = None) -> None:
+        # soft_wrap: long lines are left to the terminal, so copied messages stay intact.
+        self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
+
+    def show(self, verdict: Verdict) -> None:
+        timing = f" · {verdict.seconds:.1f} s"
+        if verdict.problem:
+            self.say(verdict.problem, style="red")
+        elif verdict.failure:
+            name, message = verdict.failure
+            self.say(f"✗ {name}", style="bold red")
+            self.say("\n".join("  " + ln for ln in message.splitlines()))
+        style = "green" if verdict.green else "yellow"
+        self.say(f"{verdict.summary()}{timing} · watching {_rel(self.kata.stub)}", style=style)
+
+    # -- one check -----------------------------------------------------------------------
+    def check(self) -> Verdict:
+        """Run the current kata's tests once, in a fresh process, within the time limit."""
+        self.say("checking…", style="dim")
+        started = time.monotonic()
+        run = self.runner.start(self.kata.path)
+        # Short waits: a new save or the time limit is noticed within a tenth of a second.
+        while (status := run.wait(min(0.1, self.time_limit))) is None:
+            if self._saves is not None and self.kata.stub.resolve() in self._saves.drain():
+                run.kill()
+                self.say("kata.py changed again: starting over…", style="dim")
+                started = time.monotonic()
+                run = self.runner.start(self.kata.path)
+            elif time.monotonic() - started > self.time_limit:
+                run.kill()
+                return Verdict(
+                    self.kata,
+                    total=len(progress.test_names(self.kata)),
+                    problem=f"stopped the check after {self.time_limit:g} s: something in "
+                    f"{_rel(self.kata.stub)} never finishes (awaiting what nobody resolves? a "
+                    "deadlock?), or the Ray cluster does not answer. Save again to re-check.",
+                    seconds=time.monotonic() - started,
+                )
+        return read_verdict(self.kata, run.report, run.log, status, time.monotonic() - started)
+
+    def next_unsolved(self) -> Kata | None:
+        seen = progress.load()
+        later = [k for k in self.katas if k.number > self.kata.number]
+        earlier = [k for k in self.katas if k.number < self.kata.number]
+        for kata in later + earlier:
+            if progress.state(kata, seen) != progress.DONE:
+                return kata
+        return None
+
+    def check_and_move_on(self) -> bool:
+        """Check; while the kata passes, move on to the next one and check that. False once
+        every kata is done."""
+        while True:
+            verdict = self.last = self.check()
+            if not verdict.green:
+                self.show(verdict)
+                return True
+            if self.stay:
+                self.show(verdict)
+                return True
+            done = (
+                f"Kata {self.kata.number:02d} passes "
+                f"({verdict.total} of {verdict.total} tests, {verdict.seconds:.1f} s)"
+            )
+            following = self.next_unsolved()
+            if following is None:
+                self.say(f"{done}. Every kata is done: well done!", style="bold green")
+                return False
+            self.say(
+                f"{done} — moving on to Kata {following.number:02d} · {following.title}\n"
+                f"  read {_rel(following.readme)}, edit {_rel(following.stub)}",
+                style="bold green",
+            )
+            self.kata = following
+
+    # -- rotation ------------------------------------------------------------------------
+    def announce_rotation(self) -> None:
+        self.rotations += 1
+        # Straight to the stream: rich drops control codes (console.bell) when the output is
+        # not a terminal, and a room may well be piping it (tmux logging, a projector script).
+        self.console.file.write("\a")
+        self.console.file.flush()
+        self.say(f"⟳ Rotate! next driver (rotation {self.rotations})", style="bold magenta")
+        if self.last is None:
+            return
+        state = self.last.summary()
+        if self.last.failure:
+            first_line = self.last.failure[1].splitlines()[0] if self.last.failure[1] else ""
+            state += f"\n  {first_line}"
+        elif self.last.problem:
+            state += f"\n  {self.last.problem.splitlines()[0]}"
+        self.say(state)
+
+    # -- the loop ------------------------------------------------------------------------
+    def run(self, saves: Saves) -> int:
+        """Check now, then after every save of the current kata.py; 0 when every kata is
+        done or the saves end."""
+        self._saves = saves
+        self.say(
+            f"Watching Kata {self.kata.number:02d} · {self.kata.title}: edit "
+            f"{_rel(self.kata.stub)} and save. Ctrl-C stops.",
+            style="bold",
+        )
+        if self.rotate_every:
+            self.say(f"Randori: a new driver every {self.rotate_every / 60:g} min.", style="bold")
+        if not self.check_and_move_on():
+            return 0
+        next_rotation = self.clock() + self.rotate_every if self.rotate_every else None
+        while True:
+            wait = TICK
+            if next_rotation is not None:
+                wait = min(TICK, max(0.0, next_rotation - self.clock()))
+            saved = saves.next(wait)
+            if saved is None:
+                return 0
+            if self.kata.stub.resolve() in saved and not self.check_and_move_on():
+                return 0
+            if next_rotation is not None and self.clock() >= next_rotation:
+                self.announce_rotation()
+                next_rotation = self.clock() + self.rotate_every
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def first_unsolved(katas: list[Kata]) -> Kata | None:
+    seen = progress.load()
+    return next((k for k in katas if progress.state(k, seen) != progress.DONE), None)
+
+
+def serve(
+    kata: Kata | None,
+    console: Console,
+    *,
+    rotate_minutes: float | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    stay: bool = False,
+) -> int:
+    """What `dojo watch` and `dojo rotate` do; returns the exit code."""
+    try:
+        import watchfiles  # noqa: F401
+    except ImportError:
+        console.print(
+            "[red]dojo watch needs the `watchfiles` package.[/red] Install the dojo's "
+            "dependencies: `.venv/bin/pip install -e .`"
+        )
+        return 1
+    from dojo.head import LocalHead
+    from dojo.watch_runner import Runner, RunnerGone
+
+    katas = catalogue.all_katas()
+    kata = kata or first_unsolved(katas)
+    if kata is None:
+        console.print("[green]Every kata is done.[/green]")
+        return 0
+    address = os.environ.get("RAY_ADDRESS")
+    if address:
+        try:
+            raycluster._check_reachable(address)
+        except raycluster.ClusterUnreachable as err:
+            console.print(str(err), style="red", markup=False, highlight=False)
+            return 1
+    work_dir = Path(tempfile.mkdtemp(prefix="dojo-watch-"))
+    head = runner = saves = None
+    # The head and the runner live in sessions of their own (so the terminal's Ctrl-C reaches
+    # only this process): a closed terminal (HUP) or `kill` (TERM) must stop them too.
+    stops = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.signal(sig, _interrupt) for sig in stops}
+    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+    try:
+        env = dict(os.environ)
+        if not address:
+            head = LocalHead(num_cpus=raycluster.EMBEDDED_CPUS)
+            env["RAY_ADDRESS"] = head.address
+            # Our head uses Ray's default token auth; the runner must know before it
+            # imports ray, which it does while the head is still starting.
+            env.setdefault("RAY_AUTH_MODE", "token")
+        runner = Runner(work_dir, env)
+        if head:
+            console.print(
+                f"starting a private Ray head at {head.address} for fast re-runs "
+                "(once, a few seconds)…"
+            )
+            try:
+                head.start()
+            except (RuntimeError, OSError) as err:  # it exited, never got ready, or no `ray`
+                console.print(f"could not start a Ray head: {err}", style="red", markup=False)
+                return 1
+        else:
+            console.print(f"using the Ray cluster at RAY_ADDRESS={address}")
+        runner.wait_imported()
+        runner.prepare()
+        saves = FileSaves(KATAS_DIR)
+        watcher = Watcher(
+            kata,
+            runner,
+            console,
+            katas=katas,
+            rotate_every=rotate_minutes * 60 if rotate_minutes else None,
+            time_limit=time_limit,
+            stay=stay,
+        )
+        code = watcher.run(saves)
+        if saves.error:
+            console.print(f"stopped watching {KATAS_DIR}: {saves.error}", style="red")
+            return 1
+        return code
+    except KeyboardInterrupt:
+        console.print("stopped watching.")
+        return 0
+    except RunnerGone as err:
+        console.print("[red]the dojo's test runner stopped:[/red]")
+        console.print(str(err), markup=False, highlight=False)
+        return 1
+    finally:
+        # A second Ctrl-C while stopping must not leave the head running.
+        for sig in (*stops, signal.SIGINT):
+            signal.signal(sig, signal.SIG_IGN)
+        if saves is not None:
+            saves.close()
+        if runner is not None:
+            runner.close()
+        if head is not None:
+            head.stop()
+        shutil.rmtree(work_dir, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

