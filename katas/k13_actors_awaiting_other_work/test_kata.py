@@ -27,7 +27,8 @@ ITEMS = ["ant", "bee"]
 CALLERS = 2
 ITEMS_EACH = 2
 BARRIER = CALLERS * ITEMS_EACH
-BARRIER_IDLE = 4.0
+FIRST_LOOKUP_WITHIN = 30.0  # the first lookup may wait for a new worker process
+BARRIER_IDLE = 8.0  # generous: on a crowded machine idle workers are reaped and restart slowly
 
 # In the ping test, the lookups wait at a gate the test opens only after ping() has
 # answered. Nobody else opens it before GATE_TIMEOUT: if it says "timeout", ping waited for
@@ -172,6 +173,7 @@ async def _until_all_in_flight(probe, labels: set, calls: list, idle: float):
     barrier, give up once no new one has arrived for `idle` seconds. If a learner's call ends
     first, await it: its error (NOT DONE YET, ...) is the real story."""
     seen, last_arrival = 0, time.monotonic()
+    first_within = time.monotonic() + FIRST_LOOKUP_WITHIN
     while True:
         if any(call.done() for call in calls):
             for call in calls:
@@ -183,6 +185,8 @@ async def _until_all_in_flight(probe, labels: set, calls: list, idle: float):
             return report
         if running > seen:
             seen, last_arrival = running, time.monotonic()
+        elif seen == 0 and time.monotonic() < first_within:
+            pass  # nothing started yet: a worker process may still be starting
         elif time.monotonic() - last_arrival > idle:
             return report
         await asyncio.sleep(0.02)

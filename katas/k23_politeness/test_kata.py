@@ -472,11 +472,11 @@ async def test_a_slow_answer_counts_as_one_gap(kata):
 # The delay in the fetcher, and three hosts: a and b answer faster than the delay (their
 # pace is the delay), c slower (its pace is its answers, one at a time).
 WEB_DELAY = 0.4
-LATENCY = {A: 0.25, B: 0.25, C: 0.6}
+LATENCY = {A: 0.1, B: 0.1, C: 0.6}
 URLS = [f"{A}/1", f"{B}/1", f"{C}/1", f"{A}/2", f"{B}/2", f"{C}/2", f"{A}/3", f"{B}/3"]
 # Hit times are stamped where the fake server starts answering, a little after the fetcher
 # decided to start: allow for that much.
-TOLERANCE = 0.05
+TOLERANCE = 0.15  # stamps jitter by the serving loop's scheduling delay on a busy machine
 KEPT_HEADERS = ("retry-after", "location")
 
 
