@@ -1,0 +1,53 @@
+"""Alternative: the time limit as an `async with asyncio.timeout(timeout):` block around the
+request and the body (instead of asyncio.wait_for), the URL checked with urllib.parse, and
+the body read as bytes and decoded with the charset the response declares."""
+
+import asyncio
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from dojo.crawl import FetchResult
+
+KEEP_HEADERS = ("retry-after",)
+
+
+async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -> FetchResult:  # noqa: ASYNC109
+    try:
+        parts = urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError:
+        valid = False
+    if not valid:
+        return FetchResult(url, url, error="bad_url", detail="not an absolute http(s) URL")
+
+    def failed(kind: str, error: BaseException) -> FetchResult:
+        return FetchResult(url, url, error=kind, detail=f"{type(error).__name__}: {error}")
+
+    try:
+        async with asyncio.timeout(timeout), session.get(url) as response:
+            kind = response.content_type
+            body = None
+            if kind.startswith("text/"):
+                raw = await response.read()
+                body = raw.decode(response.get_encoding(), errors="replace")
+            kept = [(k, v) for k, v in response.headers.items() if k.lower() in KEEP_HEADERS]
+            return FetchResult(
+                url=url,
+                final_url=str(response.url),
+                status=response.status,
+                content_type=kind,
+                body=body,
+                headers=tuple(kept),
+            )
+    except TimeoutError as error:
+        return failed("timeout", error)
+    except aiohttp.TooManyRedirects as error:
+        return failed("too_many_redirects", error)
+    except aiohttp.ClientConnectorError as error:
+        return failed("connect", error)
+    except aiohttp.ClientPayloadError as error:
+        return failed("reset", error)
+    except aiohttp.ClientError as error:
+        return failed("other", error)
