@@ -7,6 +7,7 @@ Maintainers: `dojo verify [N...]`.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -246,6 +247,75 @@ def grade(
 
     limits = Limits(time_limit=time_limit, test_timeout=test_timeout)
     raise typer.Exit(run(paths, kata, out, csv, junit, jobs, limits, console))
+
+
+@app.command()
+def crawl(
+    start_url: Annotated[str, typer.Argument(help="where to start: an http(s) URL")],
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            help="domain to stay on, subdomains included (repeatable; "
+            "default: the start URL's host)",
+        ),
+    ] = None,
+    max_pages: Annotated[int, typer.Option(min=1, help="stop discovering after this many")] = 200,
+    depth: Annotated[int, typer.Option(min=0, help="link depth limit (start: 0)")] = 3,
+    fetchers: Annotated[int, typer.Option(min=1, help="fetcher actors")] = 4,
+    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight per fetcher")] = 8,
+    delay: Annotated[
+        float, typer.Option(min=0, help="seconds between two requests to one host")
+    ] = 0.25,
+    json_report: Annotated[
+        Path | None, typer.Option("--json", help="write every URL's outcome to this file")
+    ] = None,
+) -> None:
+    """Crawl a real site with the reference crawler (kata 26) on Ray; obeys robots.txt."""
+    from dojo.crawl_cli import crawl_command
+
+    raise typer.Exit(
+        crawl_command(
+            start_url,
+            allowed_domains=allow,
+            max_depth=depth,
+            max_pages=max_pages,
+            fetchers=fetchers,
+            concurrency=concurrency,
+            delay=delay,
+            json_path=json_report,
+            console=console,
+        )
+    )
+
+
+@app.command("serve-site")
+def serve_site(
+    pages: Annotated[int, typer.Option(min=1)] = 200,
+    hosts: Annotated[int, typer.Option(min=1)] = 4,
+    fanout: Annotated[int, typer.Option(min=1, help="links per page")] = 5,
+    depth: Annotated[int, typer.Option(min=0, help="depth of the link tree")] = 4,
+    latency: Annotated[float, typer.Option(min=0, help="seconds per answer (varies ±50%)")] = 0.05,
+    seed: Annotated[int, typer.Option(help="same seed, same site")] = 0,
+    seconds: Annotated[
+        float | None, typer.Option("--for", min=0, help="stop after this many seconds")
+    ] = None,
+) -> None:
+    """Serve a generated fake-web site on 127.0.0.1, for `dojo crawl` to crawl for real."""
+    from dojo.crawl_cli import serve_command
+
+    raise typer.Exit(
+        serve_command(
+            pages=pages,
+            hosts=hosts,
+            fanout=fanout,
+            depth=depth,
+            latency=latency,
+            seed=seed,
+            seconds=seconds,
+            console=console,
+        )
+    )
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ ERROR_KINDS = (
     "reset",  # the connection broke while the body was read
     "too_many_redirects",  # a redirect loop or a chain too long
     "bad_url",  # not an absolute http(s) URL
+    "too_large",  # the body was over the fetcher's size cap (not read further)
     "other",  # any other client error (its text goes in `detail`)
 )
 

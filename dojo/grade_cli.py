@@ -45,7 +45,7 @@ def run(
     if address:
         try:
             # Fail in seconds instead of letting every learner's run hang on a dead address.
-            raycluster._check_reachable(address)
+            raycluster.check_reachable(address)
         except raycluster.ClusterUnreachable as err:
             console.print(f"[red]{escape(str(err))}[/red]", highlight=False)
             return 1

@@ -44,7 +44,7 @@ def prepare_environment() -> None:
         os.environ["RAY_AUTH_MODE"] = "token"
 
 
-def _check_reachable(address: str, timeout: float = 3.0) -> None:
+def check_reachable(address: str, timeout: float = 3.0) -> None:
     """Fail in seconds, with advice, instead of letting ray.init hang on a dead address."""
     if address in ("auto", "local") or "://" in address:
         return
@@ -83,7 +83,7 @@ def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
     runtime_env = {"env_vars": {"PYTHONPATH": worker_pythonpath(extra_pythonpath)}}
     address = os.environ.get("RAY_ADDRESS")
     if address:
-        _check_reachable(address)
+        check_reachable(address)
         ray.init(
             address=address,
             namespace=NAMESPACE,

@@ -379,7 +379,7 @@ def serve(
     address = os.environ.get("RAY_ADDRESS")
     if address:
         try:
-            raycluster._check_reachable(address)
+            raycluster.check_reachable(address)
         except raycluster.ClusterUnreachable as err:
             console.print(str(err), style="red", markup=False, highlight=False)
             return 1

@@ -88,12 +88,9 @@ def _warm_up() -> None:
 
     try:
         _warming.append(nothing.remote())
-        # What Probe.create() + release() leave behind, minus the wait for the actor to be
-        # up: an idle probe actor of this job, which the first test's probe will reuse.
-        actor = probes._ProbeActor.remote()
-        probes._idle_probe_actors.append((probes._current_job(), actor))
+        probes.start_idle_probe_actor()  # the first test's probe reuses it
     except Exception:
-        pass  # best effort (dojo.probes may change): the tests start what they need anyway
+        pass  # best effort: the tests start what they need anyway
 
 
 def _report_at_once(protocol: int):
@@ -142,7 +139,7 @@ def _spare(go_read: int, protocol: int) -> None:
     try:
         # The cluster may have gone since this spare connected (a room's head restarted):
         # say so now rather than let the tests hang on it.
-        raycluster._check_reachable(os.environ["RAY_ADDRESS"])
+        raycluster.check_reachable(os.environ["RAY_ADDRESS"])
     except raycluster.ClusterUnreachable as error:
         problem = str(error)
     if problem:

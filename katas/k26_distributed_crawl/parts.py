@@ -38,22 +38,33 @@ from dojo.web import canonical, start_mock
 USER_AGENT = "dojo-crawler/1.0"
 FETCH_TIMEOUT = 2.0  # seconds one request may take, headers and body
 ROBOTS_TTL = 3600.0  # seconds a robots.txt answer is kept
+MAX_URL_LENGTH = 2048  # longer links are skipped: servers refuse them, reports choke on them
 
 # ---------------------------------------------------------------------------------------------
 # kata 19: one bounded GET
 # ---------------------------------------------------------------------------------------------
 
 KEEP_HEADERS = ("location", "retry-after")
+MAX_BODY = 2_000_000  # bytes of a text answer the crawl reads; a bigger body is an error
 
 
 async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -> FetchResult:  # noqa: ASYNC109
     """GET `url` (redirects not followed: a 3xx comes back with its Location header) and
-    describe what happened. Never raises for what the web does: 404, refused, timeout."""
+    describe what happened. Never raises for what the web does: 404, refused, timeout, a
+    body over MAX_BODY bytes (read no further than that: a huge file must not fill memory)."""
     try:
         async with asyncio.timeout(timeout):
             async with session.get(url, allow_redirects=False) as response:
                 ctype = response.content_type
-                body = await response.text(errors="replace") if ctype.startswith("text/") else None
+                body = None
+                if ctype.startswith("text/"):
+                    raw = await _read_capped(response, MAX_BODY)
+                    if raw is None:
+                        return FetchResult(
+                            url, url, response.status, ctype, None, "too_large",
+                            f"body over {MAX_BODY:,} bytes",
+                        )  # fmt: skip
+                    body = raw.decode(response.charset or "utf-8", errors="replace")
                 headers = tuple(
                     (k, v) for k, v in response.headers.items() if k.lower() in KEEP_HEADERS
                 )
@@ -69,6 +80,18 @@ async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -
         return FetchResult(url, url, error="reset", detail=str(error))
     except aiohttp.ClientError as error:
         return FetchResult(url, url, error="other", detail=f"{type(error).__name__}: {error}")
+
+
+async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
+    """The body, or None as soon as it is over `cap` bytes (one read() may return less than
+    asked, so read chunk by chunk until the end)."""
+    chunks, size = [], 0
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        size += len(chunk)
+        if size > cap:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -255,6 +278,9 @@ class Frontier:
         try:
             url = canonical(link)
         except ValueError:
+            return  # not an http(s) URL (mailto:, javascript:, broken): not a page
+        if len(url) > MAX_URL_LENGTH:
+            self._outcomes[url[:MAX_URL_LENGTH] + "…"] = Outcome(SKIPPED, "url too long")
             return
         known = self._outcomes.get(url)
         if known is not None and known.reason != "depth":
@@ -479,11 +505,12 @@ class WebClient:
     It starts the fake web's mock in the actor's own process (a mock started anywhere else
     never reaches it), labelled with `name`: that is the `who` of its requests in the hit log.
     `get(url)` is fetch_page with the actor's one session, and returns only once the hit log
-    has this request: the tests read the log after your crawl has killed its actors."""
+    has this request: the tests read the log after your crawl has killed its actors.
+    With `site=None` there is no mock: requests go to the real network (`dojo crawl`)."""
 
     def __init__(self, site: Any, hits: Any, name: str):
         self.name = name
-        self.web = start_mock(site, hits, who=name)
+        self.web = start_mock(site, hits, who=name) if site is not None else None
         self._session: aiohttp.ClientSession | None = None
 
     async def ready(self) -> str:
@@ -492,9 +519,9 @@ class WebClient:
 
     async def get(self, url: str) -> FetchResult:
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
         result = await fetch_page(self._session, url, FETCH_TIMEOUT)
-        delivered = self.web.recorder.flush()
+        delivered = self.web.recorder.flush() if self.web is not None else None
         if delivered is not None:
             await delivered
         return result

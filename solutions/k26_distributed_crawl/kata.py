@@ -24,6 +24,7 @@ from solutions.k26_distributed_crawl.parts import (
 )
 
 IDLE = 0.05  # seconds a lane waits before asking again when nothing is queued
+PROGRESS_EVERY = 0.25  # seconds between two on_progress calls
 
 
 @ray.remote(num_cpus=0)
@@ -116,10 +117,14 @@ async def crawl(
     per_fetcher: int,
     delay: float,
     on_started: Callable[[dict[str, Any]], None] | None = None,
+    on_progress: Callable[[dict[str, int]], None] | None = None,
 ) -> CrawlReport:
     """Crawl `site` from `start_url` with `fetchers` fetcher actors, each with at most
     `per_fetcher` requests in flight, at least `delay` seconds between two requests to one
-    origin (across all fetchers), robots.txt obeyed. Survives fetchers dying."""
+    origin (across all fetchers), robots.txt obeyed. Survives fetchers dying.
+
+    `site=None` crawls the real network (`dojo crawl`). Beyond the kata: `on_progress`, if
+    given, gets the frontier's stats() about every PROGRESS_EVERY seconds (a progress bar)."""
     site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
     frontier = FrontierActor.remote([start_url], list(allowed_domains), max_depth, max_pages)
     gatekeeper = Gatekeeper.remote(site_ref, hits, delay)
@@ -141,7 +146,13 @@ async def crawl(
             for name, fetcher in crew.items()
         }
         while working:
-            finished, _ = await asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
+            finished, _ = await asyncio.wait(
+                working,
+                timeout=PROGRESS_EVERY if on_progress is not None else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if on_progress is not None:
+                on_progress(await frontier.stats.remote())
             for call in finished:
                 name = working.pop(call)
                 try:

@@ -1,0 +1,291 @@
+"""`dojo serve-site` and `dojo crawl`: the reference crawler (solutions/k26) for real.
+
+serve-site  serves a generated fake-web site over real HTTP on 127.0.0.1 (one port per fake
+            host, latency included) until Ctrl-C, and prints the crawl command to point at it.
+crawl       crawls any http(s) start URL with the reference distributed crawler on Ray (an
+            embedded Ray, or RAY_ADDRESS), with a live progress bar, a summary table and an
+            optional JSON report of every URL it came across.
+
+The crawler is the kata 26 reference solution, unchanged but for `site=None` (no mock: the
+real network) and a progress callback: one crawler, tested by the kata's tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from yarl import URL
+
+from dojo.paths import REPO_ROOT
+
+MAX_URL_LENGTH = 2048  # longer start URLs are refused: no server takes them anyway
+
+
+class BadStartUrl(ValueError):
+    """The start URL cannot be crawled: not absolute http(s), no host, or absurdly long."""
+
+
+def check_start_url(url: str) -> str:
+    """The start URL as given, if it can be crawled; else BadStartUrl saying why."""
+    if len(url) > MAX_URL_LENGTH:
+        raise BadStartUrl(f"the start URL is {len(url):,} characters (limit {MAX_URL_LENGTH:,})")
+    try:
+        parsed = URL(url)
+    except ValueError as err:
+        raise BadStartUrl(f"{url!r} is not a URL: {err}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise BadStartUrl(
+            f"{url!r} is not an absolute http(s) URL (only http and https are crawled)"
+        )
+    return url
+
+
+def default_domains(start_url: str) -> list[str]:
+    return [URL(start_url).host or ""]
+
+
+def run_crawl(
+    start_url: str,
+    *,
+    allowed_domains: list[str],
+    max_depth: int,
+    max_pages: int,
+    fetchers: int,
+    concurrency: int,
+    delay: float,
+    on_progress: Any = None,
+) -> Any:
+    """Crawl the real network with the reference crawler; Ray must be initialised. Returns
+    its CrawlReport."""
+    # The reference crawler lives with the solutions, at the repository root (which Ray's
+    # workers get on their path too: raycluster.worker_pythonpath).
+    if str(REPO_ROOT) not in sys.path:
+        sys.path.insert(0, str(REPO_ROOT))
+    from solutions.k26_distributed_crawl.kata import crawl
+
+    return asyncio.run(
+        crawl(
+            None,
+            None,
+            start_url,
+            allowed_domains=allowed_domains,
+            max_depth=max_depth,
+            max_pages=max_pages,
+            fetchers=fetchers,
+            per_fetcher=concurrency,
+            delay=delay,
+            on_progress=on_progress,
+        )
+    )
+
+
+def report_json(report: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """The whole crawl as plain data: settings, totals, and every URL with its outcome."""
+    elapsed = report.elapsed
+    return {
+        "settings": settings,
+        "discovered": report.discovered,
+        "accounted_for": len(report.outcomes),
+        "released_from_dead_fetchers": report.released,
+        "elapsed_s": round(elapsed, 3),
+        "pages_per_s": round(len(report.fetched) / elapsed, 2) if elapsed > 0 else None,
+        "by_kind": report.counts_by_kind(),
+        "urls": {
+            url: {"kind": o.kind, "reason": o.reason, "status": o.status, "depth": o.depth}
+            for url, o in sorted(report.outcomes.items())
+        },
+    }
+
+
+def _counter_table(title: str, counts: Counter | dict, key_name: str) -> Table:
+    table = Table(title=title, show_edge=False, pad_edge=False, title_justify="left")
+    table.add_column(key_name)
+    table.add_column("URLs", justify="right")
+    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        table.add_row("-" if key is None else escape(str(key)), str(n))
+    return table
+
+
+def summary_tables(report: Any) -> list[Table]:
+    """Pages by status, host and depth; failures and skips by reason; time and rate."""
+    failed = Counter(o.reason for o in report.failed.values())
+    skipped = Counter(o.reason for o in report.skipped.values())
+    totals = Table(title="crawl", show_edge=False, pad_edge=False, title_justify="left")
+    totals.add_column("")
+    totals.add_column("", justify="right")
+    rate = len(report.fetched) / report.elapsed if report.elapsed > 0 else 0.0
+    for label, value in (
+        ("discovered", report.discovered),
+        ("fetched", len(report.fetched)),
+        ("failed", len(report.failed)),
+        ("skipped", len(report.skipped)),
+        ("lost (discovered, no outcome)", report.discovered - len(report.outcomes)),
+        ("released from dead fetchers", report.released),
+        ("time", f"{report.elapsed:.2f} s"),
+        ("pages/s", f"{rate:.1f}"),
+    ):
+        totals.add_row(label, str(value))
+    tables = [
+        totals,
+        _counter_table("by status", report.counts_by_status(), "status"),
+        _counter_table("by host", report.counts_by_host(), "host"),
+        _counter_table("by depth", report.counts_by_depth(), "depth"),
+    ]
+    if failed:
+        tables.append(_counter_table("failed, by reason", failed, "reason"))
+    if skipped:
+        tables.append(_counter_table("skipped, by reason", skipped, "reason"))
+    return tables
+
+
+def crawl_command(
+    start_url: str,
+    *,
+    allowed_domains: list[str] | None,
+    max_depth: int,
+    max_pages: int,
+    fetchers: int,
+    concurrency: int,
+    delay: float,
+    json_path: Path | None,
+    console: Console,
+) -> int:
+    """`dojo crawl`: exit 0 after a crawl (whatever the pages said), 2 for bad input, 1 when
+    Ray cannot be reached."""
+    try:
+        check_start_url(start_url)
+    except BadStartUrl as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        return 2
+    if min(fetchers, concurrency, max_pages) < 1 or max_depth < 0 or delay < 0:
+        console.print(
+            "[red]need --fetchers, --concurrency, --max-pages >= 1, --depth and --delay >= 0[/red]"
+        )
+        return 2
+    domains = allowed_domains or default_domains(start_url)
+    settings = {
+        "start_url": start_url,
+        "allowed_domains": domains,
+        "max_depth": max_depth,
+        "max_pages": max_pages,
+        "fetchers": fetchers,
+        "concurrency_per_fetcher": concurrency,
+        "delay_s": delay,
+    }
+    from dojo import raycluster
+
+    try:
+        where = raycluster.start_or_connect()
+    except raycluster.ClusterUnreachable as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        return 1
+    console.print(
+        f"crawling {escape(start_url)} on {where}: {fetchers} fetchers × {concurrency} in flight, "
+        f"{delay:g} s between requests to one host, depth ≤ {max_depth}, ≤ {max_pages} pages, "
+        f"domains {', '.join(domains)}",
+        highlight=False,
+    )
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[queued]} queued, {task.fields[in_flight]} in flight"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("URLs resolved", total=1, queued=1, in_flight=0)
+
+        def show(stats: dict[str, int]) -> None:
+            known = stats["resolved"] + stats["queued"] + stats["in_flight"]
+            bar.update(
+                task,
+                completed=stats["resolved"],
+                total=max(known, 1),
+                queued=stats["queued"],
+                in_flight=stats["in_flight"],
+            )
+
+        began = time.monotonic()
+        report = run_crawl(
+            start_url,
+            allowed_domains=domains,
+            max_depth=max_depth,
+            max_pages=max_pages,
+            fetchers=fetchers,
+            concurrency=concurrency,
+            delay=delay,
+            on_progress=show,
+        )
+        bar.update(task, completed=len(report.outcomes), total=max(report.discovered, 1),
+                   queued=0, in_flight=0)  # fmt: skip
+    for table in summary_tables(report):
+        console.print(table)
+        console.print()
+    console.print(f"done in {time.monotonic() - began:.1f} s (Ray start-up not counted)")
+    if json_path is not None:
+        json_path.write_text(json.dumps(report_json(report, settings), indent=1), encoding="utf-8")
+        console.print(f"report written to {escape(str(json_path))}")
+    return 0
+
+
+def serve_command(
+    *,
+    pages: int,
+    hosts: int,
+    fanout: int,
+    depth: int,
+    latency: float,
+    seed: int,
+    seconds: float | None,
+    console: Console,
+) -> int:
+    """`dojo serve-site`: serve a generated site until Ctrl-C (or for `seconds`)."""
+    from dojo.web import generate_site, serve_site_in_thread
+
+    try:
+        site, facts = generate_site(
+            pages=pages, hosts=hosts, fanout=fanout, depth=depth, latency=latency, seed=seed
+        )
+    except ValueError as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        return 2
+    with serve_site_in_thread(site) as served:
+        start = served.url(facts.start)
+        crawl = facts.expected_crawl()
+        console.print(
+            f"serving a generated site: {pages} pages over {hosts} hosts, {latency * 1000:g} ms "
+            f"latency (seed {seed}); a correct crawl fetches {len(crawl.pages)} HTML pages and "
+            f"requests {len(crawl.requested)} URLs.",
+            highlight=False,
+        )
+        table = Table(show_edge=False, pad_edge=False)
+        table.add_column("fake host")
+        table.add_column("served at")
+        for fake, real in sorted(served.hosts.items()):
+            table.add_row(fake, real)
+        console.print(table)
+        console.print(f"start URL: {start}", highlight=False, soft_wrap=True)
+        console.print(
+            f"crawl it:  dojo crawl {start} --allow 127.0.0.1", highlight=False, soft_wrap=True
+        )
+        console.print("Ctrl-C stops the server.")
+        try:
+            if seconds is None:
+                while True:
+                    time.sleep(3600)
+            else:
+                time.sleep(seconds)
+        except KeyboardInterrupt:
+            console.print("stopped.")
+    return 0

@@ -1,0 +1,155 @@
+"""`dojo crawl` for real: the reference crawler (kata 26) over real HTTP against the fake web
+served on 127.0.0.1, end to end through the command line, and on a site full of bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from dojo.cli import app
+from dojo.crawl_cli import crawl_command
+from dojo.web import (
+    Response,
+    canonical,
+    generate_site,
+    redirect_loop,
+    serve_site_in_thread,
+    site_from_pages,
+)
+
+DOJO = Path(sys.executable).with_name("dojo")
+DELAY = 0.03
+
+
+def _outcomes(report_path: Path) -> tuple[dict, dict]:
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    return report, report["urls"]
+
+
+@pytest.mark.timeout(180)
+def test_dojo_crawl_fetches_a_served_site_exactly_as_its_facts_predict(tmp_path):
+    site, facts = generate_site(pages=40, hosts=3, fanout=4, depth=3, latency=0.01, seed=7)
+    expected = facts.expected_crawl()
+    report_path = tmp_path / "crawl.json"
+    with serve_site_in_thread(site) as served:
+        done = subprocess.run(
+            [str(DOJO), "crawl", served.url(facts.start), "--depth", "10",
+             "--max-pages", "1000", "--fetchers", "2", "--concurrency", "4",
+             "--delay", str(DELAY), "--json", str(report_path)],
+            capture_output=True, text=True, timeout=150,
+        )  # fmt: skip
+        assert done.returncode == 0, f"dojo crawl failed:\n{done.stdout}\n{done.stderr}"
+        hits = served.hits
+        requested = hits.counts()
+        twice = hits.duplicates()
+        gaps = hits.min_gap(by="host")
+        report, urls = _outcomes(report_path)
+        fetched_pages = {
+            served.original(url)
+            for url, o in urls.items()
+            if o["kind"] == "fetched" and o["reason"].startswith("200 text/html")
+        }
+
+    assert "by status" in done.stdout and "pages/s" in done.stdout, done.stdout
+    assert report["discovered"] == report["accounted_for"], "URLs discovered but never resolved"
+    assert fetched_pages == set(expected.pages), (
+        f"missing {sorted(set(expected.pages) - fetched_pages)[:5]}, "
+        f"unexpected {sorted(fetched_pages - set(expected.pages))[:5]}"
+    )
+    # From the server's side: every URL a correct crawler requests, each exactly once.
+    assert not twice, f"requested more than once: {twice}"
+    assert set(requested) == set(expected.requested)
+    too_close = {host: gap for host, gap in gaps.items() if gap is not None and gap < DELAY * 0.8}
+    assert not too_close, f"requests to one host closer than {DELAY} s: {too_close}"
+
+
+BAD = "http://bad.example.test"
+HUGE_BODY = "<p>" + "x" * 2_500_000
+
+
+def _bad_site():
+    """One page linking to everything a real web throws at a crawler."""
+    links = [
+        "/malformed", "/loop-a", "/file.bin", "/huge", "/down", "/busy", "/ok",
+        "http://unreachable.example.test/", "mailto:someone@example.test",
+        "javascript:void(0)", "http://[::1", "/long?" + "q" * 5000, "#top", "ftp://bad.example.test/f",
+    ]  # fmt: skip
+    home = "".join(f'<a href="{href}">link</a>' for href in links)
+    return site_from_pages(
+        {
+            f"{BAD}/": home,
+            # markup that breaks a parser halfway: the link before the break still counts
+            f"{BAD}/malformed": '<a href="/ok">ok</a><div <<<< <a href=/nowhere "unclosed',
+            f"{BAD}/file.bin": Response(content_type="application/octet-stream", body=b"\x00" * 64),
+            f"{BAD}/huge": Response(body=HUGE_BODY),
+            f"{BAD}/down": Response(status=500, body="oops"),
+            f"{BAD}/busy": Response(status=429, headers={"Retry-After": "1"}, body=""),
+            f"{BAD}/ok": "<p>fine</p>",
+        },
+        redirect_loop(f"{BAD}/loop-a", f"{BAD}/loop-b"),
+    )
+
+
+@pytest.mark.timeout(120)
+def test_bad_input_is_reported_and_nothing_is_lost(ray_cluster, tmp_path):
+    report_path = tmp_path / "bad.json"
+    console = Console(record=True, width=100)
+    with serve_site_in_thread(_bad_site()) as served:
+        code = crawl_command(
+            served.url(f"{BAD}/"),
+            allowed_domains=None,
+            max_depth=5,
+            max_pages=100,
+            fetchers=2,
+            concurrency=2,
+            delay=0.0,
+            json_path=report_path,
+            console=console,
+        )
+        twice = served.hits.duplicates()
+    assert code == 0, console.export_text()
+    report, urls = _outcomes(report_path)
+    by_path = {served.original(u).removeprefix(BAD) if BAD in served.original(u) else u: o
+               for u, o in urls.items()}  # fmt: skip
+
+    def outcome(path: str) -> tuple[str, str]:
+        assert path in by_path, f"{path} never reached the report: {sorted(by_path)}"
+        return by_path[path]["kind"], by_path[path]["reason"]
+
+    assert report["discovered"] == report["accounted_for"]
+    assert not twice, f"requested more than once: {twice}"
+    assert outcome("/huge") == ("failed", "too_large")
+    assert outcome("/file.bin")[0] == "fetched" and "not HTML" in outcome("/file.bin")[1]
+    assert outcome("/down") == ("failed", "500 Internal Server Error")
+    assert outcome("/busy")[0] == "failed" and outcome("/busy")[1].startswith("429")
+    assert outcome("/ok")[0] == "fetched"  # found on the malformed page (and on the home page)
+    assert outcome("/loop-a")[0] == outcome("/loop-b")[0] == "fetched"  # each hop once, then done
+    too_long = [u for u, o in urls.items() if o["reason"] == "url too long"]
+    assert len(too_long) == 1 and len(too_long[0]) < 2100
+    # The unreachable host: its robots.txt cannot be read, so nothing there is fetched.
+    dead = [o for u, o in urls.items() if "bad.example.test" not in served.original(u)
+            and o["kind"] != "fetched"]  # fmt: skip
+    assert dead, "the link to the unreachable host is missing from the report"
+    assert not any(u.startswith(("mailto:", "javascript:", "ftp:")) for u in urls)
+    assert canonical(served.url(f"{BAD}/")) in urls
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("ftp://example.test/", "not an absolute http(s) URL"),
+        ("http://", "not an absolute http(s) URL"),
+        ("/relative/path", "not an absolute http(s) URL"),
+        ("http://example.test/" + "a" * 3000, "characters (limit"),
+    ],
+)
+def test_a_start_url_that_cannot_be_crawled_is_refused_before_ray_starts(url, says):
+    result = CliRunner().invoke(app, ["crawl", url])
+    assert result.exit_code == 2, result.output
+    assert says in " ".join(result.output.split()), result.output
