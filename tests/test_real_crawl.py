@@ -4,8 +4,10 @@ served on 127.0.0.1, end to end through the command line, and on a site full of 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -153,3 +155,39 @@ def test_a_start_url_that_cannot_be_crawled_is_refused_before_ray_starts(url, sa
     result = CliRunner().invoke(app, ["crawl", url])
     assert result.exit_code == 2, result.output
     assert says in " ".join(result.output.split()), result.output
+
+
+@pytest.mark.timeout(60)
+def test_serve_site_serves_until_its_time_is_up():
+    server = subprocess.Popen(
+        [str(DOJO), "serve-site", "--pages", "12", "--hosts", "2", "--latency", "0", "--for", "20"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        start = None
+        for line in server.stdout:
+            if line.startswith("start URL:"):
+                start = line.split()[-1]
+                break
+        assert start and start.startswith("http://127.0.0.1:"), "no start URL printed"
+        with urllib.request.urlopen(start, timeout=10) as answer:
+            assert answer.status == 200 and b"<a " in answer.read()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_serve_site_refuses_an_impossible_site():
+    result = CliRunner().invoke(app, ["serve-site", "--pages", "2", "--hosts", "5"])
+    assert result.exit_code == 2 and "hosts <= pages" in result.output, result.output
+
+
+@pytest.mark.timeout(60)
+def test_crawl_with_an_unreachable_cluster_says_so_and_does_not_hang():
+    env = {**os.environ, "RAY_ADDRESS": "127.0.0.1:9"}  # nothing listens on the discard port
+    done = subprocess.run(
+        [str(DOJO), "crawl", "http://127.0.0.1:9/"],
+        capture_output=True, text=True, timeout=50, env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "RAY_ADDRESS" in done.stdout + done.stderr
