@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import json
 import re
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,8 +146,12 @@ def ray_cluster():
 
 
 @pytest.fixture
-def kata(request, ray_cluster):
-    """The module under test for this kata: yours, the solution, or a checked variant."""
+def kata(request):
+    """The module under test for this kata: yours, the solution, or a checked variant.
+    Ray is started (or connected) first, unless the test is marked `no_ray` (a pure kata:
+    its feedback then takes a fraction of a second instead of Ray's start-up)."""
+    if request.node.get_closest_marker("no_ray") is None:
+        request.getfixturevalue("ray_cluster")
     impl = getattr(request, "param", None)
     kata_name = kata_of_path(Path(str(request.node.path)))
     module = impl.module if isinstance(impl, Impl) else default_module(request.config, kata_name)
@@ -171,14 +176,14 @@ def make_probe(ray_cluster):
 
 
 @pytest.fixture(autouse=True)
-def _wait_for_leftover_work(request):
+def _wait_for_leftover_work():
     """Keep katas independent: a test that leaves CPU-holding tasks behind (a failed or
     deadlocked attempt) must not slow the next one down. Embedded Ray only: on a shared
     cluster other people's work holds CPUs too."""
     yield
-    if "ray_cluster" not in request.fixturenames or raycluster.is_external():
+    ray = sys.modules.get("ray")  # a pure kata's test never started Ray: nothing to wait for
+    if ray is None or not ray.is_initialized() or raycluster.is_external():
         return
-    import ray
 
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -9,7 +9,8 @@ import pytest
 from dojo import NotDoneYet
 from dojo.teach import fail
 
-pytestmark = pytest.mark.timeout(30)
+# A pure function: no Ray needed, so none is started (feedback in a fraction of a second).
+pytestmark = [pytest.mark.timeout(30), pytest.mark.no_ray]
 
 PAGE = "http://a.test/docs/guide"
 ALLOWED = frozenset({"a.test"})
