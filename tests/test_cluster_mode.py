@@ -2,17 +2,20 @@
 reached only through RAY_ADDRESS (as a learner with a cluster would), from a working
 directory outside the repository so workers must get the repo root via runtime_env."""
 
+import json
 import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from dojo.head import LocalHead
 from dojo.paths import KATAS_DIR, REPO_ROOT
+from dojo.web import generate_site, serve_site_in_thread
 
-pytestmark = [pytest.mark.cluster, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1200)]
 
 
 def _pytest_katas(target, cwd, env, timeout):
@@ -43,10 +46,29 @@ def head():
 def test_solutions_pass_on_a_ray_start_head(head, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
     env["RAY_ADDRESS"] = head.address
-    proc = _pytest_katas(KATAS_DIR, tmp_path, env, timeout=540)
+    proc = _pytest_katas(KATAS_DIR, tmp_path, env, timeout=1100)
     tail = (proc.stdout + proc.stderr)[-3000:]
     assert proc.returncode == 0, tail
     assert re.search(r"\d+ passed", proc.stdout), tail
+
+
+def test_dojo_crawl_runs_on_a_ray_start_head(head, tmp_path):
+    """The real crawl (kata 26's reference crawler) on the cluster, against the local server."""
+    site, facts = generate_site(pages=30, hosts=2, fanout=3, depth=3, latency=0.005, seed=5)
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    env["RAY_ADDRESS"] = head.address
+    report_path = tmp_path / "crawl.json"
+    with serve_site_in_thread(site) as served:
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("dojo")), "crawl", served.url(facts.start),
+             "--depth", "10", "--delay", "0", "--json", str(report_path)],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
+    assert f"cluster at {head.address}" in " ".join(proc.stdout.split())
+    report = json.loads(report_path.read_text())
+    fetched = {served.original(u) for u, o in report["urls"].items() if o["kind"] == "fetched"}
+    assert set(facts.expected_crawl().pages) <= fetched
 
 
 def test_an_unreachable_ray_address_fails_fast_with_advice(tmp_path):
