@@ -39,5 +39,7 @@ async def finishes_within(awaitable, seconds: float, call: str):
             f"{call} was still running after {seconds:.0f} s",
             f"{call} finishes in a few seconds at most",
             "awaiting something that never completes (a future nobody resolves, a call on a "
-            "deadlocked actor), or waiting for work that was never started",
+            "deadlocked actor), a loop that never awaits (CPU-bound code such as `while True:` "
+            "without an `await` holds the actor's or the event loop's only thread for good), "
+            "or waiting for work that was never started",
         )
