@@ -12,7 +12,7 @@ from rich.console import Console
 
 from bench.crawl_faults import QUICK, Kill, RunResult, _check, run_scenario, summary, table
 from dojo.web.hits import Hit
-from solutions.k26_distributed_crawl.parts import FAILED, FETCHED, CrawlReport, Outcome
+from katas.k26_distributed_crawl.parts import FAILED, FETCHED, CrawlReport, Outcome
 
 SEED = 1
 

@@ -517,6 +517,13 @@ class WebClient:
         """Answers once the actor is up (its __init__ done): await it before timing work."""
         return self.name
 
+    async def close(self) -> None:
+        """Close the HTTP session (optional: a killed actor's session dies with it, but
+        aiohttp then logs "Unclosed client session")."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
     async def get(self, url: str) -> FetchResult:
         if self._session is None:
             self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})

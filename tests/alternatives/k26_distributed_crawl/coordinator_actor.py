@@ -13,8 +13,8 @@ from typing import Any
 
 import ray
 
+from katas.k26_distributed_crawl.parts import CrawlReport, FrontierActor
 from solutions.k26_distributed_crawl.kata import Fetcher, Gatekeeper
-from solutions.k26_distributed_crawl.parts import CrawlReport, FrontierActor
 
 
 @ray.remote(num_cpus=0)

@@ -18,7 +18,7 @@ from urllib.robotparser import RobotFileParser
 import ray
 
 from dojo.crawl import FetchResult
-from solutions.k26_distributed_crawl.parts import (
+from katas.k26_distributed_crawl.parts import (
     SKIPPED,
     USER_AGENT,
     CrawlReport,

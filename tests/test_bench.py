@@ -1,0 +1,74 @@
+"""The crawler benchmarks run and compare like with like: each script's --quick mode exits 0 and
+prints its tables with every crawl checked right, and the baseline crawlers (bench/baselines.py)
+request exactly what a correct crawler requests on a generated site, by the same rules (a
+baseline that crawled other pages would make every speed-up ratio meaningless)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.baselines import asyncio_crawl, sequential_crawl
+from dojo.web import LocalHitLog, generate_site, start_mock
+from katas.k26_distributed_crawl.parts import FETCHED
+
+REPO = Path(__file__).resolve().parent.parent
+DELAY = 0.02
+
+
+def _run_quick(script: str, *extra: str) -> str:
+    done = subprocess.run(
+        [sys.executable, f"bench/{script}", "--quick", *extra],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, f"{script} --quick failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.mark.timeout(300)
+def test_crawl_efficiency_quick_prints_its_tables():
+    out = _run_quick("crawl_efficiency.py")
+    for title in ("Efficiency", "Speed-ups", "Zero latency", "Peak RSS", "load average"):
+        assert title in out, out
+    assert "│ mock" in out and "eff. crawler" in out, out
+    # every crawl (Ray, asyncio, zero latency) fetched exactly the predicted pages
+    assert "│    NO │" not in out and "WRONG" not in out, out
+
+
+@pytest.mark.timeout(300)
+def test_crawl_scaling_quick_prints_its_tables():
+    out = _run_quick("crawl_scaling.py")
+    for title in ("Fetchers (4 lanes each)", "Site size", "driver growth during a crawl"):
+        assert title in out, out
+    assert "│    NO │" not in out, out
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+async def test_baselines_request_exactly_what_a_correct_crawler_requests(lanes):
+    site, facts = generate_site(pages=40, hosts=3, fanout=4, depth=3, latency=0.005, seed=5)
+    expected = facts.expected_crawl()
+    hits = LocalHitLog()
+    settings = {"allowed_domains": ["example.test"], "max_depth": 100, "max_pages": 10**6}
+    with start_mock(site, hits):
+        if lanes == 1:
+            report = await sequential_crawl(facts.start, delay=DELAY, **settings)
+        else:
+            report = await asyncio_crawl(facts.start, lanes=lanes, delay=DELAY, **settings)
+
+    pages = {u for u, o in report.outcomes.items() if o.kind == FETCHED and "text/html" in o.reason}
+    assert pages == set(expected.pages)
+    assert report.discovered == len(report.outcomes), "URLs discovered but never resolved"
+    # From the server's side: each URL a correct crawler requests, exactly once, no other.
+    assert set(hits.counts()) == set(expected.requested)
+    assert not hits.duplicates()
+    # The same politeness as the Ray crawler: never two requests to a host closer than DELAY.
+    gaps = [g for g in hits.min_gap(by="host").values() if g is not None]
+    assert min(gaps) >= DELAY * 0.9
+    in_flight = hits.peak_in_flight()
+    assert in_flight == 1 if lanes == 1 else 1 < in_flight <= lanes
