@@ -319,4 +319,7 @@ def serve_site(
 
 
 def main() -> None:
+    from dojo.raycluster import restore_interrupts
+
+    restore_interrupts()  # Ctrl-C and ray.cancel must work even when started with `&`
     app()

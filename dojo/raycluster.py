@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 
 from dojo.paths import REPO_ROOT
@@ -30,8 +32,22 @@ def _token_available() -> bool:
     return (Path.home() / ".ray" / "auth_token").exists()
 
 
+def restore_interrupts() -> None:
+    """Undo an inherited "ignore SIGINT". A process started in the background by a
+    non-interactive shell (`cmd &`, some CI runners) starts with SIGINT ignored, and so does
+    every process it starts: the Ray workers too, where ray.cancel relies on raising
+    KeyboardInterrupt in the running task, so cancelled tasks ran on (seen in a backgrounded
+    self-check: katas 5 and 6 failed for their solutions). With Python's own handler back,
+    children start with the default disposition again."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def prepare_environment() -> None:
-    """Set what must be set before `import ray` when we will connect to a cluster."""
+    """Set what must be set before `import ray` (and before Ray starts any process)."""
+    restore_interrupts()
     if not os.environ.get("RAY_ADDRESS"):
         return
     # A head without auth accepts a driver that sends a token, so sending one whenever a

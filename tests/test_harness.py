@@ -2,6 +2,9 @@
 hold must fail in bounded time rather than hang."""
 
 import asyncio
+import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -121,3 +124,23 @@ async def test_heartbeat_keeps_ticking_when_the_loop_is_free():
         await asyncio.sleep(0.3)
     assert heartbeat.longest_freeze < 0.2
     assert heartbeat.ticks > 5
+
+
+def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
+    # Started in the background by a non-interactive shell (`cmd &`), a process begins with
+    # SIGINT ignored, and passes that on: ray.cancel (KeyboardInterrupt) then fails in workers.
+    child_ignores_sigint = (
+        "import signal, subprocess, sys\n"
+        "from dojo.raycluster import prepare_environment\n"
+        "prepare_environment()\n"
+        "status = subprocess.run(['cat', '/proc/self/status'], capture_output=True, text=True)\n"
+        "mask = int(next(l for l in status.stdout.splitlines() if l.startswith('SigIgn:'))"
+        ".split()[1], 16)\n"
+        "sys.exit(1 if mask & (1 << (signal.SIGINT - 1)) else 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", child_ignores_sigint],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        timeout=60,
+    )
+    assert done.returncode == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
