@@ -56,6 +56,12 @@ def _solutions_run(katas) -> tuple[list[dict], float]:
         return json.loads(report.read_text())["results"], elapsed
 
 
+def bad_names(verify: bool, bad: list) -> list[str]:
+    if verify:
+        return [f"{v.variant.kata} / {v.variant.id}" for v in bad]
+    return [f"{r['kata']} / {r['test']}" for r in bad]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -91,6 +97,9 @@ def main() -> int:
                 note = f"{len(failed)} failed of {len(results)} test phases"
             times.append(elapsed)
             print(f"run {run:2d}/{args.runs}: {elapsed:6.1f} s  {note}", flush=True)
+            # Names as they happen: a hunt stopped early still says what failed.
+            for name in bad_names(args.verify, bad if args.verify else failed):
+                print(f"    {name}", flush=True)
     finally:
         for b in burners:
             b.terminate()
