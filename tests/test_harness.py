@@ -144,3 +144,14 @@ def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
         timeout=60,
     )
     assert done.returncode == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
+
+
+def test_a_slow_batch_is_blamed_on_the_code_only_when_the_calls_did_not_overlap():
+    from dojo.timing import assert_well_under_sequential
+
+    # 8 calls of 0.5 s in 3 s: all 8 in flight at once means a busy machine, not serial code.
+    assert_well_under_sequential(3.0, 8, 0.5, peak=8)
+    with pytest.raises(pytest.fail.Exception, match=r"8 calls of 0\.50 s took 3\.00 s"):
+        assert_well_under_sequential(3.0, 8, 0.5, peak=2)
+    with pytest.raises(pytest.fail.Exception):
+        assert_well_under_sequential(3.0, 8, 0.5)  # no mechanism evidence: time alone decides
