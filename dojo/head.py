@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from dojo.raycluster import keep_workers_at_normal_priority
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -48,9 +50,11 @@ class LocalHead:
             f"--temp-dir={self.temp_dir}", "--include-dashboard=false",
             "--disable-usage-stats",
         ]  # fmt: skip
+        env = dict(os.environ)
+        keep_workers_at_normal_priority(env)
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
             )
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:

@@ -20,6 +20,8 @@ from dojo.paths import REPO_ROOT
 # about "a 2-CPU cluster" and their proofs are sized for it.
 EMBEDDED_CPUS = 2
 NAMESPACE = "dojo"
+# Read by the raylet when it starts worker processes (ray._private.ray_constants).
+WORKER_NICENESS_VARIABLE = "RAY_worker_niceness"
 
 
 class ClusterUnreachable(RuntimeError):
@@ -45,9 +47,20 @@ def restore_interrupts() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def keep_workers_at_normal_priority(env=os.environ) -> None:
+    """Ray starts its workers at nice 15 by default, so every ordinary program on the
+    machine (an IDE, a browser, a build) outranks them about 30 to 1. The katas' work is
+    all in workers and their proofs wait on it: with both cores busy, warming up 8 workers
+    took over 30 s and concurrency proofs timed out. Our workers are IO-bound and few, so
+    they run at the same priority as the test process that waits for them. A value the
+    user set wins."""
+    env.setdefault(WORKER_NICENESS_VARIABLE, "0")
+
+
 def prepare_environment() -> None:
     """Set what must be set before `import ray` (and before Ray starts any process)."""
     restore_interrupts()
+    keep_workers_at_normal_priority()
     if not os.environ.get("RAY_ADDRESS"):
         return
     # A head without auth accepts a driver that sends a token, so sending one whenever a

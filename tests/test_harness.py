@@ -2,6 +2,7 @@
 hold must fail in bounded time rather than hang."""
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -144,6 +145,21 @@ def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
         timeout=60,
     )
     assert done.returncode == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
+
+
+@ray.remote(num_cpus=0)
+def _niceness():
+    return os.nice(0)
+
+
+def test_ray_workers_run_at_the_priority_of_the_test_process(ray_cluster):
+    # At Ray's default nice 15, two busy programs starved the workers so much that warming
+    # up 8 of them outlasted a test's timeout.
+    from dojo.raycluster import is_external
+
+    if is_external():
+        pytest.skip("a cluster someone else started sets its own worker priority")
+    assert ray.get(_niceness.remote(), timeout=60) == os.nice(0)
 
 
 def test_a_slow_batch_is_blamed_on_the_code_only_when_the_calls_did_not_overlap():
