@@ -193,7 +193,11 @@ async def _until_all_in_flight(probe, labels: set, calls: list, idle: float):
 
 
 async def test_concurrent_callers_are_not_serialised(kata, make_probe, actors):
-    probe = make_probe(gate_timeout=GATE_TIMEOUT)
+    # The test opens the gate itself (all in flight, or nobody new for BARRIER_IDLE). The
+    # gate's own timeout must not beat it: on a crowded machine the lookups of a right
+    # answer can arrive seconds apart (Ray reaps idle workers and restarts them slowly), and
+    # a gate that opened early let the first ones finish before the last arrived.
+    probe = make_probe(gate_timeout=FIRST_LOOKUP_WITHIN + BARRIER_IDLE + 10)
     holders = _start_warming(probe, BARRIER)
     aggregator = actors(kata.Aggregator.remote())
     batches = [[f"c{c}-item{i}" for i in range(ITEMS_EACH)] for c in range(CALLERS)]
@@ -217,7 +221,8 @@ async def test_concurrent_callers_are_not_serialised(kata, make_probe, actors):
     report = await probe.areport()
     for batch, result in zip(batches, results, strict=True):
         _check_combined(result, batch, report.timeline())
-    together = sum(c.label in labels for c in at_most.running)
+    # Held at the gate together when the test let them go, or overlapping at any time.
+    together = max(sum(c.label in labels for c in at_most.running), report.peak_among(labels))
     if together >= BARRIER:
         return
     own_peak = max(report.peak_among(set(batch)) for batch in batches)
