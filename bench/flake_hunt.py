@@ -56,12 +56,6 @@ def _solutions_run(katas) -> tuple[list[dict], float]:
         return json.loads(report.read_text())["results"], elapsed
 
 
-def bad_names(verify: bool, bad: list) -> list[str]:
-    if verify:
-        return [f"{v.variant.kata} / {v.variant.id}" for v in bad]
-    return [f"{r['kata']} / {r['test']}" for r in bad]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -84,6 +78,7 @@ def main() -> int:
                 results, _ = run_plan(variants)
                 verdicts = [judge(v, results) for v in variants]
                 bad = [v for v in verdicts if not v.ok]
+                names = [f"{v.variant.kata} / {v.variant.id}" for v in bad]
                 for v in bad:
                     problems = "; ".join(v.problems)[:160]
                     failures[f"{v.variant.kata} / {v.variant.id}: {problems}"] += 1
@@ -92,13 +87,13 @@ def main() -> int:
             else:
                 results, elapsed = _solutions_run(katas)
                 failed = [r for r in results if r["outcome"] != "passed"]
-                for r in failed:
-                    failures[f"{r['kata']} / {r['test']}"] += 1
+                names = [f"{r['kata']} / {r['test']}" for r in failed]
+                failures.update(names)
                 note = f"{len(failed)} failed of {len(results)} test phases"
             times.append(elapsed)
             print(f"run {run:2d}/{args.runs}: {elapsed:6.1f} s  {note}", flush=True)
             # Names as they happen: a hunt stopped early still says what failed.
-            for name in bad_names(args.verify, bad if args.verify else failed):
+            for name in names:
                 print(f"    {name}", flush=True)
     finally:
         for b in burners:
