@@ -21,9 +21,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dojo import raycluster  # noqa: E402
+from dojo.cluster import ray_runtime  # noqa: E402
 
-raycluster.prepare_environment()  # before `import ray`: see dojo.raycluster
+ray_runtime.prepare_environment()  # before `import ray`: see dojo.cluster.ray_runtime
 import ray  # noqa: E402
 
 from bench.baselines import run_in_worker  # noqa: E402

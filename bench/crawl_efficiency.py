@@ -64,7 +64,7 @@ from bench.crawl_common import (  # noqa: E402
     ray_crawl,
     requested_by,
 )
-from dojo import raycluster  # noqa: E402
+from dojo.cluster import ray_runtime  # noqa: E402
 
 FULL_SITES = [
     SiteSpec(1000, 20, 8, 4, 0.05),
@@ -296,7 +296,7 @@ def main() -> int:
         args.seq_pages, args.zero_runs, args.runs = 20, 1, 1
     console = Console(width=200)
     console.print(load_line())
-    console.print(f"Ray: {raycluster.start_or_connect()}")
+    console.print(f"Ray: {ray_runtime.start_or_connect()}")
     modes = {"mock": [False], "real": [True], "both": [False, True]}[args.mode]
     rows, zero = [], []
     for real in modes:

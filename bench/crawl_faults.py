@@ -41,15 +41,15 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from dojo import raycluster  # noqa: E402
+from dojo.cluster import ray_runtime  # noqa: E402
 
-raycluster.prepare_environment()  # before `import ray`: see dojo.raycluster
+ray_runtime.prepare_environment()  # before `import ray`: see dojo.cluster.ray_runtime
 
 import ray  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from dojo.waiting import wait_until  # noqa: E402
+from dojo.harness.waiting import wait_until  # noqa: E402
 from dojo.web import HitLog, Resource, Response, canonical, generate_site  # noqa: E402
 from katas.k26_distributed_crawl.parts import FETCH_TIMEOUT, FETCHED, KINDS  # noqa: E402
 from solutions.k26_distributed_crawl.kata import crawl  # noqa: E402
@@ -406,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     scenario = QUICK if args.quick else Scenario()
     runs = args.runs if args.runs is not None else (1 if args.quick else 5)
     console = Console(width=160)
-    console.print(f"Ray: {raycluster.start_or_connect()}")
+    console.print(f"Ray: {ray_runtime.start_or_connect()}")
     try:
         results = asyncio.run(_main_async(scenario, runs, args.seed, console))
     finally:

@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.crawl_common import SiteSpec, crawl_is_right, load_line, ray_crawl, rss  # noqa: E402
-from dojo import raycluster  # noqa: E402
+from dojo.cluster import ray_runtime  # noqa: E402
 
 
 def mb(n: float) -> float:
@@ -37,7 +37,7 @@ def main() -> int:
     parser.add_argument("--per-fetcher", type=int, default=8)
     args = parser.parse_args()
     print(load_line())
-    raycluster.start_or_connect()
+    ray_runtime.start_or_connect()
     spec = SiteSpec(pages=args.pages, hosts=20, fanout=8, depth=4, latency=0.0)
     site, facts = spec.generate()
     gc.collect()

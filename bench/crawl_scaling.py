@@ -41,7 +41,7 @@ from bench.crawl_common import (  # noqa: E402
     ray_crawl,
     rss,
 )
-from dojo import raycluster  # noqa: E402
+from dojo.cluster import ray_runtime  # noqa: E402
 
 
 def crawl_row(spec: SiteSpec, fetchers: int, args: argparse.Namespace) -> dict:
@@ -120,7 +120,7 @@ def main() -> int:
         args.latency, args.delay, args.fetchers = min(args.latency, 0.02), min(args.delay, 0.03), 2
     console = Console(width=220)
     console.print(load_line())
-    console.print(f"Ray: {raycluster.start_or_connect()}")
+    console.print(f"Ray: {ray_runtime.start_or_connect()}")
     web = "real HTTP on 127.0.0.1" if args.real else "mocked web"
     setting = (
         f"{hosts} hosts, fan-out {fanout}, depth {depth}, latency {args.latency * 1000:g} ms, "

@@ -23,7 +23,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dojo.catalogue import all_katas, find  # noqa: E402
+from dojo.kata.catalogue import all_katas, find  # noqa: E402
 
 
 def timed_pytest(*targets: str, solutions: bool = True) -> tuple[float, int]:

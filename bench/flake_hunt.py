@@ -29,8 +29,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dojo.catalogue import all_katas, find  # noqa: E402
-from dojo.verify import judge, plan_for, run_plan  # noqa: E402
+from dojo.kata.catalogue import all_katas, find  # noqa: E402
+from dojo.kata.verify import judge, plan_for, run_plan  # noqa: E402
 
 
 def _burn() -> None:

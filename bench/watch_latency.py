@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dojo.catalogue import find  # noqa: E402
+from dojo.kata.catalogue import find  # noqa: E402
 
 VERDICT = re.compile(r"(\d+) of (\d+) tests pass")
 

@@ -4,6 +4,6 @@ Learners only ever need `todo` (used by the stubs). Everything else here is for 
 kata tests, the self-check and the `dojo` command.
 """
 
-from dojo.todo import NotDoneYet, todo
+from dojo.harness.todo import NotDoneYet, todo
 
 __all__ = ["NotDoneYet", "todo"]

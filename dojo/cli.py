@@ -1,7 +1,7 @@
 """The `dojo` command: progress, hints, solutions and the maintainers' verification.
 
 Learners: `dojo list`, `dojo next`, `dojo hint N`, `dojo solution N`.
-Maintainers: `dojo verify [N...]`.
+Maintainers: `dojo verify [N...]`, `dojo dev check`, `dojo dev readmes`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rich.progress_bar import ProgressBar
 from rich.syntax import Syntax
 from rich.table import Table
 
-from dojo import catalogue, progress
+from dojo.kata import catalogue, progress
 from dojo.paths import REPO_ROOT, STATE_DIR
 
 app = typer.Typer(
@@ -64,7 +64,7 @@ def list_katas() -> None:
         table.add_row(
             f"{kata.number:02d}",
             kata.title,
-            kata.track.split("·")[0].strip(),
+            f"Track {kata.track.number}",
             f"[{STYLE[state]}]{state}[/]",
         )
     console.print(table)
@@ -107,7 +107,7 @@ def hint(
 ) -> None:
     """The next hint for a kata, one level per call."""
     chosen = _kata(kata)
-    hints = chosen.hints()
+    hints = chosen.hints
     if not hints:
         console.print(f"Kata {chosen.number:02d} has no hints.")
         return
@@ -148,7 +148,7 @@ def reset(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask for confirmation")] = False,
 ) -> None:
     """Restore a kata's stub (kata.py) to its shipped state. Touches nothing else."""
-    from dojo.shipped import shipped_stub
+    from dojo.kata.shipped import shipped_stub
 
     chosen = _kata(kata)
     try:
@@ -173,8 +173,8 @@ def verify(
     katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,
 ) -> None:
     """Maintainers: stubs fail, solutions pass, mutants rejected, alternatives pass."""
-    from dojo.verify import table
-    from dojo.verify import verify as run_verification
+    from dojo.kata.verify import table
+    from dojo.kata.verify import verify as run_verification
 
     chosen = [_kata(k) for k in katas] if katas else catalogue.all_katas()
     console.print(f"checking {len(chosen)} kata(s)…")
@@ -183,6 +183,39 @@ def verify(
     wrong = [v for v in verdicts if not v.ok]
     console.print(f"{len(verdicts) - len(wrong)} of {len(verdicts)} variants behave as expected.")
     raise typer.Exit(1 if wrong else 0)
+
+
+dev = typer.Typer(help="Maintainers: keep the catalogue, READMEs and mutants consistent.")
+app.add_typer(dev, name="dev")
+
+
+@dev.command("readmes")
+def dev_readmes(
+    katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,
+) -> None:
+    """Rewrite each kata README's rules section from catalogue.toml."""
+    from dojo.kata.readme import write_readmes
+
+    changed = write_readmes([_kata(k) for k in katas] if katas else catalogue.all_katas())
+    console.print(f"rewrote {len(changed)} README(s): {', '.join(changed) or 'none'}")
+
+
+@dev.command("check")
+def dev_check(
+    katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,
+) -> None:
+    """Fast checks that run no test: catalogue vs folders, READMEs, every rule has a mutant."""
+    from dojo.kata.catalogue import problems
+    from dojo.kata.verify import static_problems
+
+    every = catalogue.all_katas()
+    chosen = [_kata(k) for k in katas] if katas else every
+    # The catalogue-wide problems (folders, order) always count; the rest only for `chosen`.
+    found = problems(every) + static_problems(chosen)
+    for problem in found:
+        console.print(f"[red]✗[/red] {problem}", highlight=False, soft_wrap=True)
+    console.print(f"{len(found)} problem(s)." if found else "[green]all consistent[/green]")
+    raise typer.Exit(1 if found else 0)
 
 
 _STAY = typer.Option("--stay", help="keep watching this kata after it passes (refactoring)")
@@ -197,7 +230,7 @@ def watch(
     time_limit: Annotated[float, _TIME_LIMIT] = 60,
 ) -> None:
     """Re-run a kata's tests on every save of its kata.py; move on when it passes."""
-    from dojo.watch import serve
+    from dojo.watch.watcher import serve
 
     chosen = _kata(kata) if kata else None
     raise typer.Exit(serve(chosen, console, time_limit=time_limit, stay=stay))
@@ -211,7 +244,7 @@ def rotate(
     time_limit: Annotated[float, _TIME_LIMIT] = 60,
 ) -> None:
     """Randori: watch a kata like `dojo watch`, and call a driver rotation every M minutes."""
-    from dojo.watch import serve
+    from dojo.watch.watcher import serve
 
     chosen = _kata(kata) if kata else None
     code = serve(chosen, console, rotate_minutes=minutes, time_limit=time_limit, stay=stay)
@@ -242,8 +275,8 @@ def grade(
     ] = None,
 ) -> None:
     """Instructors: grade learners' katas with the repository's tests; points and reports."""
-    from dojo.grade_cli import run
-    from dojo.grade_run import Limits
+    from dojo.grade.cli import run
+    from dojo.grade.learner_run import Limits
 
     limits = Limits(time_limit=time_limit, test_timeout=test_timeout)
     raise typer.Exit(run(paths, kata, out, csv, junit, jobs, limits, console))
@@ -272,7 +305,7 @@ def crawl(
     ] = None,
 ) -> None:
     """Crawl a real site with the reference crawler (kata 26) on Ray; obeys robots.txt."""
-    from dojo.crawl_cli import crawl_command
+    from dojo.crawl.cli import crawl_command
 
     raise typer.Exit(
         crawl_command(
@@ -302,7 +335,7 @@ def serve_site(
     ] = None,
 ) -> None:
     """Serve a generated fake-web site on 127.0.0.1, for `dojo crawl` to crawl for real."""
-    from dojo.crawl_cli import serve_command
+    from dojo.crawl.cli import serve_command
 
     raise typer.Exit(
         serve_command(
@@ -319,7 +352,7 @@ def serve_site(
 
 
 def main() -> None:
-    from dojo.raycluster import restore_interrupts
+    from dojo.cluster.ray_runtime import restore_interrupts
 
     restore_interrupts()  # Ctrl-C and ray.cancel must work even when started with `&`
     app()

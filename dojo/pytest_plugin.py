@@ -23,14 +23,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from dojo import raycluster
+from dojo.cluster import ray_runtime
 
-# Must happen before any test module imports ray (see raycluster's docstring).
-raycluster.prepare_environment()
+# Must happen before any test module imports ray (see ray_runtime's docstring).
+ray_runtime.prepare_environment()
 
 import pytest  # noqa: E402
 
-from dojo.todo import NotDoneYet  # noqa: E402
+from dojo.harness.todo import NotDoneYet  # noqa: E402
 
 KATA_DIR_NAME = re.compile(r"^k\d\d_[a-z0-9_]+$")
 
@@ -140,7 +140,7 @@ def ray_cluster():
     """One Ray runtime for the whole session (start-up costs seconds; connecting is cheap)."""
     import ray
 
-    description = raycluster.start_or_connect()
+    description = ray_runtime.start_or_connect()
     yield description
     ray.shutdown()
 
@@ -161,7 +161,7 @@ def kata(request):
 @pytest.fixture
 def make_probe(ray_cluster):
     """Create probes for this test; they are killed when it ends, whatever happened."""
-    from dojo.probes import Probe
+    from dojo.harness.probes import Probe
 
     made: list[Probe] = []
 
@@ -182,7 +182,7 @@ def _wait_for_leftover_work():
     cluster other people's work holds CPUs too."""
     yield
     ray = sys.modules.get("ray")  # a pure kata's test never started Ray: nothing to wait for
-    if ray is None or not ray.is_initialized() or raycluster.is_external():
+    if ray is None or not ray.is_initialized() or ray_runtime.is_external():
         return
 
     deadline = time.monotonic() + 10
@@ -290,8 +290,8 @@ def pytest_sessionfinish(session, exitstatus):
     config = session.config
     learner_run = not config.getoption("solutions") and not config._dojo_impls
     if learner_run and config._dojo_results:
+        from dojo.kata.progress import record
         from dojo.paths import KATAS_DIR
-        from dojo.progress import record
 
         record(config._dojo_results, KATAS_DIR)
     path = config.getoption("dojo_report")

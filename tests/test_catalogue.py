@@ -1,6 +1,7 @@
 import pytest
 
-from dojo.catalogue import UnknownKata, all_katas, find
+from dojo.kata.catalogue import UnknownKata, all_katas, find, problems
+from dojo.kata.verify import static_problems
 
 
 def test_catalogue_is_numbered_one_to_n_without_gaps():
@@ -22,6 +23,16 @@ def test_unknown_kata_names_the_known_ones():
 
 
 def test_hints_are_progressive_sections():
-    hints = find(1).hints()
+    hints = find(1).hints
     assert len(hints) == 3
     assert all(h and not h.startswith("#") for h in hints)
+
+
+def test_catalogue_matches_the_folders_and_names_real_tests():
+    assert problems(all_katas()) == []
+
+
+def test_every_rule_has_a_mutant_and_every_readme_shows_its_rules():
+    # The three-direction run (test_katas.py) then proves each mutant is rejected by its
+    # rule's test with the words it names.
+    assert static_problems(all_katas()) == []

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from dojo import progress
-from dojo.catalogue import all_katas, find
+from dojo.kata import progress
+from dojo.kata.catalogue import all_katas, find
 from dojo.paths import KATAS_DIR, REPO_ROOT
 
 
@@ -35,7 +35,7 @@ def test_list_shows_the_catalogue_in_order(tmp_path):
 
 
 def test_hints_come_one_level_per_call(tmp_path):
-    hints = find(1).hints()
+    hints = find(1).hints
     first = dojo("hint", "1", state_dir=tmp_path).stdout
     assert "Hint 1 of" in first and "Hint 2 of" not in first
     second = dojo("hint", "1", state_dir=tmp_path).stdout
@@ -62,12 +62,12 @@ def test_next_skips_done_katas_and_shows_the_last_failure(tmp_path):
     record = {
         first.slug: {
             "digest": progress.digest(first.stub),
-            "tests": {n: {"outcome": "passed", "message": ""} for n in progress.test_names(first)},
+            "tests": {n: {"outcome": "passed", "message": ""} for n in first.test_names()},
         },
         second.slug: {
             "digest": progress.digest(second.stub),
             "tests": {
-                progress.test_names(second)[0]: {
+                second.test_names()[0]: {
                     "outcome": "failed",
                     "message": "only 1 of 8 in flight",
                 }
@@ -115,9 +115,9 @@ def test_reset_restores_only_that_stub(edited_stub, tmp_path):
 
 
 def test_shipped_snapshot_matches_the_stubs():
-    from dojo.shipped import current_stubs, shipped_stubs
+    from dojo.kata.shipped import current_stubs, shipped_stubs
 
     assert shipped_stubs() == current_stubs(), (
-        "a stub changed since the snapshot: run `python -m dojo.shipped` and commit "
+        "a stub changed since the snapshot: run `python -m dojo.kata.shipped` and commit "
         "dojo/shipped_stubs.json"
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo.head import LocalHead
+from dojo.cluster.head import LocalHead
 from dojo.paths import KATAS_DIR, REPO_ROOT
 from dojo.web import generate_site, serve_site_in_thread
 

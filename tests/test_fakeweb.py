@@ -18,7 +18,7 @@ import pytest
 import ray
 from yarl import URL
 
-from dojo.waiting import wait_until
+from dojo.harness.waiting import wait_until
 from dojo.web import (
     HitLog,
     LocalHitLog,

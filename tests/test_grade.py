@@ -27,19 +27,18 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from dojo import grade
-from dojo.catalogue import find
-from dojo.grade_report import (
+from dojo.cluster.head import LocalHead
+from dojo.grade import class_run as grade
+from dojo.grade.learner_run import Limits
+from dojo.grade.report import (
     OUTPUT_LIMIT,
     results_json,
     summary_table,
     write_csv,
     write_learner,
 )
-from dojo.grade_run import Limits
-from dojo.head import LocalHead
+from dojo.kata.catalogue import find
 from dojo.paths import REPO_ROOT
-from dojo.progress import test_names as kata_tests
 
 SUBMISSIONS = Path(__file__).parent / "submissions"
 K01, K02 = find(1), find(2)
@@ -95,7 +94,7 @@ def test_the_correct_submission_gets_full_points(graded):
     g = graded["correct"]
     assert g.status == "pass", g.message or [t.message for t in _tests(g)]
     assert (g.points, g.max_points) == (1, 1)
-    assert [t.test for t in _tests(g)] == kata_tests(K01)
+    assert [t.test for t in _tests(g)] == K01.test_names()
 
 
 def test_a_syntax_error_is_an_error_without_running_anything(graded):
@@ -141,7 +140,7 @@ def test_os_exit_keeps_earlier_results_and_grading_goes_on(graded):
     assert not_run.status == "error" and not_run.message.startswith("not run:")
     # A new process went on with kata 02 (which imports a module the learner forgot).
     k02 = _tests(g, K02)
-    assert [t.test for t in k02] == kata_tests(K02)
+    assert [t.test for t in k02] == K02.test_names()
     for t in k02:
         assert t.status == "error"
         assert t.message.startswith("ModuleNotFoundError: No module named 'kata_helpers'")
@@ -164,7 +163,7 @@ def test_a_wrong_but_plausible_answer_gets_the_kata_s_teaching_message(graded):
     g = graded["ray_get_in_coroutine"]
     by_name = {t.test: t for t in _tests(g)}
     # The repository's tests ran, not the learner's own always-passing test_kata.py.
-    assert list(by_name) == kata_tests(K01)
+    assert list(by_name) == K01.test_names()
     assert by_name["test_returns_the_remote_greeting"].status == "pass"
     frozen = by_name["test_event_loop_keeps_ticking_while_waiting"]
     assert frozen.status == "fail" and "likely mistake:" in frozen.message
@@ -227,11 +226,11 @@ def test_class_summary_csv_table_and_junit(graded, tmp_path):
     folder = write_learner(os_exit, tmp_path, junit=True)
     suite = ET.parse(folder / "junit.xml").getroot().find("testsuite")
     cases = suite.findall("testcase")
-    assert len(cases) == len(kata_tests(K01)) + len(kata_tests(K02))
+    assert len(cases) == len(K01.test_names()) + len(K02.test_names())
     assert suite.get("errors") == str(statuses.count("error")) == str(len(cases) - 1)
     assert suite.get("failures") == str(statuses.count("fail"))
     crashed = cases[1].find("error")
-    assert cases[1].get("name") == kata_tests(K01)[1] and "exited with code 3" in crashed.text
+    assert cases[1].get("name") == K01.test_names()[1] and "exited with code 3" in crashed.text
 
 
 # -- scoring and discovery -------------------------------------------------------------------
@@ -242,9 +241,7 @@ def test_points_are_all_or_nothing_unless_the_kata_has_parts():
     assert grade.kata_points(3, ["pass", "fail"], per_test=False) == 0
     assert grade.kata_points(3, ["pass", "fail", "error"], per_test=True) == 1
     assert grade.kata_points(2, ["pass", "pass", "fail"], per_test=True) == 1.33
-    assert grade.declares_parts("# Kata 99 · X\n\nPoints: 3\nParts: per test\n")
-    assert not grade.declares_parts("# Kata 99 · X\n\nPoints: 3\n")
-    assert not grade.scored_per_test(K01)
+    assert not K01.per_test
 
 
 def test_checkouts_are_found_in_every_accepted_shape(tmp_path):

@@ -11,10 +11,10 @@ import time
 import pytest
 import ray
 
-from dojo.heartbeat import Heartbeat
-from dojo.sim import SlowService, answer
-from dojo.timeline import Interval, peak_in_flight, render
-from dojo.waiting import wait_until
+from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.timeline import Interval, peak_in_flight, render
+from dojo.harness.waiting import wait_until
 
 
 @ray.remote(num_cpus=0)
@@ -38,6 +38,15 @@ def test_peak_of_touching_intervals_is_one():
 def test_peak_of_overlapping_intervals():
     calls = [Interval("a", 0.0, 2.0), Interval("b", 0.5, 1.0), Interval("c", 0.7, 3.0)]
     assert peak_in_flight(calls) == (3, 0.7)
+
+
+def test_a_lone_running_call_peaks_at_its_start():
+    # A call still running when the picture is taken was in flight (a timeline once said
+    # "peak at -1796507771 s" for it).
+    calls = [Interval("a", 5.0, None)]
+    assert peak_in_flight(calls) == (1, 5.0)
+    assert "peak: 1 in flight at once, at 0.00 s" in render(calls)
+    assert peak_in_flight([Interval("a", 1.0, None), Interval("b", 9.0, 9.5)]) == (2, 9.0)
 
 
 def test_timeline_fits_80_columns_and_marks_the_peak():
@@ -132,7 +141,7 @@ def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
     # SIGINT ignored, and passes that on: ray.cancel (KeyboardInterrupt) then fails in workers.
     child_ignores_sigint = (
         "import signal, subprocess, sys\n"
-        "from dojo.raycluster import prepare_environment\n"
+        "from dojo.cluster.ray_runtime import prepare_environment\n"
         "prepare_environment()\n"
         "status = subprocess.run(['cat', '/proc/self/status'], capture_output=True, text=True)\n"
         "mask = int(next(l for l in status.stdout.splitlines() if l.startswith('SigIgn:'))"
@@ -155,7 +164,7 @@ def _niceness():
 def test_ray_workers_run_at_the_priority_of_the_test_process(ray_cluster):
     # At Ray's default nice 15, two busy programs starved the workers so much that warming
     # up 8 of them outlasted a test's timeout.
-    from dojo.raycluster import is_external
+    from dojo.cluster.ray_runtime import is_external
 
     if is_external():
         pytest.skip("a cluster someone else started sets its own worker priority")
@@ -163,7 +172,7 @@ def test_ray_workers_run_at_the_priority_of_the_test_process(ray_cluster):
 
 
 def test_a_slow_batch_is_blamed_on_the_code_only_when_the_calls_did_not_overlap():
-    from dojo.timing import assert_well_under_sequential
+    from dojo.harness.timing import assert_well_under_sequential
 
     # 8 calls of 0.5 s in 3 s: all 8 in flight at once means a busy machine, not serial code.
     assert_well_under_sequential(3.0, 8, 0.5, peak=8)

@@ -7,8 +7,8 @@ tests/alternatives/<kata>/.
 
 import pytest
 
-from dojo.catalogue import all_katas
-from dojo.verify import judge, plan_for, run_plan
+from dojo.kata.catalogue import all_katas
+from dojo.kata.verify import judge, plan_for, run_plan
 
 VARIANTS = plan_for(all_katas())
 
@@ -60,4 +60,4 @@ def test_solutions_mirror_katas():
     for kata in all_katas():
         assert kata.solution.exists(), f"{kata.slug} has no solution at {kata.solution}"
         assert kata.tests.exists() and kata.stub.exists(), f"{kata.slug} lacks stub or tests"
-        assert len(kata.hints()) >= 2, f"{kata.slug}: README needs at least 2 hints"
+        assert len(kata.hints) >= 2, f"{kata.slug}: the catalogue needs at least 2 hints"

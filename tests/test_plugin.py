@@ -52,7 +52,7 @@ def test_not_done_yet_is_reported_in_two_lines_without_a_traceback(run_inner):
     out = result.stdout.str()
     assert "NOT DONE YET: test_not_done() in" in out
     assert "still has a TODO: write the thing" in out
-    assert "dojo/todo.py" not in out, "the NOT DONE YET report should not show a traceback"
+    assert "dojo/harness/todo.py" not in out, "the NOT DONE YET report should not show a traceback"
 
 
 def test_a_failed_report_build_does_not_abort_the_session(run_inner):

@@ -15,7 +15,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from dojo.cli import app
-from dojo.crawl_cli import crawl_command
+from dojo.crawl.cli import crawl_command
 from dojo.web import (
     Response,
     canonical,

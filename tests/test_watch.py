@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from dojo import catalogue
-from dojo.head import LocalHead
+from dojo.cluster.head import LocalHead
+from dojo.harness.waiting import wait_until
+from dojo.kata import catalogue
 from dojo.paths import REPO_ROOT, SOLUTIONS_DIR
-from dojo.waiting import wait_until
-from dojo.watch import Saves, Watcher, lesson_text, read_verdict
-from dojo.watch_runner import Runner
+from dojo.watch.runner import Runner
+from dojo.watch.watcher import Saves, Watcher, lesson_text, read_verdict
 
 K01 = "k01_await_one_ref"
 HANGING_K01 = """

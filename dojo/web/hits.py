@@ -39,10 +39,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from dojo import raycluster
-from dojo.timeline import Interval, peak_in_flight, render
+from dojo.cluster import ray_runtime
+from dojo.harness.timeline import Interval, peak_in_flight, render
 
-raycluster.prepare_environment()  # before `import ray`: see dojo.raycluster
+ray_runtime.prepare_environment()  # before `import ray`: see dojo.cluster.ray_runtime
 
 import ray  # noqa: E402
 
@@ -103,14 +103,13 @@ def _key(by: str | None) -> Callable[[Hit], str]:
 
 def peak_in_flight_of(hits: Iterable[Hit], by: str | None = None) -> int | dict[str, int]:
     """Most requests being answered at once: overall (by=None) or per who/host/url. A hit
-    still running (end None) counts as running until the last recorded moment."""
+    still running (end None) overlaps every hit that starts after it."""
     hits = list(hits)
-    horizon = max((h.end or h.start for h in hits), default=0.0)
     groups: dict[str, list[Interval]] = defaultdict(list)
     key = _key(by)
     for h in hits:
         groups[key(h)].append(h.interval())
-    peaks = {k: peak_in_flight(v, now=horizon)[0] for k, v in groups.items()}
+    peaks = {k: peak_in_flight(v)[0] for k, v in groups.items()}
     if by is None:
         return peaks.get("", 0)
     return peaks
@@ -131,7 +130,7 @@ def min_gap(hits: Iterable[Hit], by: str = "host") -> dict[str, float | None]:
 
 
 def timeline(hits: Iterable[Hit], title: str = "what the fake web served") -> str:
-    """The shared text picture (dojo.timeline), one row per request, labelled by path."""
+    """The shared text picture (dojo.harness.timeline), one row per request, labelled by path."""
     from yarl import URL
 
     rows = [h.interval(f"{h.who[-4:]} {URL(h.url).path_qs}") for h in hits]

@@ -3,9 +3,9 @@
 import pytest
 import ray
 
-from dojo.heartbeat import Heartbeat
-from dojo.teach import fail, finishes_within
-from dojo.timing import Stopwatch, warm_workers
+from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import Stopwatch, warm_workers
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -5,10 +5,10 @@ import asyncio
 import pytest
 import ray
 
-from dojo.heartbeat import Heartbeat
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.timing import Stopwatch, assert_well_under_sequential, warm_workers
+from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import Stopwatch, assert_well_under_sequential, warm_workers
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 import pytest
 import ray
 
-from dojo.heartbeat import Heartbeat
-from dojo.probes import Probe
-from dojo.raycluster import cluster_cpus
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.timing import warm_workers
+from dojo.cluster.ray_runtime import cluster_cpus
+from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.probes import Probe
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import warm_workers
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -44,7 +44,7 @@ def _wait_keeping_the_cpu(ref):
 
 @dataclass(frozen=True)
 class CpuFaithfulService:
-    """Like dojo.sim.SlowService (same answers, recorded by the same probe), but it waits at
+    """Like dojo.harness.sim.SlowService (same answers, recorded by the same probe), but it waits at
     the probe's barrier without giving up the task's CPU reservation (see above)."""
 
     probe: Probe

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 import pytest
 import ray
 
-from dojo.probes import Probe, ProbeReport
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.waiting import wait_until
+from dojo.harness.probes import Probe, ProbeReport
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -13,10 +13,10 @@ import time
 import pytest
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.timing import warm_workers
-from dojo.waiting import wait_until
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import warm_workers
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

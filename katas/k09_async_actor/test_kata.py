@@ -7,8 +7,8 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -8,9 +8,9 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.waiting import wait_until
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

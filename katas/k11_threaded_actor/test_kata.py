@@ -8,8 +8,8 @@ import ray
 from ray.actor import ActorHandle
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
 

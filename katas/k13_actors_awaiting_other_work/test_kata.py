@@ -8,10 +8,10 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.timing import Stopwatch
-from dojo.waiting import wait_until
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import Stopwatch
+from dojo.harness.waiting import wait_until
 
 # Starting the actor and warming worker processes happen inside the tests and may take tens
 # of seconds on a crowded machine (each wait is bounded on its own); the limit covers them.

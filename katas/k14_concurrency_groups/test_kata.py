@@ -7,10 +7,10 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.sim import OutOfStock, SlowService, answer
-from dojo.teach import fail, finishes_within
-from dojo.timing import Stopwatch
-from dojo.waiting import wait_until
+from dojo.harness.sim import OutOfStock, SlowService, answer
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import Stopwatch
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

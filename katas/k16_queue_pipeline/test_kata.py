@@ -15,9 +15,9 @@ from collections import Counter
 import pytest
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService, answer
-from dojo.teach import fail
-from dojo.waiting import wait_until
+from dojo.harness.sim import SlowService, answer
+from dojo.harness.teach import fail
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -13,9 +13,9 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.heartbeat import Heartbeat
-from dojo.sim import OutOfStock, SlowService, answer
-from dojo.teach import fail, finishes_within
+from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.sim import OutOfStock, SlowService, answer
+from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -16,9 +16,9 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.sim import SlowService
-from dojo.teach import fail, finishes_within
-from dojo.waiting import wait_until
+from dojo.harness.sim import SlowService
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -6,7 +6,7 @@ import aiohttp
 from yarl import URL  # noqa: F401  (one way to check a URL)
 
 from dojo import todo
-from dojo.crawl import ERROR_KINDS, FetchResult  # noqa: F401  (the record, and its error kinds)
+from dojo.crawl.result import ERROR_KINDS, FetchResult  # noqa: F401  (the record, and its error kinds)
 
 # Response headers a crawler needs later: kata 24 waits as long as Retry-After says.
 KEEP_HEADERS = ("retry-after",)

@@ -15,9 +15,9 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.crawl import ERROR_KINDS, FetchResult
-from dojo.teach import fail
-from dojo.waiting import wait_until
+from dojo.crawl.result import ERROR_KINDS, FetchResult
+from dojo.harness.teach import fail
+from dojo.harness.waiting import wait_until
 from dojo.web import (
     Hit,
     HitLog,
@@ -212,7 +212,7 @@ def record_of(got: Attempt, likely_if_raised: str) -> FetchResult:
     if not isinstance(result, FetchResult):
         fail(
             f"{got.call} returned {type(result).__name__} {result!r:.150}",
-            "a dojo.crawl.FetchResult",
+            "a dojo.crawl.result.FetchResult",
             "build the record with FetchResult(url=..., final_url=..., status=..., ...) and "
             "return it",
         )
@@ -225,7 +225,7 @@ def record_of(got: Attempt, likely_if_raised: str) -> FetchResult:
     if result.error is not None and result.error not in ERROR_KINDS:
         fail(
             f"{got.call} returned error={result.error!r}",
-            f"None, or one of dojo.crawl.ERROR_KINDS: {ERROR_KINDS}",
+            f"None, or one of dojo.crawl.result.ERROR_KINDS: {ERROR_KINDS}",
             "a made-up error kind (the exception's class name?): later katas sort failures "
             "by these kinds",
         )

@@ -7,7 +7,7 @@ A failure names the row, what came back, and what the wrong answer costs the cra
 import pytest
 
 from dojo import NotDoneYet
-from dojo.teach import fail
+from dojo.harness.teach import fail
 
 # A pure function: no Ray needed, so none is started (feedback in a fraction of a second).
 pytestmark = [pytest.mark.timeout(30), pytest.mark.no_ray]

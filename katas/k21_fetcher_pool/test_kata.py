@@ -28,10 +28,10 @@ import ray
 from yarl import URL
 
 from dojo import NotDoneYet
-from dojo.crawl import FetchResult
-from dojo.teach import fail
-from dojo.timeline import render
-from dojo.waiting import wait_until
+from dojo.crawl.result import FetchResult
+from dojo.harness.teach import fail
+from dojo.harness.timeline import render
+from dojo.harness.waiting import wait_until
 from dojo.web import Hit, LocalHitLog, Resource, Response, Site
 from dojo.web.hits import peak_in_flight_of
 

@@ -17,7 +17,7 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.teach import fail, finishes_within
+from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
 

@@ -24,10 +24,10 @@ import ray
 from freezegun import freeze_time
 
 from dojo import NotDoneYet
-from dojo.crawl import FetchResult
-from dojo.teach import fail, finishes_within
-from dojo.timeline import Interval, render
-from dojo.waiting import wait_until
+from dojo.crawl.result import FetchResult
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timeline import Interval, render
+from dojo.harness.waiting import wait_until
 from dojo.web import HitLog, Site, WebWorker, page, site_from_pages
 
 pytestmark = pytest.mark.timeout(30)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime  # noqa: F401  (you will need them)
 from email.utils import parsedate_to_datetime  # noqa: F401  (you will need it)
 
 from dojo import todo
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 # What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
 # fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).

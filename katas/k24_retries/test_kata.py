@@ -19,9 +19,9 @@ import ray
 from freezegun import freeze_time
 
 from dojo import NotDoneYet
-from dojo.crawl import FetchResult
-from dojo.teach import fail
-from dojo.timeline import Interval, render
+from dojo.crawl.result import FetchResult
+from dojo.harness.teach import fail
+from dojo.harness.timeline import Interval, render
 from dojo.web import (
     HitLog,
     Resource,

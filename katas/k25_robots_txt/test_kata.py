@@ -13,8 +13,8 @@ import pytest
 import ray
 from freezegun import freeze_time
 
-from dojo.teach import fail, finishes_within
-from dojo.waiting import wait_until
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.waiting import wait_until
 from dojo.web import HitLog, Response, WebWorker, flaky, generate_site, site_from_pages
 
 pytestmark = pytest.mark.timeout(30)

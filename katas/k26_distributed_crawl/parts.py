@@ -32,7 +32,7 @@ from urllib.robotparser import RobotFileParser
 import aiohttp
 import ray
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 from dojo.web import canonical, start_mock
 
 USER_AGENT = "dojo-crawler/1.0"

@@ -24,9 +24,9 @@ import ray
 from yarl import URL
 
 from dojo import NotDoneYet
-from dojo.teach import fail, finishes_within
-from dojo.timeline import Interval, render
-from dojo.waiting import wait_until
+from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timeline import Interval, render
+from dojo.harness.waiting import wait_until
 from dojo.web import HitLog, Resource, Response, generate_site
 from dojo.web.hits import Hit, peak_in_flight_of
 

@@ -5,7 +5,7 @@ import asyncio
 import aiohttp
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 # Response headers a crawler needs later (kata 24 waits as long as Retry-After says).
 KEEP_HEADERS = ("retry-after",)

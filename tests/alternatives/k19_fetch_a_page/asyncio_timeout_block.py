@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 KEEP_HEADERS = ("retry-after",)
 

@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 # First match wins: TooManyRedirects is a ClientResponseError, ServerTimeoutError is both a
 # connection error and a TimeoutError, the DNS error is a connector error.

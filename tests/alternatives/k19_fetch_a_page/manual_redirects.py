@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 MAX_HOPS = 10
 REDIRECTS = (301, 302, 303, 307, 308)

@@ -7,7 +7,7 @@ import aiohttp
 import ray
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 from dojo.web import Site, start_mock
 
 FETCH_TIMEOUT = 60.0  # seconds one fetch may take (kata 19)

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 # What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
 # fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).

@@ -12,7 +12,7 @@ from urllib.robotparser import RobotFileParser
 
 import aiohttp
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 # -- (Given) kata 19's fetch_page, so that this kata stands alone ----------------------------
 

@@ -17,7 +17,7 @@ from urllib.robotparser import RobotFileParser
 
 import ray
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 from katas.k26_distributed_crawl.parts import (
     SKIPPED,
     USER_AGENT,

@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_non_html_is_kept_without_a_body"
 

@@ -4,7 +4,7 @@ forgotten on real ones): a page that takes 30 s to answer holds the fetch for 30
 import aiohttp
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_a_slow_page_times_out"
 

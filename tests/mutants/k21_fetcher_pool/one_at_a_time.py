@@ -7,7 +7,7 @@ import aiohttp
 import ray
 from yarl import URL
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 from dojo.web import Site, start_mock
 
 REJECTED_BY = "test_the_pool_fills_n_times_k"

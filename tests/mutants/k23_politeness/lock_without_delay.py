@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_the_fake_web_sees_polite_hosts_crawled_side_by_side"
 

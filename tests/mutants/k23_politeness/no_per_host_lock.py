@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_one_request_at_a_time_per_host"
 

@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_backoff_envelope_grows_then_caps"
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_a_client_error_is_not_retried"
 

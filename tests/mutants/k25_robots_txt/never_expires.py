@@ -11,7 +11,7 @@ from urllib.robotparser import RobotFileParser
 
 import aiohttp
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_answer_expires_after_ttl"
 

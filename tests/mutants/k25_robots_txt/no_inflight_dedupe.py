@@ -12,7 +12,7 @@ from urllib.robotparser import RobotFileParser
 
 import aiohttp
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_concurrent_first_checks_share_one_fetch"
 

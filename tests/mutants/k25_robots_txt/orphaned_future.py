@@ -12,7 +12,7 @@ from urllib.robotparser import RobotFileParser
 
 import aiohttp
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 
 REJECTED_BY = "test_a_caller_that_gives_up_does_not_strand_the_others"
 

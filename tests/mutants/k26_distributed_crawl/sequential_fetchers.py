@@ -10,7 +10,7 @@ from typing import Any
 
 import ray
 
-from dojo.crawl import FetchResult
+from dojo.crawl.result import FetchResult
 from katas.k26_distributed_crawl.parts import (
     ROBOTS_TTL,
     USER_AGENT,

@@ -68,7 +68,7 @@ def run_crawl(
     """Crawl the real network with the reference crawler; Ray must be initialised. Returns
     its CrawlReport."""
     # The reference crawler lives with the solutions, at the repository root (which Ray's
-    # workers get on their path too: raycluster.worker_pythonpath).
+    # workers get on their path too: ray_runtime.worker_pythonpath).
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     from solutions.k26_distributed_crawl.kata import crawl
@@ -182,11 +182,11 @@ def crawl_command(
         "concurrency_per_fetcher": concurrency,
         "delay_s": delay,
     }
-    from dojo import raycluster
+    from dojo.cluster import ray_runtime
 
     try:
-        where = raycluster.start_or_connect()
-    except raycluster.ClusterUnreachable as err:
+        where = ray_runtime.start_or_connect()
+    except ray_runtime.ClusterUnreachable as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         return 1
     console.print(

@@ -1,7 +1,7 @@
 """`dojo watch` and `dojo rotate`: re-run a kata on every save and show only what matters.
 
 A Watcher checks one kata per save of its kata.py (through a warm runner process, see
-dojo/watch_runner.py), prints "checking…" at once, then either the first failure's teaching
+dojo/watch/runner.py), prints "checking…" at once, then either the first failure's teaching
 message or a green line, after which it moves on to the next kata that is not done. With a
 rotation period it also calls "Rotate!" (randori: the driver changes every M minutes).
 
@@ -28,8 +28,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from dojo import catalogue, progress, raycluster
-from dojo.catalogue import Kata
+from dojo.cluster import ray_runtime
+from dojo.kata import catalogue, progress
+from dojo.kata.catalogue import Kata
 from dojo.paths import KATAS_DIR, REPO_ROOT
 
 DEFAULT_TIME_LIMIT = 60.0
@@ -89,7 +90,7 @@ class Verdict:
 
 def read_verdict(kata: Kata, report: Path, log: Path, status: int, seconds: float) -> Verdict:
     """Turn one run's --dojo-report (written by dojo.pytest_plugin) into a verdict."""
-    names = progress.test_names(kata)
+    names = kata.test_names()
     verdict = Verdict(kata, total=len(names), seconds=seconds)
     try:
         data = json.loads(report.read_text())
@@ -112,7 +113,7 @@ def read_verdict(kata: Kata, report: Path, log: Path, status: int, seconds: floa
         if r["kata"] != kata.slug:
             continue
         outcome = "not_done" if r["not_done"] else r["outcome"]
-        # As dojo.progress.record does: a failed setup or teardown outweighs a passed call.
+        # As dojo.kata.progress.record does: a failed setup or teardown outweighs a passed call.
         if r["when"] == "call" or outcome != "passed":
             if outcomes.get(r["test"], ("passed",))[0] == "passed":
                 outcomes[r["test"]] = (outcome, r["message"])
@@ -198,7 +199,7 @@ class Watcher:
     def __init__(
         self,
         kata: Kata,
-        runner,  # dojo.watch_runner.Runner, or anything with its start(target) -> Run
+        runner,  # dojo.watch.runner.Runner, or anything with its start(target) -> Run
         console: Console,
         *,
         katas: list[Kata] | None = None,
@@ -368,8 +369,8 @@ def serve(
             "dependencies: `.venv/bin/pip install -e .`"
         )
         return 1
-    from dojo.head import LocalHead
-    from dojo.watch_runner import Runner, RunnerGone
+    from dojo.cluster.head import LocalHead
+    from dojo.watch.runner import Runner, RunnerGone
 
     katas = catalogue.all_katas()
     kata = kata or first_unsolved(katas)
@@ -379,8 +380,8 @@ def serve(
     address = os.environ.get("RAY_ADDRESS")
     if address:
         try:
-            raycluster.check_reachable(address)
-        except raycluster.ClusterUnreachable as err:
+            ray_runtime.check_reachable(address)
+        except ray_runtime.ClusterUnreachable as err:
             console.print(str(err), style="red", markup=False, highlight=False)
             return 1
     work_dir = Path(tempfile.mkdtemp(prefix="dojo-watch-"))
@@ -393,7 +394,7 @@ def serve(
     try:
         env = dict(os.environ)
         if not address:
-            head = LocalHead(num_cpus=raycluster.EMBEDDED_CPUS)
+            head = LocalHead(num_cpus=ray_runtime.EMBEDDED_CPUS)
             env["RAY_ADDRESS"] = head.address
             # Our head uses Ray's default token auth; the runner must know before it
             # imports ray, which it does while the head is still starting.

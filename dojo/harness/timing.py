@@ -11,8 +11,8 @@ import time
 
 import ray
 
-from dojo.probes import Probe
-from dojo.teach import fail
+from dojo.harness.probes import Probe
+from dojo.harness.teach import fail
 
 
 class Stopwatch:

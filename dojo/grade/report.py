@@ -11,9 +11,9 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from dojo.catalogue import Kata
-from dojo.grade import NOT_ATTEMPTED, KataGrade, LearnerGrade
-from dojo.grade_run import TestOutcome
+from dojo.grade.class_run import NOT_ATTEMPTED, KataGrade, LearnerGrade
+from dojo.grade.learner_run import TestOutcome
+from dojo.kata.catalogue import Kata
 
 OUTPUT_LIMIT = 500  # exercism: a test's output is at most 500 characters
 _CUT = "\n… (output cut)"

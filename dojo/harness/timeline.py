@@ -18,16 +18,17 @@ class Interval:
     outcome: str = "ok"
 
 
-def peak_in_flight(intervals: Sequence[Interval], now: float | None = None) -> tuple[int, float]:
-    """Largest number of overlapping intervals, and the first moment it was reached."""
-    horizon = now if now is not None else max((i.end or i.start for i in intervals), default=0.0)
+def peak_in_flight(intervals: Sequence[Interval]) -> tuple[int, float]:
+    """Largest number of overlapping intervals, and the first moment it was reached.
+
+    A call still running (end None) overlaps every call that starts after it."""
     events = []
     for i in intervals:
         events.append((i.start, 1))
-        events.append((i.end if i.end is not None else horizon, -1))
+        events.append((i.end if i.end is not None else float("inf"), -1))
     # At equal times process ends first: touching intervals do not overlap.
     events.sort(key=lambda e: (e[0], e[1]))
-    peak, at, current = 0, 0.0, 0
+    peak, at, current = 0, min((i.start for i in intervals), default=0.0), 0
     for when, delta in events:
         current += delta
         if current > peak:
@@ -41,7 +42,7 @@ def render(intervals: Sequence[Interval], title: str = "what ran when") -> str:
     t0 = min(i.start for i in intervals)
     t1 = max((i.end if i.end is not None else i.start) for i in intervals)
     span = max(t1 - t0, 1e-6)
-    peak, peak_at = peak_in_flight(intervals, now=t1)
+    peak, peak_at = peak_in_flight(intervals)
 
     def col(t: float) -> int:
         return min(BAR_WIDTH - 1, int((t - t0) / span * BAR_WIDTH))

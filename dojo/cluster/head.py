@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dojo.raycluster import keep_workers_at_normal_priority
+from dojo.cluster.ray_runtime import keep_workers_at_normal_priority
 
 
 def _free_port() -> int:

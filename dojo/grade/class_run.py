@@ -2,13 +2,13 @@
 
 A checkout is a folder holding `kNN_slug/kata.py` folders (a copy of katas/), or a folder
 that holds such a `katas/`; a folder of checkouts grades each one. Each learner runs in
-pytest subprocesses of their own (dojo/grade_run.py), so hangs, crashes and exits are
-reported and grading goes on. Reports are written by dojo/grade_report.py.
+pytest subprocesses of their own (dojo/grade/learner_run.py), so hangs, crashes and exits are
+reported and grading goes on. Reports are written by dojo/grade/report.py.
 
-Scoring: a kata is worth its catalogue points (`Points: N` in its README, default 1), all or
-nothing, unless its README declares `Parts: per test`: then each passing test earns an equal
-share. A kata whose kata.py is missing, or still the shipped stub, is "not attempted" and is
-not run at all; one whose kata.py does not compile is not run either.
+Scoring: a kata is worth its points in catalogue.toml, all or nothing, unless the catalogue
+gives it `scoring = "per-test"`: then each passing test earns an equal share. A kata whose
+kata.py is missing, or still the shipped stub, is "not attempted" and is not run at all; one
+whose kata.py does not compile is not run either.
 
 Ray: one private `ray start --head` per parallel slot (each learner job connects in ~0.2 s
 instead of starting Ray in ~3 s; a job's tasks and actors end with its driver, so learners do
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import queue
-import re
 import tempfile
 import threading
 import time
@@ -28,13 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dojo import catalogue
-from dojo.catalogue import Kata
-from dojo.grade_plugin import NOT_RUN_PREFIX
-from dojo.grade_run import KataRun, Limits, TestOutcome, run_katas, stage
-from dojo.progress import test_names
+from dojo.grade.learner_run import KataRun, Limits, TestOutcome, run_katas, stage
+from dojo.grade.plugin import NOT_RUN_PREFIX
+from dojo.kata import catalogue
+from dojo.kata.catalogue import Kata
 
-_PARTS = re.compile(r"^Parts:\s*per[ -]test\s*$", re.MULTILINE | re.IGNORECASE)
 NOT_ATTEMPTED = "not_attempted"
 # The default time limit of one learner's run: this much per kata run, and at least the
 # minimum. Generous: a correct kata takes ~10 s on a loaded 2-core machine, and a hang is
@@ -110,15 +107,6 @@ def choose_katas(keys: Iterable[str | int] | None) -> list[Kata]:
 # -- scoring -----------------------------------------------------------------------------
 
 
-def declares_parts(readme: str) -> bool:
-    """A README line `Parts: per test` makes each passing test earn its share."""
-    return bool(_PARTS.search(readme))
-
-
-def scored_per_test(kata: Kata) -> bool:
-    return kata.readme.exists() and declares_parts(kata.readme.read_text(encoding="utf-8"))
-
-
 def kata_points(max_points: int, statuses: list[str], per_test: bool) -> float | int:
     if not statuses:
         return 0
@@ -182,7 +170,7 @@ class LearnerGrade:
 
 
 def _unchanged_stub(kata: Kata, text: str) -> bool:
-    from dojo.shipped import shipped_stubs
+    from dojo.kata.shipped import shipped_stubs
 
     return shipped_stubs().get(kata.slug) == text
 
@@ -212,7 +200,7 @@ def _precheck(kata: Kata, source: Path) -> tuple[str, str] | None:
 
 
 def _tests_without_run(kata: Kata, status: str, message: str) -> list[TestOutcome]:
-    return [TestOutcome(kata.slug, name, "", status, message) for name in test_names(kata)]
+    return [TestOutcome(kata.slug, name, "", status, message) for name in kata.test_names()]
 
 
 def grade_learner(
@@ -249,7 +237,7 @@ def grade_learner(
             list(to_run),
             address=address,
             limits=limits,
-            stop_after_hang={k.slug for k in katas if k.slug in to_run and not scored_per_test(k)},
+            stop_after_hang={k.slug for k in katas if k.slug in to_run and not k.per_test},
             cancel=cancel,
         )
         _show_learner_paths(run, f"{root / package}/", f"{learner.checkout}/")
@@ -267,7 +255,7 @@ def _show_learner_paths(run: KataRun, staged: str, shown: str) -> None:
 
 
 def _grade_kata(kata: Kata, verdict: tuple[str, str] | None, run: KataRun) -> KataGrade:
-    per_test = scored_per_test(kata)
+    per_test = kata.per_test
     if verdict:
         status, message = verdict
         test_status = "fail" if status == NOT_ATTEMPTED else "error"
@@ -291,7 +279,7 @@ def _grade_kata(kata: Kata, verdict: tuple[str, str] | None, run: KataRun) -> Ka
 
 def _start_heads(count: int):
     """Start `count` private Ray heads side by side (each takes ~3-4 s)."""
-    from dojo.head import LocalHead
+    from dojo.cluster.head import LocalHead
 
     heads = [LocalHead(num_cpus=2) for _ in range(count)]
     errors: list[BaseException] = []

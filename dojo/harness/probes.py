@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import ray
 
-from dojo.timeline import Interval, peak_in_flight, render
+from dojo.harness.timeline import Interval, peak_in_flight, render
 
 
 @dataclass(frozen=True)

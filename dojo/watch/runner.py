@@ -17,8 +17,8 @@ Protocol (JSON lines): the watcher writes {"cmd": "prepare"} once the Ray head i
 {"event": "finished", "pid": N, "status": CODE} (negative: killed by that signal).
 End of input ends the runner and its spare.
 
-Started as `python -m dojo.watch_runner` with RAY_ADDRESS already set (by Watcher/Runner):
-dojo.raycluster must see it before `ray` is imported.
+Started as `python -m dojo.watch.runner` with RAY_ADDRESS already set (by Watcher/Runner):
+dojo.cluster.ray_runtime must see it before `ray` is imported.
 """
 
 from __future__ import annotations
@@ -51,9 +51,22 @@ def _import_everything() -> None:
 
     import dojo.pytest_plugin  # noqa: F401  (first: it prepares the env before `import ray`)
 
-    for name in ("ray", "pytest", "aiohttp", "dojo.teach", "dojo.probes", "dojo.timing"):
+    for name in (
+        "ray",
+        "pytest",
+        "aiohttp",
+        "dojo.harness.teach",
+        "dojo.harness.probes",
+        "dojo.harness.timing",
+    ):
         importlib.import_module(name)
-    for name in ("dojo.heartbeat", "dojo.timeline", "dojo.sim", "dojo.waiting", "dojo.web"):
+    for name in (
+        "dojo.harness.heartbeat",
+        "dojo.harness.timeline",
+        "dojo.harness.sim",
+        "dojo.harness.waiting",
+        "dojo.web",
+    ):
         try:
             importlib.import_module(name)
         except ImportError:
@@ -78,7 +91,7 @@ def _warm_up() -> None:
     run's own Ray calls until the warm-up was done: measured, 2-3x slower runs.)"""
     import ray
 
-    from dojo import probes
+    from dojo.harness import probes
 
     # Defined here, not at module level, so it is shipped by value: a worker importing this
     # module would import pytest too.
@@ -117,14 +130,14 @@ def _report_at_once(protocol: int):
 
 def _spare(go_read: int, protocol: int) -> None:
     """In the forked child: connect and warm up, then wait for one run and do it."""
-    from dojo import raycluster
+    from dojo.cluster import ray_runtime
 
     os.setpgid(0, 0)  # its own group: a kill takes whatever the learner's code started
     problem = None
     try:
-        raycluster.start_or_connect()
+        ray_runtime.start_or_connect()
         _warm_up()
-    except raycluster.ClusterUnreachable as error:  # its message says what to do
+    except ray_runtime.ClusterUnreachable as error:  # its message says what to do
         problem = str(error)
     except Exception as error:  # reported with the run, when the learner is looking
         problem = f"{type(error).__name__}: {error}"
@@ -139,8 +152,8 @@ def _spare(go_read: int, protocol: int) -> None:
     try:
         # The cluster may have gone since this spare connected (a room's head restarted):
         # say so now rather than let the tests hang on it.
-        raycluster.check_reachable(os.environ["RAY_ADDRESS"])
-    except raycluster.ClusterUnreachable as error:
+        ray_runtime.check_reachable(os.environ["RAY_ADDRESS"])
+    except ray_runtime.ClusterUnreachable as error:
         problem = str(error)
     if problem:
         Path(order["report"]).write_text(json.dumps({"error": problem, "results": []}))
@@ -280,7 +293,7 @@ class Runner:
         self._current: Run | None = None
         with open(self.log, "w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "dojo.watch_runner"],
+                [sys.executable, "-m", "dojo.watch.runner"],
                 cwd=REPO_ROOT,
                 env={**env, "DOJO_WATCH_QUIET_LOG": str(work_dir / "spare.log")},
                 stdin=subprocess.PIPE,

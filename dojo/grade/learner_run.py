@@ -7,7 +7,7 @@ pytest subprocess of its own, started in a new process group. The learner's own 
 are never run: only kata.py is copied, and the test modules are imported from the repository
 (the copy holds no `katas` package that could shadow them).
 
-The subprocess writes an event log (dojo/grade_plugin.py) and is watched:
+The subprocess writes an event log (dojo/grade/plugin.py) and is watched:
 * a stall is killed: a test still running well after its own time limit (pytest-timeout
   could not interrupt it, e.g. blocked inside ray.get), or a test's setup or teardown
   taking far too long (an endless loop while kata.py is imported, which no test limit
@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dojo.grade_plugin import NOT_RUN_PREFIX
+from dojo.grade.plugin import NOT_RUN_PREFIX
 from dojo.paths import REPO_ROOT
 
 # The watchdog: a test body may run this long beyond its own limit before it is killed...
@@ -96,7 +96,7 @@ def _command(package: str, katas: list[str], events: Path, limits: Limits, stop_
     cmd = [
         sys.executable, "-m", "pytest", *[f"katas/{k}" for k in katas],
         *[arg for k in katas for arg in ("--impl", f"{package}.{k}.kata")],
-        "-p", "dojo.grade_plugin", "--grade-log", str(events),
+        "-p", "dojo.grade.plugin", "--grade-log", str(events),
         *[arg for k in katas if k in stop_after_hang for arg in ("--grade-stop-after-hang", k)],
         "-q", "-p", "no:cacheprovider", "--no-header", "-rN", "--color=no",
     ]  # fmt: skip

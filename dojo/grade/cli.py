@@ -14,11 +14,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
-from dojo import catalogue, raycluster
-from dojo.grade import GradingBroke, LearnerGrade, NotACheckout, choose_katas, grade_all
-from dojo.grade import learners_from as find_learners
-from dojo.grade_report import summary_table, write_csv, write_learner
-from dojo.grade_run import Limits
+from dojo.cluster import ray_runtime
+from dojo.grade.class_run import GradingBroke, LearnerGrade, NotACheckout, choose_katas, grade_all
+from dojo.grade.class_run import learners_from as find_learners
+from dojo.grade.learner_run import Limits
+from dojo.grade.report import summary_table, write_csv, write_learner
+from dojo.kata import catalogue
 
 _MARK = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "error": "[magenta]error[/]"}
 
@@ -45,8 +46,8 @@ def run(
     if address:
         try:
             # Fail in seconds instead of letting every learner's run hang on a dead address.
-            raycluster.check_reachable(address)
-        except raycluster.ClusterUnreachable as err:
+            ray_runtime.check_reachable(address)
+        except ray_runtime.ClusterUnreachable as err:
             console.print(f"[red]{escape(str(err))}[/red]", highlight=False)
             return 1
     # Own heads: one per slot, 2 slots fit a 2-core machine. A shared cluster: one at a

@@ -1,6 +1,13 @@
 """The three-direction check of every kata: the stub fails as shipped ("not done yet"), the
 reference solution passes, every known wrong answer (mutant) is rejected by the test that
-names its mistake, and every alternative correct solution passes.
+enforces the rule it breaks, with a message naming that mistake, and every alternative
+correct solution passes.
+
+A mutant module says which of its kata's catalogue rules it breaks and what the rejection
+must say:
+
+    BREAKS = "cancels-the-losers"          # a rule id from catalogue.toml
+    SAYS = ("ray.cancel",)                 # words the failure message must contain
 
 One pytest subprocess checks all implementations of the chosen katas in a single Ray
 session (see --impl-plan in dojo/pytest_plugin.py). Shared by `tests/` and `dojo verify`.
@@ -19,12 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dojo.catalogue import Kata, all_katas
+from dojo.harness.teach import TEACHING_MARKS
+from dojo.kata.catalogue import Kata, UnknownKata, all_katas
 from dojo.paths import REPO_ROOT, TESTS_DIR
 
 MUTANTS_DIR = TESTS_DIR / "mutants"
 ALTERNATIVES_DIR = TESTS_DIR / "alternatives"
-TEACHING_MARK = "likely mistake:"
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,9 @@ class Variant:
     module: str
     rejected_by: tuple[str, ...] = ()
     summary: str = ""
+    breaks: str = ""  # a mutant's rule id (BREAKS)
+    says: tuple[str, ...] = ()  # words its rejection must contain (SAYS)
+    error: str = ""  # what is wrong with the variant's own declarations
 
     @property
     def id(self) -> str:
@@ -49,29 +59,58 @@ class Verdict:
     tests: dict[str, dict] = field(default_factory=dict)
 
 
-def _module_facts(path: Path) -> tuple[tuple[str, ...], str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    rejected: tuple[str, ...] = ()
+def _declared(tree: ast.Module, name: str):
+    """The literal value a module assigns to `name` at its top level, or None."""
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "REJECTED_BY" for t in node.targets
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
         ):
-            value = ast.literal_eval(node.value)
-            rejected = (value,) if isinstance(value, str) else tuple(value)
+            return ast.literal_eval(node.value)
+    return None
+
+
+def _as_tuple(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _variant(kata: Kata, kind: str, path: Path, dotted: str) -> Variant:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     doc = (ast.get_docstring(tree) or "").strip().splitlines()
-    return rejected, (doc[0] if doc else "")
+    facts = dict(
+        kata=kata.slug, kind=kind, name=path.stem, module=f"{dotted}.{path.stem}",
+        summary=doc[0] if doc else "",
+    )  # fmt: skip
+    if kind != "mutant":
+        return Variant(**facts)
+    breaks = _declared(tree, "BREAKS") or ""
+    says = _as_tuple(_declared(tree, "SAYS"))
+    error = ""
+    if not breaks:
+        error = "the mutant does not name the rule it breaks (BREAKS)"
+    elif not says:
+        error = "the mutant does not say which words its rejection must contain (SAYS)"
+    try:
+        # REJECTED_BY: the test a mutant named before rules existed (read until every
+        # mutant names its rule; it still decides which test runs against it).
+        rejected_by = (
+            (kata.rule(breaks).test,) if breaks else _as_tuple(_declared(tree, "REJECTED_BY"))
+        )
+    except UnknownKata:
+        rejected_by, error = (), f"BREAKS names {breaks!r}, which is not a rule of {kata.slug}"
+    return Variant(**facts, rejected_by=rejected_by, breaks=breaks, says=says, error=error)
 
 
-def _modules_under(folder: Path, dotted: str, kata: str, kind: str) -> list[Variant]:
+def _variants_under(kata: Kata, kind: str, folder: Path) -> list[Variant]:
     if not folder.is_dir():
         return []
-    found = []
-    for path in sorted(folder.glob("*.py")):
-        if path.name == "__init__.py":
-            continue
-        rejected, summary = _module_facts(path)
-        found.append(Variant(kata, kind, path.stem, f"{dotted}.{path.stem}", rejected, summary))
-    return found
+    dotted = f"tests.{folder.parent.name}.{kata.slug}"
+    return [
+        _variant(kata, kind, path, dotted)
+        for path in sorted(folder.glob("*.py"))
+        if path.name != "__init__.py"
+    ]
 
 
 def variants_of(kata: Kata) -> list[Variant]:
@@ -79,9 +118,33 @@ def variants_of(kata: Kata) -> list[Variant]:
     return [
         Variant(slug, "stub", "stub", f"katas.{slug}.kata"),
         Variant(slug, "solution", "solution", f"solutions.{slug}.kata"),
-        *_modules_under(MUTANTS_DIR / slug, f"tests.mutants.{slug}", slug, "mutant"),
-        *_modules_under(ALTERNATIVES_DIR / slug, f"tests.alternatives.{slug}", slug, "alternative"),
+        *_variants_under(kata, "mutant", MUTANTS_DIR / slug),
+        *_variants_under(kata, "alternative", ALTERNATIVES_DIR / slug),
     ]
+
+
+def uncovered_rules(kata: Kata) -> list[str]:
+    """The ids of the kata's rules that no mutant breaks."""
+    broken = {v.breaks for v in variants_of(kata) if v.kind == "mutant"}
+    return [rule.id for rule in kata.rules if rule.id not in broken]
+
+
+def static_problems(katas: list[Kata]) -> list[str]:
+    """What can be seen of these katas without running a test: READMEs whose rules section
+    is stale, mutants that name no rule (or an unknown one), rules that no mutant breaks.
+    (catalogue.problems compares the whole catalogue with the folders.)"""
+    from dojo.kata.readme import stale_readmes
+
+    found = [f"{slug}/README.md: rules section out of date" for slug in stale_readmes(katas)]
+    for kata in katas:
+        for variant in variants_of(kata):
+            if variant.error:
+                found.append(f"{kata.slug} mutant {variant.name}: {variant.error}")
+        for rule_id in uncovered_rules(kata):
+            found.append(f"{kata.slug} rule {rule_id}: no mutant breaks it")
+        if not kata.rules:
+            found.append(f"{kata.slug}: the catalogue lists no rules")
+    return found
 
 
 def plan_for(katas: Iterable[Kata]) -> list[Variant]:
@@ -204,17 +267,24 @@ def judge(variant: Variant, results: list[dict]) -> Verdict:
             if r["outcome"] != "passed":
                 problems.append(f"{name} {r['outcome']}: {r['message'][:400]}")
     else:  # mutant
-        if not variant.rejected_by:
-            problems.append("the mutant does not name the test that rejects it (REJECTED_BY)")
+        if variant.error:
+            problems.append(variant.error)
         for name in variant.rejected_by:
             r = tests.get(name)
             if r is None:
-                problems.append(f"{name} (named in REJECTED_BY) did not run")
+                problems.append(f"{name} (the test of rule {variant.breaks}) did not run")
             elif r["outcome"] == "passed":
                 problems.append(f"{name} let the mutant pass")
-            elif r["when"] != "call" or TEACHING_MARK not in r["message"]:
+            elif r["when"] != "call" or not any(m in r["message"] for m in TEACHING_MARKS):
                 first = (r["message"].strip().splitlines() or ["?"])[-1]
                 problems.append(f"{name} failed without a teaching message: {first[:300]}")
+            else:
+                missing = [w for w in variant.says if w.lower() not in r["message"].lower()]
+                if missing:
+                    problems.append(
+                        f"{name} rejected it, but its message does not say {missing}: "
+                        f"{r['message'][:400]}"
+                    )
     verdict.ok = not problems
     return verdict
 

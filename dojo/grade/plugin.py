@@ -1,6 +1,6 @@
 """The pytest side of `dojo grade`: an event log that survives the learner's code.
 
-Loaded with `-p dojo.grade_plugin` in each learner's pytest subprocess. Every event is one
+Loaded with `-p dojo.grade.plugin` in each learner's pytest subprocess. Every event is one
 JSON line appended and flushed at once, so when the learner's code ends the process
 (`os._exit`, a segfault, a kill after a hang) the grader still has every result obtained
 before, and knows which test was running. (`--dojo-report` is written only at the end.)
@@ -27,7 +27,7 @@ import pytest
 
 TIMEOUT_PREFIX = "Timeout (>"  # pytest-timeout's failure message (PYTEST_FAILURE_MESSAGE)
 NOT_RUN_PREFIX = "not run: "
-STAGED_PACKAGE_MARK = "/dojo_learner_"  # frames of the learner's code (see dojo.grade_run)
+STAGED_PACKAGE_MARK = "/dojo_learner_"  # frames of the learner's code (see dojo.grade.learner_run)
 # pytest-timeout prints every thread's stack between two such lines into the captured output.
 _TIMEOUT_DUMP = re.compile(r"^\++ Timeout \++$.*^\++ Timeout \++$\n?", re.MULTILINE | re.DOTALL)
 

@@ -7,12 +7,11 @@ when every test in its test file passed against the kata.py that is there now.
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 from pathlib import Path
 
-from dojo.catalogue import Kata
+from dojo.kata.catalogue import Kata
 from dojo.paths import STATE_DIR
 
 PROGRESS_FILE = STATE_DIR / "progress.json"
@@ -22,16 +21,6 @@ DONE, FAILING, NOT_STARTED, NOT_RUN = "done", "failing", "not started", "not run
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
-
-
-def test_names(kata: Kata) -> list[str]:
-    tree = ast.parse(kata.tests.read_text(encoding="utf-8"))
-    return [
-        node.name
-        for node in tree.body
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-        and node.name.startswith("test_")
-    ]
 
 
 def load(path: Path = PROGRESS_FILE) -> dict:
@@ -66,7 +55,7 @@ def state(kata: Kata, progress: dict | None = None) -> str:
     entry = progress.get(kata.slug)
     if not entry or entry.get("digest") != digest(kata.stub):
         return NOT_RUN
-    outcomes = {name: entry["tests"].get(name, {}).get("outcome") for name in test_names(kata)}
+    outcomes = {name: entry["tests"].get(name, {}).get("outcome") for name in kata.test_names()}
     if all(o == "passed" for o in outcomes.values()):
         return DONE
     if all(o == "not_done" for o in outcomes.values() if o is not None) and any(
@@ -79,7 +68,7 @@ def state(kata: Kata, progress: dict | None = None) -> str:
 def first_failure(kata: Kata, progress: dict | None = None) -> tuple[str, str] | None:
     progress = load() if progress is None else progress
     tests = progress.get(kata.slug, {}).get("tests", {})
-    for name in test_names(kata):
+    for name in kata.test_names():
         result = tests.get(name)
         if result and result["outcome"] != "passed":
             return name, result["message"]

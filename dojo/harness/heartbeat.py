@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from dojo.teach import fail
+from dojo.harness.teach import fail
 
 
 class Heartbeat:

@@ -2,7 +2,7 @@
 
 Like rustlings keeps its exercises inside the binary, the package keeps a snapshot of every
 katas/<kata>/kata.py. The self-check fails when the snapshot and the stubs drift apart;
-maintainers refresh it with `python -m dojo.shipped` after editing a stub.
+maintainers refresh it with `python -m dojo.kata.shipped` after editing a stub.
 """
 
 from __future__ import annotations

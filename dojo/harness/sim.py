@@ -10,7 +10,7 @@ import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
-from dojo.probes import Probe
+from dojo.harness.probes import Probe
 
 # Sleep in short slices: ray.cancel interrupts a task between slices, while one long
 # time.sleep is not interrupted (ray-project/ray#32954).

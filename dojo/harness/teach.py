@@ -1,0 +1,84 @@
+"""Failure messages that teach: what happened, what was expected, the likely mistake.
+
+A diagnosis must be earned: name one mistake ("likely mistake: ...") only when what the test
+saw points to it; when several mistakes fit the evidence, pass them all and the message lists
+them as candidates ("possible mistakes (the test cannot tell which):").
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+
+import pytest
+
+LIKELY = "likely mistake:"
+CANDIDATES = "possible mistakes (the test cannot tell which):"
+# Every lesson carries one of these; `dojo verify` checks that a mutant's rejection does.
+TEACHING_MARKS = (LIKELY, CANDIDATES)
+
+
+def lesson(
+    happened: str, expected: str, likely: str | Sequence[str], picture: str | None = None
+) -> str:
+    """The text of a teaching failure.
+
+    Args:
+        happened: what the test observed, in the learner's terms.
+        expected: what a right answer does instead.
+        likely: the mistake the evidence points to, or a list of the mistakes that all fit
+            it (the message then says the test cannot tell which).
+        picture: an optional timeline or table shown below the text.
+
+    Examples:
+        >>> print(lesson("1 of 4 in flight", "4 at once", ["awaiting in the loop", "ray.get"]))
+        1 of 4 in flight
+        expected: 4 at once
+        possible mistakes (the test cannot tell which):
+          - awaiting in the loop
+          - ray.get
+    """
+    candidates = [likely] if isinstance(likely, str) else list(likely)
+    if len(candidates) == 1:
+        diagnosis = [f"{LIKELY} {candidates[0]}"]
+    else:
+        diagnosis = [CANDIDATES, *(f"  - {c}" for c in candidates)]
+    parts = [happened, f"expected: {expected}", *diagnosis]
+    if picture:
+        parts += ["", picture]
+    return "\n".join(parts)
+
+
+def fail(happened: str, expected: str, likely: str | Sequence[str], picture: str | None = None):
+    """Fail the current test with a teaching message (see `lesson`) and no harness
+    traceback."""
+    pytest.fail(lesson(happened, expected, likely, picture), pytrace=False)
+
+
+async def finishes_within(awaitable, seconds: float, call: str):
+    """Await the learner's coroutine, but turn a hang into a lesson instead of a timeout.
+
+    Given an ObjectRef, a hang also cancels its Ray task: cancelling the asyncio wait alone
+    would leave the task running into the next test."""
+    import asyncio
+
+    import ray
+
+    try:
+        async with asyncio.timeout(seconds):
+            return await awaitable
+    except TimeoutError:
+        if isinstance(awaitable, ray.ObjectRef):
+            with contextlib.suppress(Exception):
+                ray.cancel(awaitable)
+        fail(
+            f"{call} was still running after {seconds:.0f} s",
+            f"{call} finishes in a few seconds at most",
+            [
+                "awaiting something that never completes (a future nobody resolves, a call on "
+                "a deadlocked actor)",
+                "a loop that never awaits (CPU-bound code such as `while True:` without an "
+                "`await` holds the actor's or the event loop's only thread for good)",
+                "waiting for work that was never started",
+            ],
+        )
