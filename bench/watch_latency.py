@@ -39,7 +39,7 @@ def _copy_repo(into: Path) -> Path:
     root = into / "repo"
     for part in ("dojo", "katas", "solutions"):
         shutil.copytree(REPO / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("conftest.py", "pyproject.toml"):
+    for name in ("conftest.py", "pyproject.toml", "catalogue.toml"):
         shutil.copy(REPO / name, root / name)
     return root
 

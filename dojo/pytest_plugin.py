@@ -33,6 +33,7 @@ import pytest  # noqa: E402
 from dojo.harness.todo import NotDoneYet  # noqa: E402
 
 KATA_DIR_NAME = re.compile(r"^k\d\d_[a-z0-9_]+$")
+LEARNER_FILES = pytest.StashKey[set]()
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,21 @@ def kata(request):
     impl = getattr(request, "param", None)
     kata_name = kata_of_path(Path(str(request.node.path)))
     module = impl.module if isinstance(impl, Impl) else default_module(request.config, kata_name)
-    return importlib.import_module(module)
+    loaded = importlib.import_module(module)
+    request.node.stash[LEARNER_FILES] = _code_under_test(loaded, request.node.path)
+    return loaded
+
+
+def _code_under_test(module, tests_file: Path) -> set[str]:
+    """The files whose frames are the learner's: the module's folder (kata.py and any given
+    module next to it), and the kata folder's given modules; never the test file."""
+    folders = {Path(module.__file__).parent, Path(str(tests_file)).parent}
+    return {
+        str(path.resolve())
+        for folder in folders
+        for path in folder.glob("*.py")
+        if not path.name.startswith("test_")
+    }
 
 
 @pytest.fixture
@@ -228,12 +243,29 @@ def _plain_report(item, call, longrepr: str):
     )
 
 
+def _crash_lesson(item, call) -> str | None:
+    """A short report of an exception that the code under test raised (its own line, the
+    exception, a lesson for known crash patterns), or None to keep pytest's report."""
+    from _pytest.outcomes import OutcomeException
+
+    from dojo.harness.crash import explain
+
+    error = call.excinfo.value
+    if call.when != "call" or isinstance(error, OutcomeException | KeyboardInterrupt):
+        return None
+    files = item.stash.get(LEARNER_FILES, set())
+    return explain(error, files) if files else None
+
+
 # pytest only reads hooks named pytest_*; specname maps these onto the real hook.
 @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
 def pytest_runtest_makereport__short_when_not_done(item, call):
-    message = _not_done_message(call.excinfo) if call.excinfo else None
-    if not message:
+    if not call.excinfo:
         return None
+    message = _not_done_message(call.excinfo)
+    if not message:
+        crash = _crash_lesson(item, call)
+        return _plain_report(item, call, crash) if crash else None
     kata = kata_of_path(Path(str(item.path)))
     return _plain_report(
         item,

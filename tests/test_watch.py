@@ -76,7 +76,7 @@ def _copy_of_the_repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     for part in ("dojo", "katas"):
         shutil.copytree(REPO_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("conftest.py", "pyproject.toml"):
+    for name in ("conftest.py", "pyproject.toml", "catalogue.toml"):
         shutil.copy(REPO_ROOT / name, root / name)
     return root
 

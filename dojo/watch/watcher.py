@@ -253,7 +253,7 @@ class Watcher:
                 run.kill()
                 return Verdict(
                     self.kata,
-                    total=len(progress.test_names(self.kata)),
+                    total=len(self.kata.test_names()),
                     problem=f"stopped the check after {self.time_limit:g} s: something in "
                     f"{_rel(self.kata.stub)} never finishes (awaiting what nobody resolves? a "
                     "deadlock?), or the Ray cluster does not answer. Save again to re-check.",

@@ -1,0 +1,74 @@
+"""Crashes that teach: an exception from the learner's code is shown as their own line, the
+exception and, for known first-attempt crashes, a lesson; no asyncio or Ray internals."""
+
+from __future__ import annotations
+
+import pytest
+
+from dojo.harness.crash import KNOWN_CRASHES, explain
+from dojo.paths import REPO_ROOT
+from tests.robustness import crashes
+from tests.robustness.session import Impl, run_session
+
+pytest_plugins = ["pytester"]
+
+LEARNER_FILE = str(REPO_ROOT / "tests" / "robustness" / "crashes.py")
+
+
+async def _crash(name: str) -> BaseException:
+    try:
+        await getattr(crashes, name.replace("-", "_"))()
+    except BaseException as error:
+        return error
+    pytest.fail(f"{name} did not crash")
+
+
+@pytest.mark.parametrize("crash", KNOWN_CRASHES, ids=lambda c: c.name)
+async def test_each_known_crash_gets_its_lesson_at_the_learners_line(crash, ray_cluster):
+    report = explain(await _crash(crash.name), [LEARNER_FILE])
+    assert report is not None, f"{crash.name}: not recognised as the learner's crash"
+    lines = report.splitlines()
+    assert "robustness/crashes.py, line" in lines[1], report
+    assert f"likely mistake: {crash.lesson}" in report, report
+    assert len(lines) == 4 and "site-packages" not in report, report
+
+
+async def test_an_unknown_crash_shows_the_line_and_makes_no_diagnosis(ray_cluster):
+    report = explain(await _crash("plain_bug"), [LEARNER_FILE])
+    assert report is not None and "KeyError: 'missing'" in report.splitlines()[0], report
+    assert 'return {}["missing"]' in report and "likely mistake" not in report, report
+
+
+async def test_a_crash_outside_the_learners_code_keeps_its_traceback():
+    error = await _crash("plain_bug")
+    assert explain(error, [str(REPO_ROOT / "katas" / "k01_await_one_ref" / "kata.py")]) is None
+
+
+@pytest.mark.timeout(240)
+def test_a_kata_run_shows_the_lesson_not_library_frames(pytester, monkeypatch):
+    impls = [
+        Impl(
+            "k02_gather_many",
+            "no_star",
+            "tests.robustness.k02_gather_many.gather_without_star",
+            ("test_results_in_the_order_of_items_not_of_completion",),
+        ),
+        Impl(
+            "k05_first_wins",
+            "raw_wait",
+            "tests.robustness.k05_first_wins.wait_on_raw_refs",
+            ("test_returns_while_slow_replicas_are_still_working",),
+        ),
+    ]
+    session = run_session(
+        pytester,
+        monkeypatch,
+        impls,
+        ["katas/k02_gather_many/test_kata.py", "katas/k05_first_wins/test_kata.py"],
+        timeout=200,
+    )
+    for impl, says in ((impls[0], "asyncio.gather(*refs)"), (impls[1], "ensure_future(ref)")):
+        message = session.result(impl.only[0], impl.id)["message"]
+        assert says in message and "likely mistake:" in message, message
+        assert "site-packages" not in message and "asyncio/" not in message, message
+        assert len(message.splitlines()) <= 6, message
