@@ -99,9 +99,42 @@ def _impls_from_config(config) -> dict[str, list[Impl]]:
     return impls
 
 
+@pytest.hookimpl(tryfirst=True)  # before the terminal reporter reads its options
 def pytest_configure(config):
     config._dojo_impls = _impls_from_config(config)
     config._dojo_results = []
+    config._dojo_overview = _overview_wanted(config)
+    if config._dojo_overview:
+        # Many katas at once: one line per kata at the end (pytest_terminal_summary) instead
+        # of a block per failing test. `-v`, or a single kata, keeps the full detail.
+        config.option.tbstyle = "no"
+        config.option.reportchars = ""
+        config.option.verbose = -1
+
+
+def _overview_wanted(config) -> bool:
+    if config.getoption("solutions") or config._dojo_impls or config.getoption("dojo_report"):
+        return False
+    if config.getoption("verbose") > 0:
+        return False
+    katas: set[str] = set()
+    for arg in config.args:
+        path = Path(arg.split("::")[0]).resolve()
+        kata = kata_of_path(path)
+        if kata:
+            katas.add(kata)
+        elif path.is_dir():
+            katas.update(p.name for p in path.iterdir() if KATA_DIR_NAME.match(p.name))
+    return len(katas) > 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if not config._dojo_overview or not config._dojo_results:
+        return
+    from dojo.kata.overview import overview
+
+    terminalreporter.write_sep("=", "katas")
+    terminalreporter.write_line(overview(config._dojo_results))
 
 
 def default_module(config, kata: str) -> str:

@@ -4,8 +4,12 @@ exception and, for known first-attempt crashes, a lesson; no asyncio or Ray inte
 from __future__ import annotations
 
 import pytest
+import ray
 
 from dojo.harness.crash import KNOWN_CRASHES, explain
+from dojo.harness.feasibility import watching_is_sound
+from dojo.harness.teach import finishes_within
+from dojo.harness.timing import Stopwatch
 from dojo.paths import REPO_ROOT
 from tests.robustness import crashes
 from tests.robustness.session import Impl, run_session
@@ -72,3 +76,19 @@ def test_a_kata_run_shows_the_lesson_not_library_frames(pytester, monkeypatch):
         assert says in message and "likely mistake:" in message, message
         assert "site-packages" not in message and "asyncio/" not in message, message
         assert len(message.splitlines()) <= 6, message
+
+
+async def test_a_request_larger_than_the_cluster_is_told_at_once(ray_cluster):
+    if not watching_is_sound():
+        pytest.skip("on a shared cluster (RAY_ADDRESS) another job's request could be blamed")
+    cpus = ray.cluster_resources()["CPU"]
+
+    @ray.remote(num_cpus=cpus * 4)
+    def too_big():
+        return "never runs"
+
+    with Stopwatch() as watch, pytest.raises(pytest.fail.Exception) as failure:
+        await finishes_within(too_big.remote(), 60, "too_big()")
+    message = str(failure.value)
+    assert f"{{'CPU': {cpus * 4:g}}}" in message and "likely mistake:" in message, message
+    assert watch.elapsed < 10, f"told after {watch.elapsed:.1f} s, not at once"

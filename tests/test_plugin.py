@@ -1,7 +1,15 @@
 """The pytest plugin's reports: short NOT DONE YET failures, and a session that survives
 CPython 3.11's AST race (python/cpython#106905) instead of aborting with INTERNALERROR."""
 
+import os
+import subprocess
+import sys
+
 import pytest
+
+from dojo.kata.catalogue import all_katas
+from dojo.kata.overview import overview
+from dojo.paths import REPO_ROOT
 
 pytest_plugins = ["pytester"]
 
@@ -60,3 +68,39 @@ def test_a_failed_report_build_does_not_abort_the_session(run_inner):
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     result.assert_outcomes(failed=2, passed=1)
     assert "assert 1 == 2" in result.stdout.str()
+
+
+@pytest.mark.timeout(600)
+def test_the_first_run_of_every_stub_fits_one_screen_and_names_where_to_start(tmp_path):
+    # What a learner sees first: `pytest katas/` on the shipped stubs.
+    env = {**os.environ, "DOJO_STATE_DIR": str(tmp_path)}  # their progress file stays untouched
+    env.pop("RAY_ADDRESS", None)  # the learner's first run: no cluster set up yet
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "katas/", "-p", "no:cacheprovider"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    lines = (run.stdout + run.stderr).splitlines()
+    assert run.returncode == 1, run.stdout[-3000:]
+    assert len(lines) <= 80, f"{len(lines)} lines:\n" + "\n".join(lines)
+    first = all_katas()[0]
+    assert f"Next: Kata 01 · {first.title}: read katas/{first.slug}/README.md" in run.stdout
+    for kata in all_katas():
+        assert f"Kata {kata.number:02d} · {kata.title}" in run.stdout, kata.slug
+    assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
+
+
+def test_overview_lines_follow_each_katas_state():
+    results = [
+        {"kata": "k01_await_one_ref", "test": "test_a", "outcome": "passed", "not_done": False,
+         "message": ""},
+        {"kata": "k02_gather_many", "test": "test_b", "outcome": "failed", "not_done": False,
+         "message": "only 1 of 8 in flight\nexpected: 8"},
+        {"kata": "k03_io_tasks_no_cpus", "test": "test_c", "outcome": "failed",
+         "not_done": True, "message": "NOT DONE YET"},
+    ]  # fmt: skip
+    lines = overview(results).splitlines()
+    assert "done" in lines[0] and "(1 of 1 tests pass)" in lines[0]
+    assert "failing" in lines[1] and lines[2].strip() == "test_b: only 1 of 8 in flight"
+    assert "not started" in lines[3]
+    # The kata already begun comes before the first one not started.
+    assert any(line.startswith("Next: Kata 02") for line in lines), lines

@@ -210,6 +210,7 @@ def grade_learner(
     workdir: Path,
     *,
     address: str | None,
+    private_head: bool = False,
     limits: Limits | None = None,
     cancel: threading.Event | None = None,
 ) -> LearnerGrade:
@@ -237,6 +238,7 @@ def grade_learner(
             list(to_run),
             address=address,
             limits=limits,
+            private_head=private_head,
             stop_after_hang={k.slug for k in katas if k.slug in to_run and not k.per_test},
             cancel=cancel,
         )
@@ -329,8 +331,8 @@ def grade_all(
                 slot = slots.get()
                 try:
                     grade = grade_learner(
-                        learner, katas, index, Path(tmp), address=slot, limits=limits,
-                        cancel=cancel,
+                        learner, katas, index, Path(tmp), address=slot,
+                        private_head=not address, limits=limits, cancel=cancel,
                     )  # fmt: skip
                 finally:
                     slots.put(slot)

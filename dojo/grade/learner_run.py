@@ -259,6 +259,7 @@ def run_katas(
     *,
     address: str | None,
     limits: Limits,
+    private_head: bool = False,
     stop_after_hang: set[str] = frozenset(),
     cancel: threading.Event | None = None,
 ) -> KataRun:
@@ -275,6 +276,10 @@ def run_katas(
     }
     if address:
         env["RAY_ADDRESS"] = address
+    if private_head:
+        # Only this learner's run uses the head: its pending requests are this learner's
+        # (dojo.harness.feasibility may then say at once that one can never be satisfied).
+        env["DOJO_PRIVATE_HEAD"] = "1"
     deadline = time.monotonic() + limits.time_limit
     pending, attempt, logs = list(katas), 0, []
     while pending:

@@ -396,6 +396,7 @@ def serve(
         if not address:
             head = LocalHead(num_cpus=ray_runtime.EMBEDDED_CPUS)
             env["RAY_ADDRESS"] = head.address
+            env["DOJO_PRIVATE_HEAD"] = "1"  # only this learner's runs use it
             # Our head uses Ray's default token auth; the runner must know before it
             # imports ray, which it does while the head is still starting.
             env.setdefault("RAY_AUTH_MODE", "token")
