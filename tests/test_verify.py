@@ -1,0 +1,112 @@
+"""The three-direction judge and the catalogue's rule bookkeeping, on made-up results: a
+mutant counts as rejected only by its rule's test, with a teaching message that says its
+words; a catalogue that lies about its folders or tests is caught."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from dojo.kata.catalogue import CatalogueError, Kata, Rule, Track, parse
+from dojo.kata.readme import rules_section, with_rules
+from dojo.kata.verify import Variant, judge
+
+RULE_TEST = "test_the_slower_replicas_are_cancelled"
+MUTANT = Variant(
+    "k05_first_wins", "mutant", "no_cancel", "tests.mutants.k05_first_wins.no_cancel",
+    rejected_by=(RULE_TEST,), breaks="cancels-the-losers", says=("ray.cancel",),
+)  # fmt: skip
+
+
+def _result(outcome: str, message: str, test: str = RULE_TEST) -> dict:
+    return {
+        "kata": "k05_first_wins", "impl": "mutant-no_cancel", "test": test,
+        "outcome": outcome, "when": "call", "message": message, "not_done": False,
+    }  # fmt: skip
+
+
+def test_a_mutant_rejected_with_its_words_is_ok():
+    message = "it ran on\nexpected: stopped\nlikely mistake: no ray.cancel(ref) for the losers"
+    assert judge(MUTANT, [_result("failed", message)]).ok
+
+
+@pytest.mark.parametrize(
+    ("outcome", "message", "problem"),
+    [
+        ("passed", "", "let the mutant pass"),
+        ("failed", "AssertionError: 1 != 2", "without a teaching message"),
+        ("failed", "x\nexpected: y\nlikely mistake: the answer was wrong", "does not say"),
+    ],
+)
+def test_a_mutant_is_not_ok_unless_its_rule_test_teaches_its_mistake(outcome, message, problem):
+    verdict = judge(MUTANT, [_result(outcome, message)])
+    assert not verdict.ok and problem in " ".join(verdict.problems), verdict.problems
+
+
+def test_a_rejection_by_another_test_does_not_count():
+    other = _result("failed", "x\nexpected: y\nlikely mistake: ray.cancel", test="test_other")
+    verdict = judge(MUTANT, [other])
+    assert not verdict.ok and "did not run" in " ".join(verdict.problems)
+
+
+def test_a_mutant_that_names_no_rule_is_reported():
+    unnamed = Variant(
+        "k05_first_wins", "mutant", "x", "m", error="the mutant does not name the rule"
+    )
+    assert not judge(unnamed, [_result("failed", "likely mistake: ray.cancel")]).ok
+
+
+CATALOGUE = """
+[[track]]
+number = 1
+title = "T"
+
+[[kata]]
+slug = "k01_a"
+title = "A"
+track = 1
+points = 2
+scoring = "per-test"
+hints = ["first", "second"]
+
+[[kata.rule]]
+id = "stays-free"
+text = "Never blocks."
+test = "test_free"
+"""
+
+
+def test_the_catalogue_is_read_in_order_with_its_rules():
+    (kata,) = parse(CATALOGUE)
+    assert (kata.number, kata.slug, kata.points, kata.per_test) == (1, "k01_a", 2.0, True)
+    assert kata.hints == ("first", "second")
+    assert kata.rules == (Rule("stays-free", "Never blocks.", "test_free"),)
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        (("track = 1\npoints", "track = 9\npoints"), "no [[track]] numbered 9"),
+        (('id = "stays-free"', 'id = "Stays Free"'), "not kebab-case"),
+        (('test = "test_free"\n', ""), "missing `test`"),
+        (('scoring = "per-test"', 'scoring = "sometimes"'), "scoring must be"),
+        (('hints = ["first", "second"]', "hints = [1]"), "every hint must be a string"),
+    ],
+)
+def test_a_malformed_catalogue_says_what_is_wrong(change, says):
+    with pytest.raises(CatalogueError, match=r".*" + says.replace("[", r"\[").replace("]", r"\]")):
+        parse(CATALOGUE.replace(*change))
+
+
+def test_the_readme_rules_section_is_written_once_and_replaced_in_place():
+    kata = Kata(1, "k01_a", "A", Track(1, "T"), 1.0, False, ("h",), (Rule("r", "Rule one.", "t"),))
+    readme = "# Kata 01 · A\n\n## Your task\n\nDo it.\n\n## Notes\n\nMore.\n"
+    once = with_rules(readme, kata)
+    assert once.index("## Your task") < once.index("- Rule one.") < once.index("## Notes")
+    assert with_rules(once, kata) == once
+    changed = dataclasses.replace(kata, rules=(Rule("r", "Rule two.", "t"),))
+    assert "- Rule two." in with_rules(once, changed) and "Rule one." not in with_rules(
+        once, changed
+    )
+    assert rules_section(kata).count("dojo hint 1") == 1
