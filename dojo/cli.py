@@ -230,10 +230,10 @@ def watch(
     time_limit: Annotated[float, _TIME_LIMIT] = 60,
 ) -> None:
     """Re-run a kata's tests on every save of its kata.py; move on when it passes."""
-    from dojo.watch.watcher import serve
+    from dojo.watch.watcher import watch_katas
 
     chosen = _kata(kata) if kata else None
-    raise typer.Exit(serve(chosen, console, time_limit=time_limit, stay=stay))
+    raise typer.Exit(watch_katas(chosen, console, time_limit=time_limit, stay=stay))
 
 
 @app.command()
@@ -244,10 +244,10 @@ def rotate(
     time_limit: Annotated[float, _TIME_LIMIT] = 60,
 ) -> None:
     """Randori: watch a kata like `dojo watch`, and call a driver rotation every M minutes."""
-    from dojo.watch.watcher import serve
+    from dojo.watch.watcher import watch_katas
 
     chosen = _kata(kata) if kata else None
-    code = serve(chosen, console, rotate_minutes=minutes, time_limit=time_limit, stay=stay)
+    code = watch_katas(chosen, console, rotate_minutes=minutes, time_limit=time_limit, stay=stay)
     raise typer.Exit(code)
 
 

@@ -61,11 +61,11 @@ def test_next_skips_done_katas_and_shows_the_last_failure(tmp_path):
     first, second = all_katas()[:2]
     record = {
         first.slug: {
-            "digest": progress.digest(first.stub),
+            "digest": progress.fingerprint(first.stub),
             "tests": {n: {"outcome": "passed", "message": ""} for n in first.test_names()},
         },
         second.slug: {
-            "digest": progress.digest(second.stub),
+            "digest": progress.fingerprint(second.stub),
             "tests": {
                 second.test_names()[0]: {
                     "outcome": "failed",

@@ -26,7 +26,7 @@ from dojo.harness.waiting import wait_until
 from dojo.kata import catalogue
 from dojo.paths import REPO_ROOT, SOLUTIONS_DIR
 from dojo.watch.runner import Runner
-from dojo.watch.watcher import Saves, Watcher, lesson_text, read_verdict
+from dojo.watch.watcher import Saves, Watcher, lesson_text, read_check_result
 
 K01 = "k01_await_one_ref"
 HANGING_K01 = """
@@ -282,12 +282,12 @@ def test_a_verdict_names_the_first_failing_test_in_file_order(tmp_path):
         _row("test_waits_for_the_remote_work", "teardown", "failed", "E   RuntimeError: leak"),
     ]
     report.write_text(json.dumps({"exitstatus": 1, "results": results}))
-    verdict = read_verdict(kata, report, tmp_path / "run.log", 1, 0.5)
+    verdict = read_check_result(kata, report, tmp_path / "run.log", 1, 0.5)
     assert verdict.passed == ["test_returns_the_remote_greeting"]
     assert verdict.failure == ("test_waits_for_the_remote_work", "RuntimeError: leak")
     assert not verdict.green
 
-    crashed = read_verdict(kata, tmp_path / "none.json", tmp_path / "run.log", 4, 0.5)
+    crashed = read_check_result(kata, tmp_path / "none.json", tmp_path / "run.log", 4, 0.5)
     assert crashed.problem and "without running the tests" in crashed.problem
-    killed = read_verdict(kata, tmp_path / "none.json", tmp_path / "run.log", -9, 0.5)
+    killed = read_check_result(kata, tmp_path / "none.json", tmp_path / "run.log", -9, 0.5)
     assert killed.problem and "killed (signal 9)" in killed.problem

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 from dojo.cluster.ray_runtime import keep_workers_at_normal_priority
 
 
@@ -67,16 +69,14 @@ class LocalHead:
         raise RuntimeError(f"ray start --head not ready in {ready_within} s")
 
     def _leftover_pids(self) -> list[int]:
+        """Processes of this head still running: their command line names its own temp dir.
+        (psutil, not /proc: the dojo runs on macOS too.)"""
         pids = []
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+        for process in psutil.process_iter(["pid", "cmdline"]):
+            if process.info["pid"] == os.getpid():
                 continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if self.temp_dir.encode() in cmdline:
-                pids.append(int(entry.name))
+            if any(self.temp_dir in part for part in process.info["cmdline"] or ()):
+                pids.append(process.info["pid"])
         return pids
 
     def stop(self, grace: float = 10) -> None:

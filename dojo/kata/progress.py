@@ -19,7 +19,7 @@ PROGRESS_FILE = STATE_DIR / "progress.json"
 DONE, FAILING, NOT_STARTED, NOT_RUN = "done", "failing", "not started", "not run yet"
 
 
-def digest(path: Path) -> str:
+def fingerprint(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16] if path.exists() else ""
 
 
@@ -37,7 +37,7 @@ def record(results: list[dict], katas_dir: Path, path: Path = PROGRESS_FILE) -> 
         kata = r["kata"]
         if kata is None:
             continue
-        current = digest(katas_dir / kata / "kata.py")
+        current = fingerprint(katas_dir / kata / "kata.py")
         entry = progress.get(kata)
         if not entry or entry.get("digest") != current:
             entry = progress[kata] = {"digest": current, "tests": {}}
@@ -53,7 +53,7 @@ def record(results: list[dict], katas_dir: Path, path: Path = PROGRESS_FILE) -> 
 def state(kata: Kata, progress: dict | None = None) -> str:
     progress = load() if progress is None else progress
     entry = progress.get(kata.slug)
-    if not entry or entry.get("digest") != digest(kata.stub):
+    if not entry or entry.get("digest") != fingerprint(kata.stub):
         return NOT_RUN
     outcomes = {name: entry["tests"].get(name, {}).get("outcome") for name in kata.test_names()}
     if all(o == "passed" for o in outcomes.values()):

@@ -52,7 +52,7 @@ class Variant:
 
 
 @dataclass
-class Verdict:
+class VariantVerdict:
     variant: Variant
     ok: bool
     problems: list[str] = field(default_factory=list)
@@ -244,14 +244,14 @@ def run_plan(
         return results, "\n".join(outputs)
 
 
-def judge(variant: Variant, results: list[dict]) -> Verdict:
+def judge(variant: Variant, results: list[dict]) -> VariantVerdict:
     mine = [r for r in results if r["kata"] == variant.kata and r["impl"] == variant.id]
     tests: dict[str, dict] = {}
     for r in mine:
         # Keep the worst phase of each test: a failed setup/teardown counts as failed.
         if r["test"] not in tests or r["outcome"] != "passed":
             tests[r["test"]] = r
-    verdict = Verdict(variant, ok=True, tests=tests)
+    verdict = VariantVerdict(variant, ok=True, tests=tests)
     problems = verdict.problems
     if not tests:
         problems.append("no test ran for it")
@@ -289,13 +289,13 @@ def judge(variant: Variant, results: list[dict]) -> Verdict:
     return verdict
 
 
-def verify(katas: Iterable[Kata] | None = None, env: dict | None = None) -> list[Verdict]:
+def verify(katas: Iterable[Kata] | None = None, env: dict | None = None) -> list[VariantVerdict]:
     variants = plan_for(katas if katas is not None else all_katas())
     results, _ = run_plan(variants, env=env)
     return [judge(v, results) for v in variants]
 
 
-def table(verdicts: list[Verdict]):
+def table(verdicts: list[VariantVerdict]):
     """A rich table: one row per variant, the problems spelled out for wrong ones."""
     from rich.table import Table
     from rich.text import Text

@@ -204,7 +204,7 @@ def _emit(event: str, **fields) -> None:
     sys.stdout.flush()
 
 
-def serve() -> None:
+def main() -> None:
     _import_everything()
     _emit("imported")
     quiet_log = os.environ.get("DOJO_WATCH_QUIET_LOG", os.devnull)
@@ -373,4 +373,4 @@ class Runner:
 
 
 if __name__ == "__main__":
-    serve()
+    main()

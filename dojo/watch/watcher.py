@@ -7,7 +7,7 @@ rotation period it also calls "Rotate!" (randori: the driver changes every M min
 
 Everything the Watcher needs comes in through its constructor (runner, output console,
 clock) and its `run(saves)` argument, so tests drive it without a terminal or a file system.
-`serve()` wires the real pieces: a private Ray head (unless RAY_ADDRESS names a cluster),
+`watch_katas()` wires the real pieces: a private Ray head (unless RAY_ADDRESS names a cluster),
 the runner, and watchfiles.
 """
 
@@ -66,7 +66,7 @@ def lesson_text(message: str, limit: int = 25) -> str:
 
 
 @dataclass
-class Verdict:
+class CheckResult:
     kata: Kata
     total: int
     passed: list[str] = field(default_factory=list)
@@ -88,10 +88,12 @@ class Verdict:
         return head + counted
 
 
-def read_verdict(kata: Kata, report: Path, log: Path, status: int, seconds: float) -> Verdict:
+def read_check_result(
+    kata: Kata, report: Path, log: Path, status: int, seconds: float
+) -> CheckResult:
     """Turn one run's --dojo-report (written by dojo.pytest_plugin) into a verdict."""
     names = kata.test_names()
-    verdict = Verdict(kata, total=len(names), seconds=seconds)
+    verdict = CheckResult(kata, total=len(names), seconds=seconds)
     try:
         data = json.loads(report.read_text())
     except (OSError, ValueError):
@@ -216,7 +218,7 @@ class Watcher:
         self.clock = clock
         self.time_limit = time_limit
         self.stay = stay
-        self.last: Verdict | None = None
+        self.last: CheckResult | None = None
         self.rotations = 0
         self._saves: Saves | None = None
 
@@ -225,7 +227,7 @@ class Watcher:
         # soft_wrap: long lines are left to the terminal, so copied messages stay intact.
         self.console.print(text, style=style, markup=False, highlight=False, soft_wrap=True)
 
-    def show(self, verdict: Verdict) -> None:
+    def show(self, verdict: CheckResult) -> None:
         timing = f" · {verdict.seconds:.1f} s"
         if verdict.problem:
             self.say(verdict.problem, style="red")
@@ -237,7 +239,7 @@ class Watcher:
         self.say(f"{verdict.summary()}{timing} · watching {_rel(self.kata.stub)}", style=style)
 
     # -- one check -----------------------------------------------------------------------
-    def check(self) -> Verdict:
+    def check(self) -> CheckResult:
         """Run the current kata's tests once, in a fresh process, within the time limit."""
         self.say("checking…", style="dim")
         started = time.monotonic()
@@ -251,7 +253,7 @@ class Watcher:
                 run = self.runner.start(self.kata.path)
             elif time.monotonic() - started > self.time_limit:
                 run.kill()
-                return Verdict(
+                return CheckResult(
                     self.kata,
                     total=len(self.kata.test_names()),
                     problem=f"stopped the check after {self.time_limit:g} s: something in "
@@ -259,7 +261,7 @@ class Watcher:
                     "deadlock?), or the Ray cluster does not answer. Save again to re-check.",
                     seconds=time.monotonic() - started,
                 )
-        return read_verdict(self.kata, run.report, run.log, status, time.monotonic() - started)
+        return read_check_result(self.kata, run.report, run.log, status, time.monotonic() - started)
 
     def next_unsolved(self) -> Kata | None:
         seen = progress.load()
@@ -352,7 +354,7 @@ def first_unsolved(katas: list[Kata]) -> Kata | None:
     return next((k for k in katas if progress.state(k, seen) != progress.DONE), None)
 
 
-def serve(
+def watch_katas(
     kata: Kata | None,
     console: Console,
     *,

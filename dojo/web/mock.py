@@ -42,7 +42,7 @@ What a fetch sees (GET and HEAD are served; other methods get a connection error
   actor, n is counted by the actor (one awaited Ray call, only for resources with several
   responses), so "503 then 200" holds across fetcher processes; without one, per process.
 
-Traps (see also /work/shared/notes/ray-asyncio-facts.md): only one mock per process at a time
+Traps: only one mock per process at a time
 (start_mock refuses a second); a mock left running in a reused task worker poisons later tasks
 there, so start it in actors, not tasks; it patches `aiohttp.ClientSession._request`, so
 every session in the process is mocked, real addresses included.
