@@ -11,12 +11,17 @@ several workers at once, and fifty calls in flight together.
 import asyncio
 import contextlib
 import random
+import re
+import traceback
 from collections import Counter
+from types import TracebackType
+from typing import NoReturn
 
 import pytest
 import ray
 
 from dojo import NotDoneYet
+from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
@@ -30,8 +35,37 @@ ACTOR_TEST_TIMEOUT = 100
 STATS_KEYS = {"queued", "in_flight", "done", "seen", "skipped_by_depth", "skipped_by_limit"}
 
 
+# None of the frontier's methods waits for anything: a call that holds the event loop this
+# long is blocking it (time.sleep); a correct one takes microseconds.
+FREEZE_LIMIT = 0.75
+
+
 def url(path: str) -> str:
     return f"{SITE}{path}"
+
+
+def _raised(call: str, error: BaseException, where) -> NoReturn:
+    """Fail with a lesson for an error raised inside a frontier method. `where` is the
+    traceback (here) or the actor's error text (through Ray)."""
+    frames = (
+        [frame.f_code.co_name for frame, _ in traceback.walk_tb(where)]
+        if isinstance(where, TracebackType)
+        else re.findall(r", in (\w+)", where)
+    )
+    text = str(error).strip().splitlines()[-1][:200] if str(error).strip() else ""
+    if isinstance(error, ValueError) and "canonical" in frames:
+        likely = (
+            "canonical(link) raises ValueError for a link that is not an http(s) page "
+            "(mailto:, a broken URL); catch it and ignore the link"
+        )
+    else:
+        likely = f"an error inside the {call.split('(')[0]} method (see the error above)"
+    fail(
+        f"{call} raised {type(error).__name__}: {text}",
+        "an answer: lease a list, done a bool, release_worker an int, finished a bool, stats "
+        "a dict",
+        likely,
+    )
 
 
 ROOT = url("/")
@@ -53,7 +87,17 @@ class Driver:
         shown = ", ".join(repr(a) for a in args)
         call = f"{method}({shown})"
         if not self.remote:
-            return await finishes_within(getattr(self.frontier, method)(*args), 5, call)
+            # Under a heartbeat: none of these methods has anything to wait for, so the
+            # loop must stay free (a time.sleep inside one would freeze every fetcher).
+            try:
+                async with Heartbeat() as heart:
+                    answer = await finishes_within(getattr(self.frontier, method)(*args), 5, call)
+            except NotDoneYet:
+                raise
+            except Exception as error:
+                _raised(call, error, error.__traceback__)
+            heart.assert_never_froze(FREEZE_LIMIT, f"{call} ran")
+            return answer
         try:
             ref = getattr(self.frontier, method).remote(*args)
             return await finishes_within(ref, within, call)
@@ -62,13 +106,7 @@ class Driver:
         except ray.exceptions.RayTaskError as error:
             if isinstance(getattr(error, "cause", None), NotDoneYet):
                 raise
-            fail(
-                f"{call} on the actor raised {type(error.cause or error).__name__}: "
-                f"{str(error).strip().splitlines()[-1][:200]}",
-                "an answer: lease a list, done a bool, release_worker an int, finished a "
-                "bool, stats a dict",
-                "an error inside the actor method",
-            )
+            _raised(f"{call} on the actor", error.cause or error, str(error))
 
     async def lease(self, worker: str, n: int = 1) -> list[tuple[str, int]]:
         batch = await self._call("lease", worker, n)
@@ -141,11 +179,11 @@ class Driver:
 async def _nothing_queued_lease(driver: Driver, worker: str) -> list:
     """lease() when nothing is queued must answer [] at once, not wait for work."""
     try:
-        async with asyncio.timeout(3):
+        async with asyncio.timeout(2):
             return await driver.lease(worker, 5)
     except TimeoutError:
         fail(
-            f"lease({worker!r}, 5) with nothing queued was still waiting after 3 s",
+            f"lease({worker!r}, 5) with nothing queued was still waiting after 2 s",
             "[] at once: the worker then asks finished() whether to stop or to try again",
             "lease waits for work to arrive; with one worker, nothing else can ever queue it",
         )
@@ -212,6 +250,14 @@ async def test_lease_hands_out_urls_first_in_first_out_with_their_depth(kata):
         )
     first = await f.lease("w1")
     second = await f.lease("w2", 5)
+    if (first, second) == ([(about, 0)], [(ROOT, 0)]):
+        fail(
+            f"lease('w1') gave {first!r}, then lease('w2', 5) gave {second!r}: the seed "
+            "queued last came out first",
+            f"[{(ROOT, 0)!r}], then [{(about, 0)!r}]: first in, first out (breadth-first)",
+            "taking from the back of the queue (a stack: list.pop() or deque.pop()); take "
+            "from the front: deque.popleft()",
+        )
     if first != [(ROOT, 0)] or second != [(about, 0)]:
         fail(
             f"lease('w1') gave {first!r}, then lease('w2', 5) gave {second!r}",
@@ -219,7 +265,7 @@ async def test_lease_hands_out_urls_first_in_first_out_with_their_depth(kata):
             "at a time",
             "a first-in-first-out queue (collections.deque: append, popleft) of (url, depth)",
         )
-    empty = await _nothing_queued_lease(f, "w3")
+    empty = await f.lease("w3", 5)
     if empty != []:
         fail(
             f"lease('w3', 5) gave {empty!r} with both seeds already leased",
@@ -239,12 +285,38 @@ async def test_lease_hands_out_urls_first_in_first_out_with_their_depth(kata):
             "end w1's lease of the root, count it done, queue each new link",
         )
     batch = await f.lease("w1", 5)
+    if batch == [(y, 1), (x, 1)]:
+        fail(
+            f"lease('w1', 5) gave {batch!r}: the link queued last came out first",
+            f"{[(x, 1), (y, 1)]!r}: first in, first out",
+            "taking from the back of the queue (a stack); take from the front: deque.popleft()",
+        )
     if batch != [(x, 1), (y, 1)]:
         fail(
             f"lease('w1', 5) gave {batch!r}",
             f"{[(x, 1), (y, 1)]!r}: links queued in the order given, one level deeper than "
             "the page they were found on",
             "offer each link at the page's depth + 1 (remember the depth of each lease)",
+        )
+
+
+async def test_lease_with_nothing_queued_answers_at_once(kata):
+    f = Driver(kata.Frontier([ROOT], 3, 100))
+    await f.lease("w1")  # the only URL is now being fetched: nothing is queued
+    empty = await _nothing_queued_lease(f, "w2")
+    if empty != []:
+        fail(
+            f"lease('w2', 5) gave {empty!r} while the only URL was leased to w1",
+            "[]: nothing is queued",
+            "leasing must take the URL off the queue",
+        )
+    none = Driver(kata.Frontier([], 3, 100))
+    if await _nothing_queued_lease(none, "w1") != [] or not await none.finished():
+        fail(
+            "a Frontier made with no seeds did not answer lease() with [] and finished() with True",
+            "[] and True: an empty crawl is over before it starts",
+            "lease returns [] when nothing is queued; finished() is True when nothing is "
+            "queued and nothing is leased",
         )
 
 
@@ -309,16 +381,41 @@ async def test_spellings_of_one_url_are_leased_once(kata):
             f"[{(ROOT, 0)!r}]: two spellings of one page, queued once, in canonical form",
             "offer each seed as canonical(seed), and dedupe on that",
         )
-    await f.done("w1", ROOT, [*spellings, "mailto:ada@a.test", "http://[::1"])
+    await f.done("w1", ROOT, spellings)
     batch = await f.lease("w1", 10)
     if batch != [(page, 1)]:
         fail(
-            f"the root linked to /page spelled {len(spellings)} ways {spellings}, plus a "
-            f"mailto: link and a broken URL; lease('w1', 10) then gave {batch!r}",
-            f"[{(page, 1)!r}]: one page, leased once, as canonical(link); links that are not "
-            "pages (canonical raises ValueError) are ignored",
+            f"the root linked to /page spelled {len(spellings)} ways {spellings}; "
+            f"lease('w1', 10) then gave {batch!r}",
+            f"[{(page, 1)!r}]: one page, leased once, as canonical(link)",
             "dedupe on canonical(link), not on the link as written: every spelling of one "
             "page is the same page, and fetching it once per spelling wastes the crawl",
+        )
+
+
+async def test_links_that_are_not_pages_are_ignored(kata):
+    real = url("/real")
+    not_pages = ["mailto:ada@a.test", "http://[::1", "javascript:void(0)", "ftp://a.test/f"]
+    seeds = [ROOT, "mailto:seed@a.test"]
+    try:
+        f = Driver(kata.Frontier(seeds, 5, 100))
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        _raised(f"Frontier({seeds!r}, 5, 100)", error, error.__traceback__)
+    await f.lease("w1")
+    acked = await f.done("w1", ROOT, [*not_pages, real])
+    batch = await f.lease("w1", 10)
+    stats = await f.stats()
+    if not acked or batch != [(real, 1)] or stats["seen"] != 2:
+        fail(
+            f"a seed 'mailto:seed@a.test', and the root linking to {not_pages} and {real}: "
+            f"done() returned {acked}, lease('w1', 10) then gave {batch!r}, and stats() says "
+            f"seen={stats['seen']}",
+            f"True, [{(real, 1)!r}] and seen=2 (the root and /real): what canonical() refuses "
+            "is not a page, and is neither queued nor counted",
+            "a link that canonical() refuses (ValueError) was queued or counted anyway: "
+            "ignore it (`except ValueError: return`)",
         )
 
 
@@ -334,15 +431,38 @@ async def test_depth_limit_stops_the_crawl_at_max_depth(kata):
     got = {u: d for _, u, d in f.leases}
     stats = await f.stats()
     if got != want or stats["skipped_by_depth"] != 2:
-        fail(
+        shown = (
             f"with max_depth=2, the crawl leased {got} and stats() says "
-            f"skipped_by_depth={stats['skipped_by_depth']}",
+            f"skipped_by_depth={stats['skipped_by_depth']}"
+        )
+        expected = (
             f"{want}: the root is depth 0, a link found on a depth-d page is depth d+1, and "
             "nothing deeper than max_depth is queued; skipped_by_depth=2 (/c1 and /c2, "
-            "offered once each)",
-            "offer each link at the page's depth + 1 and refuse it (counting it) when that is "
-            "more than max_depth; a depth equal to max_depth is allowed",
+            "offered once each)"
         )
+        deeper = {u: d for u, d in got.items() if u not in want}
+        missing = [u for u in want if u not in got]
+        wrong_depth = {u: d for u, d in got.items() if u in want and d != want[u]}
+        if wrong_depth:
+            likely = (
+                "the depth of a link is the depth of the page it was found on + 1 (keep each "
+                "lease's depth, and use it in done())"
+            )
+        elif deeper:
+            likely = (
+                "pages deeper than max_depth were queued: refuse (and count in "
+                "skipped_by_depth) every link whose depth is more than max_depth"
+            )
+        elif missing and all(want[u] == 2 for u in missing):
+            likely = (
+                "links at a depth equal to max_depth were refused: refuse only a depth "
+                "MORE than max_depth (`depth > max_depth`)"
+            )
+        elif missing:
+            likely = "links within max_depth were refused: refuse only depth > max_depth"
+        else:
+            likely = "count each link refused for its depth in skipped_by_depth (once per offer)"
+        fail(shown, expected, likely)
     f0 = Driver(kata.Frontier([ROOT], 0, 100))
     await crawl_one_by_one(f0, site)
     got0, want0 = {u: d for _, u, d in f0.leases}, {ROOT: 0}
@@ -354,6 +474,44 @@ async def test_depth_limit_stops_the_crawl_at_max_depth(kata):
         )
 
 
+async def test_a_link_too_deep_may_come_back_shallower(kata):
+    s2, a, x = url("/s2"), url("/a"), url("/x")
+    f = Driver(kata.Frontier([ROOT, s2], 1, 100))
+    await f.lease("w1")  # the root, depth 0
+    await f.lease("w2")  # /s2, depth 0: w2 is slow to fetch it
+    await f.done("w1", ROOT, [a])  # /a: depth 1
+    await f.lease("w1")
+    await f.done("w1", a, [x])  # /x found on /a: depth 2, too deep for max_depth=1
+    await f.done("w2", s2, [x])  # /x found on the seed /s2: depth 1, allowed
+    batch = await f.lease("w3", 5)
+    stats = await f.stats()
+    if batch != [(x, 1)]:
+        story = (
+            f"max_depth=1, seeds / and /s2. /a (depth 1) linked to /x while w2 was still "
+            f"fetching /s2: /x at depth 2 was refused. Then /s2 (depth 0) linked to /x too, "
+            f"at depth 1. lease('w3', 5) gave {batch!r}; stats() says "
+            f"skipped_by_depth={stats['skipped_by_depth']}"
+        )
+        if stats["skipped_by_depth"] == 1:
+            likely = (
+                "the link refused as too deep was remembered (added to the URLs already seen) "
+                "and the second offer, at an allowed depth, was ignored as a duplicate: "
+                "remember a URL only once it is accepted, after the depth and page checks"
+            )
+        else:
+            likely = (
+                "the second offer was refused for its depth too: a link's depth is the depth "
+                "of the page it was found on + 1 (here the seed /s2, depth 0), not the depth "
+                "of an earlier offer"
+            )
+        fail(
+            story,
+            f"[{(x, 1)!r}]: a shorter path reached /x, so it is crawled at depth 1; "
+            "skipped_by_depth=1",
+            likely,
+        )
+
+
 async def test_page_limit_counts_every_accepted_url(kata):
     pages = [url(f"/p{i}") for i in range(1, 11)]
     site = {ROOT: pages, **{p: [f"{p}/{j}" for j in range(1, 4)] for p in pages}}
@@ -362,25 +520,55 @@ async def test_page_limit_counts_every_accepted_url(kata):
     leased = [u for _, u, _ in f.leases]
     want = [ROOT, *pages[:4]]
     stats = await f.stats()
-    if leased != want or stats["skipped_by_limit"] != 18:
+    if leased != want:
         fail(
             f"with max_pages=5, the crawl leased {len(leased)} URLs {leased[:8]}"
-            f"{' ...' if len(leased) > 8 else ''}, and stats() says "
-            f"skipped_by_limit={stats['skipped_by_limit']}",
-            f"exactly 5: {want}; skipped_by_limit=18 (6 more links on the root, then 3 on "
-            "each of /p1../p4)",
+            f"{' ...' if len(leased) > 8 else ''}",
+            f"exactly 5: {want}",
             "max_pages limits the URLs ever ACCEPTED (queued, leased or done), the seeds "
-            "included: check the number of URLs seen so far, not the pages fetched so far. By "
-            "the time 5 pages are done, many more are queued already",
+            "included, and the check counted fewer (the pages fetched so far, or the URLs "
+            "still queued) or nothing: compare the number of URLs accepted so far. By the "
+            "time 5 pages are done, many more are queued already"
+            if len(leased) > len(want)
+            else "links refused although fewer than max_pages URLs had been accepted: refuse "
+            "only when max_pages URLs were accepted already (`len(seen) >= max_pages`)",
+        )
+    if stats["seen"] != 5:
+        fail(
+            f"after the crawl leased exactly {want}, stats() says seen={stats['seen']} "
+            f"(skipped_by_limit={stats['skipped_by_limit']})",
+            "seen=5: the URLs accepted, and only those (always queued + in_flight + done)",
+            "links refused by max_pages were remembered (added to the seen set before the "
+            "limit check): remember a URL only once it is accepted"
+            if stats["seen"] > 5
+            else "add every accepted URL to the seen set",
+        )
+    if stats["skipped_by_limit"] != 18:
+        fail(
+            f"with max_pages=5, stats() says skipped_by_limit={stats['skipped_by_limit']}",
+            "skipped_by_limit=18 (6 more links on the root, then 3 on each of /p1../p4)",
+            "count each link refused by max_pages in skipped_by_limit, once per offer",
         )
     seeds = [url(f"/s{i}") for i in range(3)]
     f2 = Driver(kata.Frontier(seeds, 10, 2))
     stats = await f2.stats()
     if stats["seen"] != 2 or stats["queued"] != 2 or stats["skipped_by_limit"] != 1:
+        if stats["seen"] > stats["queued"] and stats["skipped_by_limit"] == 1:
+            likely = (
+                "the seed refused by max_pages was remembered (counted in seen) although it "
+                "was never queued: remember a URL only once it is accepted, after every check"
+            )
+        elif stats["queued"] == 3:
+            likely = "offer the seeds through the same checks as every other link"
+        else:
+            likely = [
+                "the seeds are not offered through the same checks as every other link",
+                "a refusal not counted in skipped_by_limit",
+            ]
         fail(
             f"Frontier(3 seeds, max_depth=10, max_pages=2) started with stats() {stats}",
             "seen=2, queued=2, skipped_by_limit=1: the seeds count too",
-            "offer the seeds through the same checks as every other link",
+            likely,
         )
 
 
@@ -466,14 +654,26 @@ async def test_release_worker_requeues_a_crashed_workers_leases(kata):
     returned = await f.release_worker("w1")
     stats = await f.stats()
     if returned != len(took) or stats["queued"] != len(took) or stats["in_flight"] != 0:
+        if returned == 0 and stats["queued"] == 0:
+            likely = (
+                "release_worker found none of w1's URLs: lease must record which worker "
+                "holds which URL (a dict worker -> {url: depth}); without it a crashed "
+                "worker's pages are lost, nobody fetches them, and finished() never becomes "
+                "True"
+            )
+        elif stats["queued"] != len(took):
+            likely = "put every (url, depth) the worker held back in the queue"
+        else:
+            likely = [
+                "release_worker must return how many URLs it put back",
+                "the released URLs are still counted in flight: forget the worker's leases",
+            ]
         fail(
             f"release_worker('w1') returned {returned!r} while w1 held {len(took)} leases "
             f"{[u for u, _ in took]}; stats() then says queued={stats['queued']}, "
             f"in_flight={stats['in_flight']}",
             f"{len(took)}, with both URLs back in the queue and nothing in flight",
-            "lease forgot who holds what: without a record of each worker's URLs (a dict "
-            "worker -> {url: depth}), a crashed worker's pages are lost, nobody fetches them, "
-            "and finished() can never become True. Put them all back in the queue",
+            likely,
         )
     again = await f.lease("w2", 5)
     if sorted(again) != sorted(took):
@@ -486,11 +686,16 @@ async def test_release_worker_requeues_a_crashed_workers_leases(kata):
     stats = await f.stats()
     if late is not False or stats["done"] != 2 or stats["seen"] != len(seeds):
         fail(
-            f"after its lease was released, w1 (a ghost) acknowledged {took[0][0]}: done() "
-            f"returned {late!r}, and stats() says done={stats['done']}, seen={stats['seen']}",
+            f"after its lease was released, w1 (a ghost) acknowledged {took[0][0]}, which "
+            f"w2 holds now: done() returned {late!r}, and stats() says done={stats['done']}, "
+            f"seen={stats['seen']}",
             f"False, done=2, seen={len(seeds)}: the URL is w2's now, and the ghost's links "
             "are ignored",
-            "done() must check that the worker holds the URL, and change nothing otherwise",
+            "done() accepted an acknowledgement from a worker that does not hold the URL: "
+            "look the URL up in THIS worker's leases only"
+            if late
+            else "done() returned False but still counted the page or offered its links: "
+            "when the worker does not hold the URL, change nothing",
         )
     for page, _ in again:
         if not await f.done("w2", page, []):

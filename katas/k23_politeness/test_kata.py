@@ -13,6 +13,7 @@ Three layers, each proving one thing by its mechanism:
 
 import asyncio
 import contextlib
+import itertools
 import math
 import time
 from collections import Counter
@@ -25,6 +26,7 @@ from freezegun import freeze_time
 
 from dojo import NotDoneYet
 from dojo.crawl.result import FetchResult
+from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import Interval, render
 from dojo.harness.waiting import wait_until
@@ -41,6 +43,9 @@ PROMPT = DELAY / 2
 SIDE_BY_SIDE_WITHIN = 3.0
 SLOW_ANSWER = 2.5 * DELAY
 GAP_TOLERANCE = 0.02  # the fake fetch stamps a start a moment after the scheduler's slot
+# Waiting for a lock or a slot costs the event loop nothing: a freeze this long is a blocking
+# call (time.sleep) in the crawl. A wrong wait is a whole delay.
+MAX_FREEZE = 0.3
 
 
 # -- the schedule, with a clock the test moves ----------------------------------------------
@@ -75,7 +80,9 @@ class Story:
     def note(self, text: str) -> None:
         self.lines.append(f"  {text}")
 
-    def reserve(self, origin: str, want: float) -> None:
+    def reserve(self, origin: str, want: float, why=None) -> None:
+        """One reserve() call that must return `want`. `why(wait)` may name the mistake a
+        particular wrong wait points to (None: the story's own `likely`)."""
         wait = self.scheduler.reserve(origin)
         when = self.now() - self.t0
         number = isinstance(wait, int | float) and not isinstance(wait, bool)
@@ -87,7 +94,7 @@ class Story:
             fail(
                 f"reserve({origin!r}) at +{when:.2f} s returned {shown}",
                 f"{want:.2f}: seconds from now until the slot it booked for that origin",
-                self.likely,
+                (why(wait) if why is not None and number else None) or self.likely,
                 "\n".join(self.lines),
             )
 
@@ -97,17 +104,33 @@ def _story(kata, delay: float, likely: str) -> tuple[Story, FakeClock]:
     return Story(kata.HostScheduler(delay, clock=clock), clock, likely), clock
 
 
+def _near(wait: float, value: float) -> bool:
+    return math.isclose(wait, value, abs_tol=1e-6)
+
+
 def test_first_request_waits_nothing_the_next_waits_the_delay(kata):
     story, clock = _story(
         kata,
         2.0,
-        "the first request to an origin may start at once (0); the next one waits until "
-        "`delay` seconds after the previous start: max(now, next free slot) - now",
+        "the first request to an origin has no earlier start to keep away from: it may "
+        "start at once (0). The next one waits until `delay` seconds after the previous "
+        "start: max(now, next free slot) - now",
     )
     story.reserve(A, 0.0)
     clock.advance(0.5)
     story.note("(the clock moves 0.5 s)")
-    story.reserve(A, 1.5)
+    story.reserve(
+        A,
+        1.5,
+        lambda wait: (
+            "the delay counted from this call instead of from the previous start: the slot "
+            "is the previous start + delay"
+            if _near(wait, 2.0)
+            else "the first booking was not remembered for this origin"
+            if _near(wait, 0.0)
+            else None
+        ),
+    )
 
 
 def test_back_to_back_reservations_queue_up(kata):
@@ -136,7 +159,16 @@ def test_a_request_after_a_long_pause_waits_nothing(kata):
     story.reserve(A, 0.0)
     clock.advance(60.0)
     story.note("(a minute passes)")
-    story.reserve(A, 0.0)
+    story.reserve(
+        A,
+        0.0,
+        lambda wait: (
+            "the slot booked a minute ago is in the past, and the wait came out negative: "
+            "it is never negative, max(now, next free slot) - now"
+            if wait < 0
+            else None
+        ),
+    )
     story.reserve(A, 2.0)
 
 
@@ -270,49 +302,65 @@ def _call(urls: list[str], delay: float) -> str:
     return f"polite_fetch_all([{shown}], fetch, delay={delay:g})"
 
 
+@dataclass
+class Crawl:
+    """polite_fetch_all running in the background, and the heartbeat watching the loop."""
+
+    task: asyncio.Future
+    heart: Heartbeat
+    call: str
+
+    def loop_stayed_free(self) -> None:
+        """Fail if the crawl has frozen the event loop so far (a blocking sleep)."""
+        self.heart.assert_never_froze(MAX_FREEZE, f"{self.call} ran")
+
+
 @contextlib.asynccontextmanager
 async def crawling(kata, urls: list[str], fake: FakeFetch, delay: float = DELAY):
-    """Run polite_fetch_all in the background; whatever happens, let every held request go
-    and stop the crawl at the end."""
-    task = asyncio.ensure_future(kata.polite_fetch_all(urls, fake.fetch, delay))
-    try:
-        yield task
-    finally:
-        fake.let_all_go()
-        if not task.done():
-            task.cancel()
-        await asyncio.wait({task}, timeout=2)  # bounded: a crawl may swallow its cancellation
-        if task.done() and not task.cancelled():
-            task.exception()  # retrieved: no "exception was never retrieved" noise
+    """Run polite_fetch_all in the background under a heartbeat; whatever happens, let every
+    held request go and stop the crawl at the end."""
+    async with Heartbeat() as heart:
+        task = asyncio.ensure_future(kata.polite_fetch_all(urls, fake.fetch, delay))
+        try:
+            yield Crawl(task, heart, _call(urls, delay))
+        finally:
+            fake.let_all_go()
+            if not task.done():
+                task.cancel()
+            await asyncio.wait({task}, timeout=2)  # bounded: a crawl may swallow its cancel
+            if task.done() and not task.cancelled():
+                task.exception()  # retrieved: no "exception was never retrieved" noise
 
 
-async def _wait_for(task: asyncio.Future, check, within: float, call: str) -> bool:
+async def _wait_for(crawl: Crawl, check, within: float) -> bool:
     """Wait until check() holds (True) or `within` seconds pass (False); an error raised by
-    the crawl meanwhile is reported as it is."""
+    the crawl meanwhile is reported as it is, and so is a frozen loop."""
+    task = crawl.task
 
     async def settled():
         return check() or task.done()
 
     await wait_until(settled, within=within, interval=0.01)
+    crawl.loop_stayed_free()
     if task.done() and not task.cancelled() and task.exception() is not None:
         error = task.exception()
         if isinstance(error, NotDoneYet):
             raise error
         fail(
-            f"{call} raised {type(error).__name__}: {error}",
+            f"{crawl.call} raised {type(error).__name__}: {error}",
             "a list of FetchResults, one per URL",
             "an error inside polite_fetch_all (each fetch is `await fetch(url)`)",
         )
     return check()
 
 
-async def _results(task: asyncio.Future, urls: list[str], delay: float) -> list:
-    call = _call(urls, delay)
-    results = await finishes_within(task, 10, call)
+async def _results(crawl: Crawl, urls: list[str]) -> list:
+    results = await finishes_within(crawl.task, 10, crawl.call)
+    crawl.loop_stayed_free()
     expected = [page_for(u) for u in urls]
     if not isinstance(results, list | tuple) or list(results) != expected:
         fail(
-            f"{call} returned {results!r:.300}",
+            f"{crawl.call} returned {results!r:.300}",
             "what fetch returned for each URL, in the order of the URLs",
             "return `await fetch(url)` for each URL; asyncio.gather keeps the order",
         )
@@ -322,16 +370,24 @@ async def _results(task: asyncio.Future, urls: list[str], delay: float) -> list:
 async def test_returns_one_result_per_url_in_order(kata):
     urls = [f"{A}/1", f"{B}/1", f"{A}/2", f"{C}/1", f"{B}/2"]
     fake = FakeFetch()
-    results = await finishes_within(
-        kata.polite_fetch_all(urls, fake.fetch, 0.05), 10, _call(urls, 0.05)
-    )
+    async with Heartbeat() as heart:
+        results = await finishes_within(
+            kata.polite_fetch_all(urls, fake.fetch, 0.05), 10, _call(urls, 0.05)
+        )
+    heart.assert_never_froze(MAX_FREEZE, f"{_call(urls, 0.05)} ran")
     expected = [page_for(u) for u in urls]
     if not isinstance(results, list | tuple) or list(results) != expected:
+        same_pages = isinstance(results, list | tuple) and sorted(map(repr, results)) == sorted(
+            map(repr, expected)
+        )
         fail(
             f"{_call(urls, 0.05)} returned {results!r:.300}",
             f"the {len(urls)} results of fetch, in the order of the URLs",
-            "return what `await fetch(url)` gave for each URL, in order (asyncio.gather "
-            "keeps the order of its arguments)",
+            "the right results in the order they finished (asyncio.as_completed, or appending "
+            "as each fetch ends): return them in the order of `urls` (asyncio.gather keeps "
+            "the order of its arguments)"
+            if same_pages
+            else "return what `await fetch(url)` gave for each URL, once each, in order",
         )
     asked = Counter(r.url for r in fake.requests)
     if asked != Counter(urls):
@@ -345,14 +401,11 @@ async def test_returns_one_result_per_url_in_order(kata):
 async def test_hosts_are_fetched_side_by_side(kata):
     firsts = [f"{A}/1", f"{B}/1", f"{C}/1"]
     urls = firsts
-    call = _call(urls, DELAY)
     fake = FakeFetch()
     fake.hold(*firsts)  # every host stays busy with its first page until the test says
     called = time.monotonic()
-    async with crawling(kata, urls, fake) as task:
-        await _wait_for(
-            task, lambda: all(fake.started(u) for u in firsts), SIDE_BY_SIDE_WITHIN, call
-        )
+    async with crawling(kata, urls, fake) as crawl:
+        await _wait_for(crawl, lambda: all(fake.started(u) for u in firsts), SIDE_BY_SIDE_WITHIN)
         missing = [_label(u) for u in firsts if fake.started(u) is None]
         if missing:
             fail(
@@ -360,8 +413,9 @@ async def test_hosts_are_fetched_side_by_side(kata):
                 f"started (the test waited {SIDE_BY_SIDE_WITHIN:.0f} s)",
                 "the first request to every host starts at once: three hosts, three requests "
                 "in flight. Politeness is per host; it must not serialise the whole crawl",
-                "one lock or one schedule for all hosts: key both by origin_of(url), so each "
-                "origin waits only for its own requests",
+                "one lock for all hosts (or a lock keyed by something every URL shares): a "
+                "host's lock must hold back only that host's requests; key it by "
+                "origin_of(url)",
                 fake.picture(),
             )
         late = {u: fake.started(u) - called for u in firsts if fake.started(u) - called > PROMPT}
@@ -371,22 +425,80 @@ async def test_hosts_are_fetched_side_by_side(kata):
                 f"the first requests did not start at once: {shown}",
                 f"every host's first request at once (under {PROMPT:.2f} s): no earlier "
                 "request to that host, so no gap to wait for",
-                "one schedule shared by all hosts (each host waits for the others' gaps), or "
-                "a sleep of `delay` before every request: ask HostScheduler.reserve(origin)",
+                [
+                    "one schedule shared by all hosts (each host waits for the others' gaps): "
+                    "call HostScheduler.reserve(origin_of(url))",
+                    "a sleep of `delay` before every request, the first included: sleep what "
+                    "reserve(origin) says",
+                ],
                 fake.picture(),
             )
         fake.let_all_go()
-        await _results(task, urls, DELAY)
+        await _results(crawl, urls)
+
+
+async def test_politeness_is_per_origin_not_per_host_name(kata):
+    # One host name, three origins (scheme and port differ), plus another host: all four
+    # first requests are held, and all must be in flight together.
+    origins = ["http://a.test/1", "https://a.test/1", "http://a.test:8080/1", f"{B}/1"]
+    again = "HTTP://A.TEST:80/2"  # the origin of http://a.test/1, spelled another way
+    urls = [*origins, again]
+    fake = FakeFetch()
+    fake.hold(*origins)
+    called = time.monotonic()
+    async with crawling(kata, urls, fake) as crawl:
+        await _wait_for(crawl, lambda: all(fake.started(u) for u in origins), SIDE_BY_SIDE_WITHIN)
+        missing = [_label(u) for u in origins if fake.started(u) is None]
+        if missing and fake.started(origins[-1]) is not None:
+            fail(
+                f"while http://a.test/1 was being answered, {', '.join(missing)} never "
+                f"started (the test waited {SIDE_BY_SIDE_WITHIN:.0f} s), but b.test did",
+                "http://a.test, https://a.test and http://a.test:8080 are three origins "
+                "(scheme://host:port): three requests in flight, side by side",
+                "politeness keyed by the host name (urlsplit(url).hostname) instead of the "
+                "origin: key the lock and the schedule by origin_of(url)",
+                fake.picture(),
+            )
+        if missing:
+            fail(
+                f"while http://a.test/1 was being answered, {', '.join(missing)} never "
+                f"started (the test waited {SIDE_BY_SIDE_WITHIN:.0f} s)",
+                "four origins, four requests in flight at once",
+                "one lock for every URL: key the lock and the schedule by origin_of(url)",
+                fake.picture(),
+            )
+        late = [_label(u) for u in origins[1:3] if fake.started(u) - called > PROMPT]
+        if late and fake.started(origins[0]) - called <= PROMPT:
+            fail(
+                f"{', '.join(late)} started only after a delay, while http://a.test/1 and "
+                "b.test started at once",
+                "the first request to each origin at once: http://a.test, https://a.test and "
+                "http://a.test:8080 are three origins, with a schedule each",
+                "the schedule keyed by the host name instead of the origin: call "
+                "HostScheduler.reserve(origin_of(url))",
+                fake.picture(),
+            )
+        # http://a.test/1 is still held: its origin's next request must wait for it.
+        if await _wait_for(crawl, lambda: fake.started(again), 1.5 * DELAY):
+            fail(
+                f"{again} started while http://a.test/1 was still being answered",
+                f"{again} is the origin http://a.test (origin_of lowercases it and drops the "
+                "default port): one request at a time there",
+                "politeness keyed by the URL as written (its netloc, 'A.TEST:80') instead of "
+                "origin_of(url): two spellings of one origin got two locks",
+                fake.picture(),
+            )
+        fake.let_all_go()
+        await _results(crawl, urls)
 
 
 async def test_one_request_at_a_time_per_host(kata):
     first, second = f"{A}/1", f"{A}/2"
     urls = [first, second]
-    call = _call(urls, DELAY)
     fake = FakeFetch()
     fake.hold(first)
-    async with crawling(kata, urls, fake) as task:
-        if not await _wait_for(task, lambda: fake.started(first), 5.0, call):
+    async with crawling(kata, urls, fake) as crawl:
+        if not await _wait_for(crawl, lambda: fake.started(first), 5.0):
             fail(
                 f"{_label(first)} never started",
                 "the first request to a host starts at once",
@@ -395,29 +507,64 @@ async def test_one_request_at_a_time_per_host(kata):
             )
         # a.test/1 is held for 1.5 delays: its gap is long over, but it is still answering.
         window = 1.5 * DELAY
-        if await _wait_for(task, lambda: fake.started(second), window, call):
+        if await _wait_for(crawl, lambda: fake.started(second), window):
             gap = fake.started(second) - fake.started(first)
             fail(
                 f"{_label(second)} started {gap:.2f} s after {_label(first)}, while "
                 f"{_label(first)} was still being answered: two requests in flight to one host",
                 "one request at a time per host: the next one starts only after the previous "
                 "one has its answer, however long that takes",
-                "the delay alone spaces the starts, but a slow host is still answering when the "
-                "gap is over: hold a per-origin asyncio.Lock around the wait and the fetch",
+                "nothing holds a host's next request until the previous one is answered: the "
+                "delay alone spaces the starts, but a slow host is still answering when the "
+                "gap is over. Hold a per-origin asyncio.Lock around the wait AND the fetch",
                 fake.picture(),
             )
         fake.let_go(first)
-        await _results(task, urls, DELAY)
+        await _results(crawl, urls)
+
+
+async def test_starts_on_one_origin_are_delay_apart(kata):
+    # Every answer comes at once: only the schedule can space the starts.
+    chain = [f"{A}/1", f"{A}/2", f"{A}/3"]
+    urls = [chain[0], f"{B}/1", chain[1], chain[2]]
+    fake = FakeFetch()
+    async with crawling(kata, urls, fake) as crawl:
+        await _results(crawl, urls)  # checks the loop first: a time.sleep freezes it
+        order = [r.url for r in fake.requests if r.url in chain]
+        if order != chain:
+            fail(
+                f"the requests to a.test started in the order {[_label(u) for u in order]}",
+                f"{[_label(u) for u in chain]}: one origin's URLs in the order given",
+                "the URLs of one origin taken out of order (reversed, or from a set): let "
+                "each origin's requests take its lock in the order of `urls`",
+                fake.picture(),
+            )
+        starts = [fake.started(u) for u in chain]
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        if min(gaps) < DELAY - GAP_TOLERANCE:
+            shown = ", ".join(f"{g:.2f} s" for g in gaps)
+            fail(
+                f"three requests to a.test that each answered at once started {shown} apart "
+                f"(the delay is {DELAY:g} s)",
+                f"at least {DELAY:g} s between two starts on one origin",
+                "no wait between two requests on one origin: one request at a time (a lock) "
+                "is not a delay; once the origin's lock is held, sleep what "
+                "HostScheduler.reserve(origin) says"
+                if min(gaps) < PROMPT / 2
+                else "a wait shorter than the delay: sleep what HostScheduler.reserve(origin) "
+                "says (and check that reserve() passes the schedule tests above)",
+                fake.picture(),
+            )
 
 
 async def test_a_slow_answer_counts_as_one_gap(kata):
     first, second, third = f"{A}/1", f"{A}/2", f"{A}/3"
     urls = [first, second, third]
-    call = _call(urls, DELAY)
     fake = FakeFetch()
     fake.hold(first)
-    async with crawling(kata, urls, fake) as task:
-        if not await _wait_for(task, lambda: fake.started(first), 5.0, call):
+    called = time.monotonic()
+    async with crawling(kata, urls, fake) as crawl:
+        if not await _wait_for(crawl, lambda: fake.started(first), 5.0):
             fail(
                 f"{_label(first)} never started",
                 "the first request to a host starts at once",
@@ -428,7 +575,7 @@ async def test_a_slow_answer_counts_as_one_gap(kata):
         # have the next two slots, had they been booked up front).
         await asyncio.sleep(SLOW_ANSWER)
         answered = fake.let_go(first)
-        await _wait_for(task, lambda: fake.started(third), 5.0, call)
+        await _wait_for(crawl, lambda: fake.started(third), 5.0)
         started = fake.started(second)
         if started is None:
             fail(
@@ -439,32 +586,51 @@ async def test_a_slow_answer_counts_as_one_gap(kata):
                 fake.picture(),
             )
         after_answer = started - answered
+        then = fake.started(third)
         if after_answer > PROMPT:
             since_start = started - fake.started(first)
+            if fake.started(first) - called > PROMPT:
+                likely = (
+                    "a sleep of `delay` before every request (the first one started late "
+                    "too), whatever the schedule says: sleep what "
+                    "HostScheduler.reserve(origin) says"
+                )
+            elif then is not None and then - started > 1.5 * DELAY:
+                likely = (
+                    "a wait worked out before taking the lock and slept once holding it: "
+                    "by then it is stale (a.test/3 waited even longer, its wait counted "
+                    "from the start of the crawl). Ask reserve(origin) once you hold the "
+                    "origin's lock, and sleep what it says then"
+                )
+            else:
+                likely = (
+                    "sleeping `delay` after each request (counting the gap from the END of "
+                    "the previous one): a slow host then waits twice. Once the previous "
+                    "request is done, sleep only what HostScheduler.reserve(origin) says"
+                )
             fail(
                 f"{_label(second)} started {after_answer:.2f} s after {_label(first)} was "
                 f"answered ({since_start:.2f} s after it started; the delay is {DELAY:g} s)",
                 f"at once after the answer: {_label(first)} started more than {DELAY:g} s "
                 "before, and the delay is counted between the STARTS of two requests",
-                "sleeping `delay` after each request (counting the gap from the end of the "
-                "previous one): a slow host then waits twice. Once the previous request is "
-                "done, sleep only what HostScheduler.reserve(origin) says",
+                likely,
                 fake.picture(),
             )
-        then = fake.started(third)
         if then is not None and then - started < DELAY - GAP_TOLERANCE:
             fail(
                 f"{_label(third)} started {then - started:.2f} s after {_label(second)} "
                 f"(the delay is {DELAY:g} s)",
                 f"{_label(second)} at once after the slow answer, then {_label(third)} a full "
                 f"delay later: a slow answer makes up for one gap, not for the ones after it",
-                "slots booked before waiting for the host's lock: while a.test/1 was slow, the "
-                "slots of a.test/2 and a.test/3 went by, and they ran back to back (ask "
-                "reserve(origin) once you hold the host's lock, not before); or no wait at all "
-                "between two requests on a host (a lock alone is not a delay)",
+                [
+                    "slots booked before waiting for the host's lock: while a.test/1 was "
+                    "slow, the slots of a.test/2 and a.test/3 went by, and they ran back to "
+                    "back (ask reserve(origin) once you hold the host's lock, not before)",
+                    "no wait at all between two requests on a host (a lock alone is not a delay)",
+                ],
                 fake.picture(),
             )
-        await _results(task, urls, DELAY)
+        await _results(crawl, urls)
 
 
 # -- polite_fetch_all in a fetcher actor, against the fake web -----------------------------

@@ -1,28 +1,11 @@
 """Kata 22 · Frontier: reference solution."""
 
-import re
 from collections import deque
-from urllib.parse import urlsplit, urlunsplit
 
 import ray
 
-# -- (Given) kata 20's canonical(), so that this kata stands alone ---------------------------
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-_HOST = re.compile(r"[a-z0-9.-]+")
-
-
-def canonical(url: str) -> str:
-    """(Given) The one spelling of an absolute http(s) URL: lowercase scheme and host, no
-    default port, no fragment, "/" for an empty path. Raises ValueError for anything else."""
-    parts = urlsplit(url)
-    host = parts.hostname
-    if parts.scheme not in DEFAULT_PORTS or not host or not _HOST.fullmatch(host):
-        raise ValueError(f"not a crawlable http(s) URL: {url!r}")
-    port = parts.port
-    netloc = host if port in (None, DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-
+# (Given) kata 20's canonical(), from the stub: the one spelling of a URL.
+from katas.k22_frontier.kata import canonical
 
 # -- the frontier --------------------------------------------------------------------------
 

@@ -4,17 +4,13 @@ import asyncio
 import dataclasses
 import random
 import re
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 from dojo.crawl.result import FetchResult
 
-# What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
-# fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).
-Fetch = Callable[[str], Awaitable[FetchResult]]
-# How to wait: asyncio.sleep in production; the tests give one that records the request.
-Sleep = Callable[[float], Awaitable[None]]
+# (Given) from the stub: what `fetch` and `sleep` are.
+from katas.k24_retries.kata import Fetch, Sleep
 
 # Nothing definitive was said: the network failed on the way, so the next try may work.
 TRANSIENT_ERRORS = frozenset({"timeout", "connect", "reset"})
@@ -62,6 +58,11 @@ def _reason(result: FetchResult) -> str:
     return result.error or str(result.status)
 
 
+def _gave_up(result: FetchResult, why: str) -> FetchResult:
+    """The answer with why it is final in its `detail` (a FetchResult is frozen: replace)."""
+    return dataclasses.replace(result, detail=f"{why} ({result.detail})" if result.detail else why)
+
+
 async def fetch_with_retries(
     fetch: Fetch,
     url: str,
@@ -87,9 +88,7 @@ async def fetch_with_retries(
             return result  # a page, or a failure asking again will not fix
         if attempt == attempts:
             # No sleep after the last attempt: nobody would use it.
-            reason = f"gave up after {attempts} attempts: {_reason(result)}"
-            detail = f"{reason} ({result.detail})" if result.detail else reason
-            return dataclasses.replace(result, detail=detail)
+            return _gave_up(result, f"gave up after {attempts} attempts: {_reason(result)}")
         wait = backoff_delay(attempt, base, cap, rng)
         # "Now" is read when the answer is here: an HTTP-date counts from this moment (and a
         # test fixes it with freezegun).
@@ -98,8 +97,9 @@ async def fetch_with_retries(
             if asked > max_wait:
                 # Waiting an hour would hold this fetch (and its worker) for an hour; retrying
                 # sooner than asked is rude. Give up now: the crawl can come back later.
-                detail = f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
-                return dataclasses.replace(result, detail=detail)
+                return _gave_up(
+                    result, f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
+                )
             # The server knows best when it will be ready: never sooner than it said.
             wait = max(wait, asked)
         # The injected sleep: asyncio.sleep in production (the event loop serves other

@@ -2,28 +2,10 @@
 ever waits), each worker's leases are a list, and a released URL goes to the back."""
 
 import asyncio
-import re
-from urllib.parse import urlsplit, urlunsplit
 
 import ray
 
-# -- (Given) kata 20's canonical(), so that this kata stands alone ---------------------------
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-_HOST = re.compile(r"[a-z0-9.-]+")
-
-
-def canonical(url: str) -> str:
-    """(Given) The one spelling of an absolute http(s) URL: lowercase scheme and host, no
-    default port, no fragment, "/" for an empty path. Raises ValueError for anything else."""
-    parts = urlsplit(url)
-    host = parts.hostname
-    if parts.scheme not in DEFAULT_PORTS or not host or not _HOST.fullmatch(host):
-        raise ValueError(f"not a crawlable http(s) URL: {url!r}")
-    port = parts.port
-    netloc = host if port in (None, DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-
+from solutions.k22_frontier.kata import *  # canonical, and the names not overridden
 
 # -- the frontier --------------------------------------------------------------------------
 
@@ -90,7 +72,4 @@ class Frontier:
         }
 
 
-# (Given) The same class as a Ray actor: one process owns the crawl's state and every fetcher
-# asks it (kata 18). num_cpus=0: it only keeps books. Its methods are async, so the calls of
-# many fetchers interleave on one event loop.
 FrontierActor = ray.remote(num_cpus=0)(Frontier)

@@ -5,29 +5,9 @@ the last start instead of the next free slot."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
-from dojo.crawl.result import FetchResult
-
-# What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
-# fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).
-Fetch = Callable[[str], Awaitable[FetchResult]]
-
-# -- (Given) what politeness is per ---------------------------------------------------------
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def origin_of(url: str) -> str:
-    """(Given) scheme://host[:port] of an absolute URL, lower-case, without a default port:
-    `HTTP://A.test:80/x` and `http://a.test/y` are one origin, `http://a.test:8080/` another.
-    Politeness (and robots.txt) is per origin."""
-    parts = urlsplit(url)
-    scheme, host, port = parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
-    if port is None or port == DEFAULT_PORTS.get(scheme):
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+from solutions.k23_politeness.kata import *  # Fetch, origin_of, FetchResult
 
 
 class HostScheduler:

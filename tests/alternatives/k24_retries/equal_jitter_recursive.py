@@ -5,17 +5,10 @@ dates read with parsedate_tz / mktime_tz against `now` as a timestamp."""
 import asyncio
 import dataclasses
 import random
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import mktime_tz, parsedate_tz
 
-from dojo.crawl.result import FetchResult
-
-# What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
-# fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).
-Fetch = Callable[[str], Awaitable[FetchResult]]
-# How to wait: asyncio.sleep in production; the tests give one that records the request.
-Sleep = Callable[[float], Awaitable[None]]
+from solutions.k24_retries.kata import *  # Fetch, Sleep, FetchResult
 
 
 def is_retryable(result: FetchResult) -> bool:

@@ -7,19 +7,11 @@ import asyncio
 import dataclasses
 import random
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from dojo.crawl.result import FetchResult
-
-# What the tests hand you as `fetch`: an async function from a URL to its FetchResult (in the
-# fetcher actor it is kata 19's fetch_page with the session bound; in the unit tests, a fake).
-Fetch = Callable[[str], Awaitable[FetchResult]]
-# How to wait: asyncio.sleep in production; the tests give one that records the request.
-Sleep = Callable[[float], Awaitable[None]]
-
+from solutions.k24_retries.kata import *  # Fetch, Sleep, FetchResult
 
 RETRY_STATUSES = frozenset({429, *range(500, 600)})
 RETRY_ERRORS = frozenset({"timeout", "connect", "reset"})
