@@ -39,8 +39,10 @@ class SelfCaller:
         self.name = f"caller-{uuid.uuid4().hex[:6]}"
 
     async def other(self) -> str:
-        """The method being called. (Given: keep it.)"""
-        return f"{self.name}: other() ran"
+        """The method being called. (Given: keep it.) Its answer names the Ray call it ran
+        in, so the tests can tell a call of its own (through the handle) from a plain
+        `await self.other()`, which runs inside the caller's call."""
+        return f"{self.name}: other() ran in Ray call {ray.get_runtime_context().get_task_id()}"
 
     async def other_via_get(self, seconds: float) -> str:
         """(Given, and WRONG on purpose: a demonstration, do not copy it.)

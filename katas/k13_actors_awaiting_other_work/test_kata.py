@@ -10,7 +10,7 @@ import ray
 from dojo import NotDoneYet
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
-from dojo.harness.timing import Stopwatch
+from dojo.harness.timeline import render
 from dojo.harness.waiting import wait_until
 
 # Starting the actor and warming worker processes happen inside the tests and may take tens
@@ -19,25 +19,26 @@ pytestmark = pytest.mark.timeout(90)
 
 ITEMS = ["ant", "bee"]
 
-# CALLERS combine calls of ITEMS_EACH items each, sent to ONE Aggregator at once. Every
-# lookup is held at a gate until all BARRIER of them are in flight together (then the test
-# opens it). An actor whose loop is blocked by one caller, or a combine that looks its items
-# up one at a time, never gets there: once no new lookup has arrived for BARRIER_IDLE
-# seconds, the test lets them go and reports how many were in flight.
-CALLERS = 2
-ITEMS_EACH = 2
-BARRIER = CALLERS * ITEMS_EACH
-FIRST_LOOKUP_WITHIN = 30.0  # the first lookup may wait for a new worker process
-BARRIER_IDLE = 8.0  # generous: on a crowded machine idle workers are reaped and restart slowly
-
-# In the ping test, the lookups wait at a gate the test opens only after ping() has
-# answered. Nobody else opens it before GATE_TIMEOUT: if it says "timeout", ping waited for
-# the lookups.
+# Lookups are held at a gate (HOLD) that the test opens once it has seen what it needs: all
+# of them in flight together (a right answer), or no new one for LOOKUP_IDLE seconds. Each
+# held lookup occupies a worker process. Ray keeps as many idle workers as the node has CPUs
+# (2) and stops any extra ones after about a second; a new one takes seconds to start on a
+# crowded machine. So a test never holds more than 2 lookups at once, and warms 2 workers up
+# first: then a right answer's lookups reach the gate within a fraction of a second of each
+# other, and LOOKUP_IDLE can be short without blaming a slow machine on the learner.
 HOLD = "hold the lookups"
-GATE_TIMEOUT = 5.0
+WORKERS = 2
+FIRST_LOOKUP_WITHIN = 20.0  # the first lookup may still wait for a worker process
+LOOKUP_IDLE = 3.0
+# While lookups are held, the test pings the actor: a free loop answers in milliseconds.
+PING_PATIENCE = 3.0
+# The test opens every gate itself; the probe's own timeout is only a safety net.
+GATE_SAFETY = 60.0
 
-# A self-call that awaits answers in milliseconds; one that blocks never answers.
-SELF_CALL_WITHIN = 5.0
+# A self-call that awaits answers in milliseconds; one that blocks never answers. When it has
+# not answered after SELF_CALL_WITHIN, the test calls other() itself: a free loop runs it at
+# once (the self-call is only slow), a deadlocked one cannot (PING_PATIENCE).
+SELF_CALL_WITHIN = 2.0
 # The given deadlock demonstration gives up after this long (inside the actor).
 DEMO_TIMEOUT = 1.0
 
@@ -66,18 +67,16 @@ def _hold_a_worker(service):
     return service.call(WARM)
 
 
-def _start_warming(probe, n: int) -> list:
-    """Start n tasks that each hold a worker process at the gate WARM of the test's probe.
-    Started together with the actors, so the processes start while the actors do. (Ray
-    starts worker processes lazily, about two at a time, and stops idle extras after about
-    a second: warming up first means no lookup waits for a new process.)"""
+def _start_warming(probe) -> list:
+    """Start WORKERS tasks that each hold a worker process at the gate WARM of the test's
+    probe. Started together with the actors, so the processes start while the actors do."""
     service = SlowService(probe, delay=0.0, gates={WARM: WARM})
-    return [_hold_a_worker.remote(service) for _ in range(n)]
+    return [_hold_a_worker.remote(service) for _ in range(WORKERS)]
 
 
 async def _warmed(probe, holders: list) -> None:
     """Wait until all the warm-up tasks hold a worker at once, then let them go: right after
-    this, n idle worker processes are ready for the lookups."""
+    this, WORKERS idle worker processes are ready for the lookups (and Ray keeps them)."""
 
     async def all_holding():
         return sum(c.label == WARM for c in (await probe.areport()).running) >= len(holders)
@@ -90,6 +89,25 @@ async def _warmed(probe, holders: list) -> None:
 async def _started(aggregator) -> None:
     """Wait until the actor is up (a new worker process), so timing starts after that."""
     await finishes_within(aggregator.ping.remote(), 25, "starting the Aggregator (ping)")
+
+
+def _lookups(report, labels) -> list:
+    """The report's calls that are lookups of the test (not the warm-up)."""
+    return [c for c in report.calls if c.label in labels]
+
+
+def _picture(report, labels) -> str:
+    return render(_lookups(report, labels), "the lookups")
+
+
+def _settle(calls: list) -> None:
+    """Leave no learner's call behind: read the error of every finished one (so none is
+    logged later as "Task exception was never retrieved"), stop waiting for the rest."""
+    for call in calls:
+        if not call.done():
+            call.cancel()
+        elif not call.cancelled():
+            call.exception()
 
 
 def _check_combined(result, items, picture=None) -> None:
@@ -108,32 +126,6 @@ def _check_combined(result, items, picture=None) -> None:
             f"{{item: reply}} for every item: {expected!r}",
             "the result must map each item to what lookup(service, item) returned",
             picture,
-        )
-
-
-async def _until_running(probe, call: asyncio.Future, count: int, what: str):
-    """Wait until `count` service calls are running in the probe. If the learner's call ends
-    first, await it here: its error (NOT DONE YET, ...) is the real story."""
-
-    async def ready():
-        return call.done() or sum(c.label != WARM for c in (await probe.areport()).running) >= count
-
-    if not await wait_until(ready, within=20):
-        report = await probe.areport()
-        fail(
-            f"{what}: no lookup had started after 20 s",
-            f"{count} lookup(s) running, held at a gate by the test",
-            "combine never started the lookup tasks (lookup.remote(service, item))",
-            report.timeline(),
-        )
-    if call.done():
-        result = await call
-        report = await probe.areport()
-        fail(
-            f"{what} returned {result!r:.100} while its lookups were still held at a gate",
-            "combine returns only once every lookup has answered",
-            "returning before awaiting the lookup refs",
-            report.timeline(),
         )
 
 
@@ -168,117 +160,162 @@ async def test_combine_returns_every_reply(kata, make_probe, actors):
         )
 
 
-async def _until_all_in_flight(probe, labels: set, calls: list, idle: float):
-    """Poll until every call in `labels` is in flight at once (held at a gate). Like a probe
-    barrier, give up once no new one has arrived for `idle` seconds. If a learner's call ends
-    first, await it: its error (NOT DONE YET, ...) is the real story."""
+class Held:
+    """What the test saw while it held the lookups: the report when it stopped waiting, how
+    many of them were in flight together, and whether ping() answered meanwhile."""
+
+    def __init__(self, report, labels, ping):
+        self.report = report
+        running = sum(c.label in labels for c in report.running)
+        self.together = max(running, report.peak_among(labels))
+        self.were = "was" if self.together == 1 else "were"
+        self.pinged = ping is not None
+        self.loop_free = self.pinged and ping.done() and ping.exception() is None
+
+    def fail_if_none_started(self, what: str, labels) -> None:
+        if self.together == 0:
+            fail(
+                f"{what}: no lookup had started after {FIRST_LOOKUP_WITHIN:.0f} s",
+                "its lookups running, held at a gate by the test",
+                "combine never started the lookup tasks (lookup.remote(service, item))",
+                _picture(self.report, labels),
+            )
+
+
+async def _hold_lookups(aggregator, probe, labels: set, calls: list) -> Held:
+    """Poll until every lookup in `labels` is in flight at once (held at the gate), or no new
+    one has arrived for LOOKUP_IDLE seconds. Once the first is held, ping the actor: whether
+    it answers tells a blocked event loop from a free one. If a learner's call ends first,
+    stop: its error (NOT DONE YET, ...) or its early result is the real story."""
+    ping = None
     seen, last_arrival = 0, time.monotonic()
-    first_within = time.monotonic() + FIRST_LOOKUP_WITHIN
+    first_by = time.monotonic() + FIRST_LOOKUP_WITHIN
     while True:
-        if any(call.done() for call in calls):
-            for call in calls:
-                if call.done() and call.exception() is not None:
-                    await call
+        failed = [call for call in calls if call.done() and call.exception() is not None]
+        if failed:
+            await failed[0]  # raises it
         report = await probe.areport()
         running = sum(c.label in labels for c in report.running)
-        if running >= len(labels):
-            return report
+        if running >= len(labels) or any(call.done() for call in calls):
+            break
+        if running and ping is None:
+            ping = asyncio.ensure_future(aggregator.ping.remote())
+        now = time.monotonic()
         if running > seen:
-            seen, last_arrival = running, time.monotonic()
-        elif seen == 0 and time.monotonic() < first_within:
+            seen, last_arrival = running, now
+        elif seen == 0 and now < first_by:
             pass  # nothing started yet: a worker process may still be starting
-        elif time.monotonic() - last_arrival > idle:
-            return report
+        elif now - last_arrival > LOOKUP_IDLE:
+            break
         await asyncio.sleep(0.02)
+    held = Held(report, labels, ping)
+    if ping is not None and not ping.done():
+        ping.cancel()  # it waits behind a blocked loop; the actor is killed at the end
+    return held
 
 
-async def test_concurrent_callers_are_not_serialised(kata, make_probe, actors):
-    # The test opens the gate itself (all in flight, or nobody new for BARRIER_IDLE). The
-    # gate's own timeout must not beat it: on a crowded machine the lookups of a right
-    # answer can arrive seconds apart (Ray reaps idle workers and restarts them slowly), and
-    # a gate that opened early let the first ones finish before the last arrived.
-    probe = make_probe(gate_timeout=FIRST_LOOKUP_WITHIN + BARRIER_IDLE + 10)
-    holders = _start_warming(probe, BARRIER)
+async def test_combine_starts_every_lookup_before_waiting(kata, make_probe, actors):
+    probe = make_probe(gate_timeout=GATE_SAFETY)
+    holders = _start_warming(probe)
     aggregator = actors(kata.Aggregator.remote())
-    batches = [[f"c{c}-item{i}" for i in range(ITEMS_EACH)] for c in range(CALLERS)]
-    labels = {item for batch in batches for item in batch}
-    service = SlowService(probe, delay=0.0, gates=dict.fromkeys(labels, HOLD))
+    items = ["first", "second"]
+    service = SlowService(probe, delay=0.0, gates=dict.fromkeys(items, HOLD))
     await _started(aggregator)
-    await _warmed(probe, holders)  # BARRIER worker processes are up: no lookup waits for one
-    calls = [asyncio.ensure_future(aggregator.combine.remote(service, b)) for b in batches]
+    await _warmed(probe, holders)
+    what = f"combine(service, {items!r})"
+    calls = [asyncio.ensure_future(aggregator.combine.remote(service, items))]
     try:
         try:
-            at_most = await _until_all_in_flight(probe, labels, calls, BARRIER_IDLE)
+            held = await _hold_lookups(aggregator, probe, set(items), calls)
         finally:
             await probe.open_gate(HOLD)  # all in flight (or given up): let them go
-        results = await finishes_within(
-            asyncio.gather(*calls), 25, f"{CALLERS} combine calls on one Aggregator"
-        )
+        result = await finishes_within(calls[0], 25, what)
     finally:
-        for call in calls:
-            if not call.done():
-                call.cancel()  # the test failed: stop waiting for it
+        _settle(calls)
     report = await probe.areport()
-    for batch, result in zip(batches, results, strict=True):
-        _check_combined(result, batch, report.timeline())
-    # Held at the gate together when the test let them go, or overlapping at any time.
-    together = max(sum(c.label in labels for c in at_most.running), report.peak_among(labels))
-    if together >= BARRIER:
+    _check_combined(result, items, _picture(report, items))
+    if held.together >= len(items):
         return
-    own_peak = max(report.peak_among(set(batch)) for batch in batches)
-    if own_peak < ITEMS_EACH and report.peak_among(labels) >= CALLERS:
+    held.fail_if_none_started(what, items)
+    if held.loop_free:
         likely = (
-            "each combine looked its items up one at a time (awaiting each lookup before "
-            "starting the next): start every lookup task first, then await them together"
-        )
-    elif own_peak < ITEMS_EACH:
-        likely = (
-            "one lookup at a time in the whole actor: a blocking wait per item inside the "
-            "async method (ray.get(ref) in the loop) holds the actor's only thread"
+            "awaiting each lookup before starting the next (`await lookup.remote(...)` inside "
+            "the loop over items): start every lookup task first, then await them together "
+            "with `await asyncio.gather(*refs)`"
         )
     else:
         likely = (
-            "the callers were served one after another: while one combine waited, the actor's "
-            "event loop was blocked (ray.get(...) inside an async method), so the next call "
-            "could not start. Use `await asyncio.gather(*refs)`"
+            "a blocking wait per item (ray.get(lookup.remote(...)) in the loop over items): it "
+            "starts one lookup and holds the actor's only event-loop thread until that one is "
+            "done (ping() could not answer meanwhile). Start every lookup first, then "
+            "`await asyncio.gather(*refs)`"
         )
     fail(
-        f"only {together} of {BARRIER} lookups were in flight at once "
-        f"({CALLERS} callers × {ITEMS_EACH} items, held at a gate; the test waited "
-        f"{BARRIER_IDLE:.0f} s for one more, then let them go)",
-        f"all {BARRIER} lookups in flight together: the callers overlap, and so do the items "
-        "of each caller",
+        f"only {held.together} of the {len(items)} lookups of {what} {held.were} in flight at once "
+        f"(held at a gate; the test waited {LOOKUP_IDLE:.0f} s for the other, then let them "
+        "go)",
+        f"all {len(items)} lookups in flight together: combine starts every lookup before it "
+        "waits for any",
         likely,
-        picture=report.timeline(),
+        picture=_picture(report, items),
     )
 
 
-async def _check_ping_while_held(aggregator, probe, call, what: str) -> None:
+async def test_concurrent_callers_are_not_serialised(kata, make_probe, actors):
+    probe = make_probe(gate_timeout=GATE_SAFETY)
+    holders = _start_warming(probe)
+    aggregator = actors(kata.Aggregator.remote())
+    batches = [["caller 1's item"], ["caller 2's item"]]
+    labels = {item for batch in batches for item in batch}
+    service = SlowService(probe, delay=0.0, gates=dict.fromkeys(labels, HOLD))
+    await _started(aggregator)
+    await _warmed(probe, holders)
+    calls = [asyncio.ensure_future(aggregator.combine.remote(service, b)) for b in batches]
     try:
-        await _until_running(probe, call, 1, what)
-        with Stopwatch() as watch:
-            pong = await finishes_within(aggregator.ping.remote(), 25, f"ping() while {what} waits")
-        report = await probe.areport()
-    finally:
-        await probe.open_gate(HOLD)  # ping has answered (or the test failed): let them go
-    if report.gates.get(HOLD) != "closed":
-        fail(
-            f"ping() answered only after {watch.elapsed:.1f} s, once the held lookups had been "
-            f"let through (the gate gave up after {GATE_TIMEOUT:.0f} s) and combine had its "
-            "replies",
-            "ping answers at once, while combine is still waiting for its lookups",
-            "a blocking wait inside the async method: ray.get(refs) holds the actor's only "
-            "event-loop thread, so no other call can run until it returns. "
-            "Use `await asyncio.gather(*refs)`",
-            picture=report.timeline(),
+        try:
+            held = await _hold_lookups(aggregator, probe, labels, calls)
+        finally:
+            await probe.open_gate(HOLD)  # all in flight (or given up): let them go
+        results = await finishes_within(
+            asyncio.gather(*calls), 25, f"{len(batches)} combine calls on one Aggregator"
         )
-    assert pong == "pong", f"ping() returned {pong!r}"
+    finally:
+        _settle(calls)
+    report = await probe.areport()
+    for batch, result in zip(batches, results, strict=True):
+        _check_combined(result, batch, _picture(report, labels))
+    if held.together >= len(labels):
+        return
+    held.fail_if_none_started(f"{len(batches)} combine calls", labels)
+    if held.loop_free:
+        likely = (
+            "the combine calls wait for each other although the event loop is free (ping() "
+            "answered): an asyncio.Lock (or a Semaphore(1)) held around combine's work. Each "
+            "call awaits only its own lookups; nothing needs to be locked"
+        )
+    else:
+        likely = [
+            "a blocking wait inside combine: ray.get(...) holds the actor's only event-loop "
+            "thread, so the next call cannot start. Use `await asyncio.gather(*refs)`",
+            "the actor created with max_concurrency=1: Ray hands it one call at a time",
+        ]
+    fail(
+        f"only {held.together} of {len(labels)} lookups {held.were} in flight at once: "
+        f"{len(batches)} callers sent combine to ONE Aggregator at the same time, one item "
+        f"each, and one caller's lookup had not started when the test gave up "
+        f"({LOOKUP_IDLE:.0f} s after the last new lookup; ping() "
+        f"{'answered' if held.loop_free else 'did not answer'} meanwhile)",
+        "both callers' lookups in flight together: the actor serves the second combine "
+        "while the first one waits",
+        likely,
+        picture=_picture(report, labels),
+    )
 
 
 async def test_loop_keeps_serving_while_combine_waits(kata, make_probe, actors):
     items = ["held-1", "held-2"]
-    probe = make_probe(gate_timeout=GATE_TIMEOUT)
-    holders = _start_warming(probe, len(items))
+    probe = make_probe(gate_timeout=GATE_SAFETY)
+    holders = _start_warming(probe)
     service = SlowService(probe, delay=0.0, gates=dict.fromkeys(items, HOLD))
     aggregator = actors(kata.Aggregator.remote())
     await _started(aggregator)
@@ -286,42 +323,143 @@ async def test_loop_keeps_serving_while_combine_waits(kata, make_probe, actors):
     what = f"combine(service, {items!r})"
     call = asyncio.ensure_future(aggregator.combine.remote(service, items))
     try:
-        await _check_ping_while_held(aggregator, probe, call, what)
+        try:
+            await _until_held(probe, call, set(items), what)
+            started = time.monotonic()
+            ping = asyncio.ensure_future(aggregator.ping.remote())
+            answered, _ = await asyncio.wait({ping}, timeout=PING_PATIENCE)
+        finally:
+            await probe.open_gate(HOLD)  # ping has answered (or the test failed): let them go
+        pong = await finishes_within(ping, 25, f"ping() while {what} waits")
+        waited = time.monotonic() - started
         result = await finishes_within(call, 25, what)
     finally:
-        if not call.done():
-            call.cancel()  # the test failed: stop waiting for it
-    _check_combined(result, items, (await probe.areport()).timeline())
+        _settle([call])
+    report = await probe.areport()
+    if not answered:
+        fail(
+            f"ping() answered only after {waited:.1f} s, once the test had let the held "
+            "lookups through and combine had its replies",
+            f"ping answers at once while combine is still waiting for its lookups (the test "
+            f"held them {PING_PATIENCE:.0f} s for it)",
+            [
+                "a blocking wait inside the async method: ray.get(refs) holds the actor's "
+                "only event-loop thread, so no other call can run until it returns. "
+                "Use `await asyncio.gather(*refs)`",
+                "the actor created with max_concurrency=1: ping waits for combine's slot",
+            ],
+            picture=_picture(report, items),
+        )
+    assert pong == "pong", f"ping() returned {pong!r}"
+    _check_combined(result, items, _picture(report, items))
+
+
+async def _until_held(probe, call: asyncio.Future, labels: set, what: str) -> None:
+    """Wait until one of combine's lookups is held at the gate: combine is waiting then. If
+    the call ends first, its error (NOT DONE YET, ...) or its early result is the real
+    story."""
+
+    async def held():
+        return call.done() or any(c.label in labels for c in (await probe.areport()).running)
+
+    started = await wait_until(held, within=FIRST_LOOKUP_WITHIN)
+    if call.done():
+        result = await call  # raises its error, if it failed
+        fail(
+            f"{what} returned {result!r:.100} while its lookups were still held at a gate",
+            "combine returns only once every lookup has answered",
+            "returning before awaiting the lookup refs",
+            _picture(await probe.areport(), labels),
+        )
+    if not started:
+        fail(
+            f"{what}: no lookup had started after {FIRST_LOOKUP_WITHIN:.0f} s",
+            "its lookups running, held at a gate by the test",
+            "combine never started the lookup tasks (lookup.remote(service, item))",
+            _picture(await probe.areport(), labels),
+        )
+
+
+async def _answers_or_loop_free(caller, reply: asyncio.Future) -> bool:
+    """False when the self-call has not answered and the actor cannot even run other() for
+    the test (its loop is stuck). Otherwise wait for the self-call's answer: a free loop means
+    it is slow, not stuck (e.g. it waits for a new actor to start)."""
+    done, _ = await asyncio.wait({reply}, timeout=SELF_CALL_WITHIN)
+    if done:
+        return True
+    check = asyncio.ensure_future(caller.other.remote())
+    try:
+        done, _ = await asyncio.wait({reply, check}, timeout=PING_PATIENCE)
+    finally:
+        if not check.done():
+            check.cancel()
+    if not done:
+        return False
+    await finishes_within(_outcome(reply), 25, "other_via_await()")
+    return True
 
 
 async def test_calling_itself_with_await_does_not_deadlock(kata, actors):
     caller = actors(kata.SelfCaller.remote())
-    expected = await finishes_within(caller.other.remote(), 25, "starting SelfCaller (other)")
-    reply = asyncio.ensure_future(caller.other_via_await.remote())
-    done, _ = await asyncio.wait({reply}, timeout=SELF_CALL_WITHIN)
-    if not done:
+    direct = await finishes_within(caller.other.remote(), 25, "starting SelfCaller (other)")
+    name = direct.partition(": other() ran")[0]
+    ref = caller.other_via_await.remote()
+    own_call = ref.task_id().hex()
+    reply = asyncio.ensure_future(ref)
+    if not await _answers_or_loop_free(caller, reply):
         reply.cancel()  # stop waiting here; the fixture kills the deadlocked actor
+        waited = SELF_CALL_WITHIN + PING_PATIENCE
         fail(
-            f"other_via_await() had not answered after {SELF_CALL_WITHIN:.0f} s: the actor is "
-            "deadlocked",
-            f"it returns other()'s answer ({expected!r}) within milliseconds",
+            f"other_via_await() had not answered after {waited:.0f} s, and other() called by "
+            "the test could not run either: the actor is deadlocked",
+            f"it returns other()'s answer ({name}: other() ran in Ray call ...) within "
+            "milliseconds",
             "ray.get(...) on a call to the SAME actor: the actor's only thread waits for "
             "other(), and other() needs that thread to run. `await` the ref instead: the loop "
             "is then free to run other()",
         )
-    result = await reply
+    result = await _outcome(reply)
+    if isinstance(result, ray.exceptions.GetTimeoutError):
+        fail(
+            "other_via_await() raised GetTimeoutError: it waited for other() with ray.get "
+            "until the timeout, and other() never ran meanwhile",
+            f"it returns other()'s answer ({name}: other() ran in Ray call ...) within "
+            "milliseconds",
+            "ray.get(..., timeout=...) on a call to the SAME actor: a deadlock until the "
+            "timeout, since the actor's only thread waits for other(), which needs that "
+            "thread. `await` the ref instead",
+        )
+    if isinstance(result, Exception):
+        raise result  # the dojo reports it with the line of yours that raised it
     if isinstance(result, ray.ObjectRef):
         fail(
             "other_via_await() returned an ObjectRef, not other()'s answer",
-            repr(expected),
+            f"{name}: other() ran in Ray call ...",
             "the call was sent but its ref was never awaited",
         )
-    if result != expected:
+    ran_as, _, ran_in = str(result).partition(": other() ran in Ray call ")
+    if not ran_in:
         fail(
             f"other_via_await() returned {result!r:.100}",
-            f"what this actor's other() returns: {expected!r}",
+            f"what this actor's other() returns: {name}: other() ran in Ray call ...",
             "call other.remote() on THIS actor's handle "
             "(ray.get_runtime_context().current_actor) and return what it gives",
+        )
+    if ran_as != name:
+        fail(
+            f"other_via_await() returned the answer of ANOTHER actor's other(): {ran_as!r}, "
+            f"not {name!r}",
+            f"{name}: other() ran in Ray call ... (this actor's own other())",
+            "calling other on a new actor (SelfCaller.remote()...): the handle of this actor "
+            "is ray.get_runtime_context().current_actor",
+        )
+    if ran_in == own_call:
+        fail(
+            "other() ran inside other_via_await()'s own Ray call, not as a call of its own "
+            f"(both ran as Ray call {own_call[:16]}…)",
+            "other() runs as a separate Ray call on this actor, made through its handle",
+            "`await self.other()`: that is a plain method call, which never goes through Ray. "
+            "Call it through the handle: ray.get_runtime_context().current_actor.other.remote()",
         )
 
     # The contrast, in given code (nothing to write): the same self-call with ray.get.

@@ -1,25 +1,20 @@
 """Kata 13 · Actors awaiting other work: reference solution."""
 
 import asyncio
-import uuid
 
 import ray
 
+# (Given) the lookup task, Aggregator.ping and most of SelfCaller, from the stub. The classes
+# extend the stub's (`__ray_actor_class__` is the plain class behind a @ray.remote one).
+from katas.k13_actors_awaiting_other_work.kata import Aggregator as _GivenAggregator
+from katas.k13_actors_awaiting_other_work.kata import SelfCaller as _GivenSelfCaller
+from katas.k13_actors_awaiting_other_work.kata import lookup
+
 
 @ray.remote(num_cpus=0)
-def lookup(service, item):
-    """One slow, IO-bound call to the service for one item, as a Ray task. (Given: keep it.)"""
-    return service.call(item)
-
-
-@ray.remote(num_cpus=0)
-class Aggregator:
+class Aggregator(_GivenAggregator.__ray_actor_class__):
     """An async actor (it has `async def` methods): every call to it runs as a coroutine on
     the actor's one event loop, so many callers can be served at once."""
-
-    async def ping(self) -> str:
-        """A cheap health check: it must answer at any moment. (Given: keep it.)"""
-        return "pong"
 
     async def combine(self, service, items: list) -> dict:
         """Look up every item with the `lookup` task, all at the same time, and return
@@ -34,24 +29,8 @@ class Aggregator:
 
 
 @ray.remote(num_cpus=0)
-class SelfCaller:
+class SelfCaller(_GivenSelfCaller.__ray_actor_class__):
     """An async actor that calls one of its own methods through its own handle."""
-
-    def __init__(self):
-        self.name = f"caller-{uuid.uuid4().hex[:6]}"
-
-    async def other(self) -> str:
-        """The method being called. (Given: keep it.)"""
-        return f"{self.name}: other() ran"
-
-    async def other_via_get(self, seconds: float) -> str:
-        """(Given, and WRONG on purpose: a demonstration, do not copy it.)
-
-        Blocks the actor's only thread in ray.get until `other` answers, but `other` needs
-        that very thread to run: a deadlock. The timeout is only there so the demonstration
-        ends (with GetTimeoutError); without it the actor would hang for ever."""
-        me = ray.get_runtime_context().current_actor
-        return ray.get(me.other.remote(), timeout=seconds)
 
     async def other_via_await(self) -> str:
         """Call this actor's own `other` method THROUGH ITS HANDLE and return its answer,

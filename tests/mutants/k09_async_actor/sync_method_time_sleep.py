@@ -1,12 +1,17 @@
 """Mutant: a plain `def` method calling the blocking `service.call(item)`. Right replies, but
-a sync actor serves one call at a time, so twenty calls queue up behind each other."""
+a sync actor serves one call at a time, so twenty calls queue up behind each other. (Its name
+is older than its body: tests/test_hangs.py runs it by this name.)"""
 
 import ray
 
-REJECTED_BY = "test_twenty_calls_overlap_on_one_actor"
+from solutions.k09_async_actor.kata import *  # the solution, but for Fetcher.fetch
+from solutions.k09_async_actor.kata import Fetcher as _Solution
+
+BREAKS = "serves-twenty-at-once"
+SAYS = ("plain `def`",)
 
 
 @ray.remote(num_cpus=0)
-class Fetcher:
+class Fetcher(_Solution.__ray_actor_class__):
     def fetch(self, service, item):
         return service.call(item)

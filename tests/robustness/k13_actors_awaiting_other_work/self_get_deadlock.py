@@ -3,23 +3,12 @@ The actor's only thread waits for `other`, which needs that thread: it never ans
 
 import ray
 
-from solutions.k13_actors_awaiting_other_work.kata import Aggregator, lookup
-
-__all__ = ["Aggregator", "SelfCaller", "lookup"]
+from solutions.k13_actors_awaiting_other_work.kata import *  # the solution, but for the self-call
+from solutions.k13_actors_awaiting_other_work.kata import SelfCaller as _Solution
 
 
 @ray.remote(num_cpus=0)
-class SelfCaller:
-    def __init__(self):
-        self.name = "self-get-deadlock"
-
-    async def other(self) -> str:
-        return f"{self.name}: other() ran"
-
-    async def other_via_get(self, seconds: float) -> str:
-        me = ray.get_runtime_context().current_actor
-        return ray.get(me.other.remote(), timeout=seconds)
-
+class SelfCaller(_Solution.__ray_actor_class__):
     async def other_via_await(self) -> str:
         me = ray.get_runtime_context().current_actor
         return ray.get(me.other.remote())  # the deadlock: blocks the loop `other` needs
