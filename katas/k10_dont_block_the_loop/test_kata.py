@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import time
+from dataclasses import dataclass
 
 import pytest
 import ray
@@ -26,8 +27,48 @@ BARRIER_IDLE = 3.0
 HOLD = "hold"
 ALL_HELD_WITHIN = 3.0
 PING_PATIENCE = 3.0
+# When a held call is known to sit on the event loop's own thread, ping cannot answer before
+# the test lets it go: the wait for ping is then only there to show it.
+PING_PATIENCE_WHEN_BLOCKED = 1.0
 # Safety net: the probe opens the gate by itself after this long.
 GATE_TIMEOUT = 20.0
+
+# Where the service's calls ran, left as marks in the probe's report (see MarkingService).
+ON_THE_LOOP = "service.call on the event loop"
+IN_A_THREAD = "service.call off the event loop"
+NON_BLOCKING = "service.acall"
+
+
+def _on_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class MarkingService(SlowService):
+    """The kata's slow service. Each call tells the test how it was made (the blocking
+    `call`, on an event loop's thread or on a thread of its own, or the non-blocking
+    `acall`), and the blocking call waits for the probe through `ref.future()`, not
+    `ray.get`: inside an async actor Ray warns about every `ray.get` ("Using blocking ray.get
+    inside async actor"), and that warning must only ever be about YOUR code."""
+
+    def call(self, item):
+        self.probe.open_gate(ON_THE_LOOP if _on_an_event_loop() else IN_A_THREAD)  # a mark
+        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
+        time.sleep(self._delay(item))
+        self.probe.leave_remote(call_id).future().result()
+        return answer(item)
+
+    async def acall(self, item):
+        self.probe.open_gate(NON_BLOCKING)  # a mark
+        return await super().acall(item)
+
+
+def _marked(report, mark: str) -> bool:
+    return report.gates.get(mark) == "signal"
 
 
 # Each test's probe and Gateway are started by the fixtures below, before the test itself
@@ -72,14 +113,19 @@ async def _replies(refs, items) -> list:
         return await finishes_within(asyncio.gather(*refs), 25, call)
     except NotDoneYet:
         raise
-    except Exception as error:
-        reason = (str(error).strip().splitlines() or [""])[-1]
-        fail(
-            f"{call} raised {type(error).__name__}: {reason[:200]}",
-            f"each call returns legacy_fetch's reply, e.g. {answer(items[0])!r}",
-            "pass the function and its arguments separately: "
-            "asyncio.to_thread(legacy_fetch, service, item), not to_thread(legacy_fetch(...))",
-        )
+    except Exception as crash:
+        if "'str' object is not callable" not in str(crash):
+            raise  # the dojo reports it with the line of yours that raised it
+        error = crash
+    # Failing outside the `except` keeps Ray's long traceback out of the lesson.
+    reason = (str(error).strip().splitlines() or [""])[-1]
+    fail(
+        f"{call} raised {type(error).__name__}: {reason[:200]}",
+        f"each call returns legacy_fetch's reply, e.g. {answer(items[0])!r}",
+        "calling legacy_fetch(service, item) yourself (on the loop) and handing its RESULT, a "
+        "string, to the thread: pass the function and its arguments separately, "
+        "asyncio.to_thread(legacy_fetch, service, item)",
+    )
 
 
 def _check_replies(replies, items, picture=None) -> None:
@@ -93,31 +139,40 @@ def _check_replies(replies, items, picture=None) -> None:
         )
 
 
-async def _ping(gateway, what: str) -> float:
-    started = time.monotonic()
-    await finishes_within(gateway.ping.remote(), 20, what)
-    return time.monotonic() - started
-
-
 async def test_fetch_returns_the_legacy_reply(gateway, probe):
     items = ["ant", "bee", "cat"]
-    service = SlowService(probe, delay=DELAY)
+    service = MarkingService(probe, delay=DELAY)
     replies = await _replies([gateway.fetch.remote(service, item) for item in items], items)
     report = await probe.areport()
     _check_replies(replies, items, report.timeline())
+    if _marked(report, NON_BLOCKING):
+        fail(
+            "the service got its non-blocking service.acall(item), which legacy_fetch never "
+            "makes: fetch went around the given library",
+            "every reply comes from the given blocking legacy_fetch(service, item), run so "
+            "that it does not block the loop",
+            "awaiting service.acall(item) instead of calling legacy_fetch: in this kata the "
+            "blocking library is the only way to the service (pretend acall does not exist)",
+            report.timeline(),
+        )
 
 
 async def test_slow_calls_overlap_on_one_actor(gateway, probe):
     items = [f"item {i}" for i in range(N)]
-    service = SlowService(probe, delay=DELAY)
+    service = MarkingService(probe, delay=DELAY)
     replies = await _replies([gateway.fetch.remote(service, item) for item in items], items)
     report = await probe.areport()
     if report.barrier_broken or report.peak < N:
-        if report.peak <= 1:
+        if _marked(report, ON_THE_LOOP):
             likely = (
-                "legacy_fetch ran on the event loop's own thread, freezing the actor (or in a "
-                "pool with a single thread): run each call in a worker thread with "
+                "legacy_fetch ran on the event loop's own thread, freezing the actor: run "
+                "each call on a worker thread with "
                 "`await asyncio.to_thread(legacy_fetch, service, item)`"
+            )
+        elif report.peak <= 1:
+            likely = (
+                "a pool with a single thread (ThreadPoolExecutor(max_workers=1)): the calls "
+                "ran on a thread, away from the loop, but queued for that one thread"
             )
         else:
             likely = (
@@ -136,42 +191,68 @@ async def test_slow_calls_overlap_on_one_actor(gateway, probe):
 
 async def test_ping_answers_while_slow_calls_run(gateway, probe):
     items = [f"item {i}" for i in range(N)]
-    service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
-    await _ping(gateway, "ping() on a new Gateway")  # the actor is up and answering
+    service = MarkingService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
+    await finishes_within(gateway.ping.remote(), 20, "ping() on a new Gateway")
 
     calls = [asyncio.ensure_future(gateway.fetch.remote(service, item)) for item in items]
+    try:
+        held, loop_blocked = await _hold_the_calls(probe, calls)
+        if not held:
+            await probe.open_gate(HOLD)
+            await _replies(calls, items)  # raises what went wrong (a crash, or NOT DONE YET)
 
-    async def held_calls(at_least: int):
-        crashed = any(call.done() for call in calls)  # e.g. NOT DONE YET: nothing to hold
-        return crashed or len((await probe.areport()).running) >= at_least
-
-    # Every call now waits at the gate. Wait for the first to get there (any solution), then
-    # give the others a moment to join it (they can only if the loop is free).
-    await wait_until(lambda: held_calls(1), within=20)
-    await wait_until(lambda: held_calls(N), within=ALL_HELD_WITHIN)
-    held = len((await probe.areport()).running)
-    if not held:
-        await probe.open_gate(HOLD)
-        await _replies(calls, items)  # raises what went wrong (a crash, or NOT DONE YET)
-
-    started = time.monotonic()
-    ping = asyncio.ensure_future(gateway.ping.remote())
-    answered, _ = await asyncio.wait({ping}, timeout=PING_PATIENCE)
-    await probe.open_gate(HOLD)
+        started = time.monotonic()
+        ping = asyncio.ensure_future(gateway.ping.remote())
+        patience = PING_PATIENCE_WHEN_BLOCKED if loop_blocked else PING_PATIENCE
+        answered, _ = await asyncio.wait({ping}, timeout=patience)
+    finally:
+        await probe.open_gate(HOLD)  # ping has answered (or the test failed): let them go
     await finishes_within(ping, 20, "ping() while fetch calls ran")
     waited = time.monotonic() - started
     replies = await _replies(calls, items)
     report = await probe.areport()
     if not answered:
+        if loop_blocked:
+            likely = (
+                "calling the blocking legacy_fetch directly inside `async def` holds the "
+                "one thread the actor's event loop runs on, so nothing else on the actor can "
+                "run: "
+                "`await asyncio.to_thread(legacy_fetch, service, item)` keeps the loop free"
+            )
+        else:
+            likely = (
+                f"the actor's max_concurrency: the {held} waiting fetch calls took every slot "
+                "it allows, and ping() queued for a free one (max_concurrency counts every "
+                "call, ping included). Leave it at the async default, or leave room for ping"
+            )
+        these = "1 fetch call was" if held == 1 else f"{held} fetch calls were"
         fail(
             f"ping() waited {waited:.1f} s behind the blocking calls: it could not answer "
-            f"while {held} fetch call(s) were held up at the service, only after the test "
-            "let them finish",
+            f"while {these} held up at the service, only after the test let them finish",
             f"ping() answers at once while fetch calls wait (the test held them "
-            f"{PING_PATIENCE:.0f} s for it)",
-            "calling the blocking legacy_fetch directly inside `async def` holds the actor's "
-            "only event-loop thread, so nothing else on the actor can run: "
-            "`await asyncio.to_thread(legacy_fetch, service, item)` keeps the loop free",
+            f"{patience:.0f} s for it)",
+            likely,
             picture=report.timeline(),
         )
     _check_replies(replies, items, report.timeline())
+
+
+async def _hold_the_calls(probe, calls) -> tuple[int, bool]:
+    """Wait until every fetch is held at the gate, or one is known to hold the event loop
+    (no other can start then). Returns how many are held, and whether the loop is blocked."""
+
+    async def crashed():
+        return any(call.done() for call in calls)  # e.g. NOT DONE YET: nothing to hold
+
+    async def held(at_least: int):
+        report = await probe.areport()
+        if await crashed() or (_marked(report, ON_THE_LOOP) and report.running):
+            return True
+        return len(report.running) >= at_least
+
+    # Wait for the first call to get there (any solution), then give the others a moment to
+    # join it (they can only if the loop is free).
+    await wait_until(lambda: held(1), within=20)
+    await wait_until(lambda: held(N), within=ALL_HELD_WITHIN)
+    report = await probe.areport()
+    return len(report.running), _marked(report, ON_THE_LOOP)

@@ -2,12 +2,14 @@
 
 import asyncio
 import contextlib
+import inspect
+import time
+from dataclasses import dataclass
 
 import pytest
 import ray
-from ray.actor import ActorHandle
+from ray.actor import ActorClass, ActorHandle
 
-from dojo import NotDoneYet
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 
@@ -19,6 +21,43 @@ pytestmark = pytest.mark.timeout(30)
 N = 8
 BARRIER_IDLE = 3.0
 DELAY = 0.05
+
+# Where the service's calls ran, left as marks in the probe's report (see MarkingService).
+ON_THE_LOOP = "service.call on the event loop"
+NON_BLOCKING = "service.acall"
+
+
+def _on_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class MarkingService(SlowService):
+    """The kata's slow service. Each call tells the test how it was made (the blocking
+    `call` on an event loop's thread, or the non-blocking `acall`), and the blocking call
+    waits for the probe through `ref.future()`, not `ray.get`: inside an async actor Ray
+    warns about every `ray.get` ("Using blocking ray.get inside async actor"), and that
+    warning must only ever be about YOUR code."""
+
+    def call(self, item):
+        if _on_an_event_loop():
+            self.probe.open_gate(ON_THE_LOOP)  # a mark
+        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
+        time.sleep(self._delay(item))
+        self.probe.leave_remote(call_id).future().result()
+        return answer(item)
+
+    async def acall(self, item):
+        self.probe.open_gate(NON_BLOCKING)  # a mark
+        return await super().acall(item)
+
+
+def _marked(report, mark: str) -> bool:
+    return report.gates.get(mark) == "signal"
 
 
 # Each test's probe and client are started by the fixtures below, before the test itself
@@ -66,59 +105,100 @@ def _client(made) -> ActorHandle:
     if "error" in made:
         raise made["error"]
     client = made["client"]
-    if not isinstance(client, ActorHandle):
-        fail(
-            f"make_client() returned {type(client).__name__} {client!r:.80}",
-            "the handle of a new LegacyClient actor",
+    if isinstance(client, ActorHandle):
+        return client
+    if isinstance(client, ActorClass):
+        likely = (
             "returning the class instead of an actor: create one with LegacyClient.remote() "
-            "(or LegacyClient.options(...).remote()) and return what that gives you",
+            "(or LegacyClient.options(...).remote()) and return what that gives you"
         )
-    return client
+    elif client is None:
+        likely = "a missing `return`: make_client must return the handle it creates"
+    else:
+        likely = (
+            "make_client must return what LegacyClient.remote() (or "
+            "LegacyClient.options(...).remote()) gives: the handle of one new actor"
+        )
+    fail(
+        f"make_client() returned {type(client).__name__} {client!r:.80}",
+        "the handle of a new LegacyClient actor",
+        likely,
+    )
+
+
+def _fetch_is_async(kata) -> bool:
+    """Is LegacyClient's `fetch` an `async def`? (Read from the class, not run.)"""
+    return inspect.iscoroutinefunction(getattr(kata.LegacyClient, "fetch", None))
 
 
 async def _fetch_all(client, service, items) -> list:
-    """Send one fetch per item to the same client, all at once, and return the replies."""
+    """Send one fetch per item to the same client, all at once, and return the replies. (An
+    error raised by fetch is reported by the dojo, with the line of yours that raised it.)"""
     call = f"{len(items)} calls of client.fetch(service, item) on one LegacyClient"
     refs = [client.fetch.remote(service, item) for item in items]
-    try:
-        return await finishes_within(asyncio.gather(*refs), 25, call)
-    except NotDoneYet:
-        raise
-    except Exception as error:
-        reason = (str(error).strip().splitlines() or [""])[-1]
-        fail(
-            f"{call} raised {type(error).__name__}: {reason[:200]}",
-            f"each call returns the service's reply, e.g. {answer(items[0])!r}",
-            "fetch should simply return service.call(item): a plain blocking call",
-        )
+    return await finishes_within(asyncio.gather(*refs), 25, call)
 
 
 def _check_replies(replies, items, picture=None) -> None:
     expected = [answer(item) for item in items]
-    if replies != expected:
-        fail(
-            f"the calls returned {replies!r:.200}",
-            f"the service's reply for each item, in order: {expected!r:.200}",
-            "fetch must return what service.call(item) gives, for the item it was called with",
-            picture,
-        )
+    if replies == expected:
+        return
+    if all(reply is None for reply in replies):
+        likely = "a missing `return`: fetch must return what service.call(item) gives"
+    else:
+        likely = "fetch must return what service.call(item) gives, for the item it was called with"
+    fail(
+        f"the calls returned {replies!r:.200}",
+        f"the service's reply for each item, in order: {expected!r:.200}",
+        likely,
+        picture,
+    )
 
 
-async def test_fetch_returns_the_service_reply(made, probe):
+async def test_fetch_returns_the_service_reply(kata, made, probe):
     items = ["ant", "bee", "cat"]
     client = _client(made)
-    replies = await _fetch_all(client, SlowService(probe, delay=DELAY), items)
+    replies = await _fetch_all(client, MarkingService(probe, delay=DELAY), items)
     report = await probe.areport()
     _check_replies(replies, items, report.timeline())
+    awaited = _marked(report, NON_BLOCKING)
+    if _fetch_is_async(kata):
+        happened = "fetch is `async def`: LegacyClient is an async actor, not a threaded one"
+        if awaited:
+            happened += ", and fetch used the non-blocking service.acall(item)"
+    elif awaited:
+        happened = "fetch ran the non-blocking service.acall(item) on an event loop of its own"
+    else:
+        return
+    fail(
+        happened,
+        "a plain `def` fetch that makes the blocking service.call(item), in an actor with "
+        "max_concurrency: the library of this kata is sync all the way down",
+        "using asyncio in fetch: write `def fetch(self, service, item): return "
+        "service.call(item)` and let Ray's threads serve the calls at once",
+        report.timeline(),
+    )
 
 
-async def test_eight_calls_overlap_on_one_client(made, probe):
+async def test_eight_calls_overlap_on_one_client(kata, made, probe):
     items = [f"item {i}" for i in range(N)]
     client = _client(made)
-    replies = await _fetch_all(client, SlowService(probe, delay=DELAY), items)
+    replies = await _fetch_all(client, MarkingService(probe, delay=DELAY), items)
     report = await probe.areport()
     if report.barrier_broken or report.peak < N:
-        if report.peak <= 1:
+        peak = report.peak
+        if _marked(report, ON_THE_LOOP):
+            likely = (
+                "`async def fetch` calling the blocking service.call(item): it holds the "
+                "event loop's only thread, one call at a time. Make fetch a plain `def` and "
+                f"give the actor max_concurrency={N}"
+            )
+        elif _fetch_is_async(kata):
+            likely = (
+                f"`async def fetch` serving {peak} at a time (a thread pool or a semaphore): "
+                f"make fetch a plain `def` and give the actor max_concurrency={N}"
+            )
+        elif peak <= 1:
             likely = (
                 "a sync actor runs one call at a time unless you give it max_concurrency: "
                 f"@ray.remote(..., max_concurrency={N}) or LegacyClient.options(max_concurrency"
@@ -126,11 +206,11 @@ async def test_eight_calls_overlap_on_one_client(made, probe):
             )
         else:
             likely = (
-                f"max_concurrency is {report.peak}, so only {report.peak} threads serve calls "
-                f"and the rest wait for a free one: the client must serve {N} at once"
+                f"max_concurrency is {peak}, so only {peak} threads serve calls and the rest "
+                f"wait for a free one: the client must serve {N} at once"
             )
         fail(
-            f"only {report.peak} of {N} calls ran at once on the client "
+            f"only {peak} of {N} calls ran at once on the client "
             f"(the barrier waited {BARRIER_IDLE:.0f} s for the rest, then gave up)",
             f"all {N} calls in flight together on ONE LegacyClient",
             likely,

@@ -9,10 +9,13 @@ without a new arrival (and the test stops there).
 
 import asyncio
 import contextlib
+import inspect
+import time
+from dataclasses import dataclass
 
 import pytest
 import ray
-from ray.actor import ActorHandle
+from ray.actor import ActorClass, ActorHandle
 
 from dojo import NotDoneYet
 from dojo.harness.sim import SlowService, answer
@@ -27,6 +30,38 @@ DELAY = 0.05  # 50 calls, 4 at a time: about 13 rounds
 BARRIER_IDLE = 3.0
 WITHIN = 25.0
 SHOWN_AFTER_BREAK = 3
+
+# Where the upstream's blocking call ran, left as a mark in the probe's report (see
+# MarkingService).
+ON_THE_LOOP = "service.call on the event loop"
+
+
+def _on_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class MarkingService(SlowService):
+    """The kata's fragile upstream. Its blocking `call` tells the test when it ran on an event
+    loop's thread, and it waits for the probe through `ref.future()`, not `ray.get`: inside
+    an async actor Ray warns about every `ray.get` ("Using blocking ray.get inside async
+    actor"), and that warning must only ever be about YOUR code."""
+
+    def call(self, item):
+        if _on_an_event_loop():
+            self.probe.open_gate(ON_THE_LOOP)  # a mark
+        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
+        time.sleep(self._delay(item))
+        self.probe.leave_remote(call_id).future().result()
+        return answer(item)
+
+
+def _marked(report, mark: str) -> bool:
+    return report.gates.get(mark) == "signal"
 
 
 # Each test's limit. Its probe (a barrier of that limit) and its gateway are started by the
@@ -79,14 +114,22 @@ def _gateway(made, limit: int) -> ActorHandle:
     if "error" in made:
         raise made["error"]
     gateway = made["gateway"]
-    if not isinstance(gateway, ActorHandle):
-        fail(
-            f"make_gateway({limit}) returned {type(gateway).__name__} {gateway!r:.80}",
-            "the handle of a new Gateway actor",
+    if isinstance(gateway, ActorHandle):
+        return gateway
+    if isinstance(gateway, ActorClass):
+        likely = (
             "returning the class instead of an actor: create one with Gateway.remote(limit) "
-            "(or Gateway.options(...).remote(limit)) and return what that gives you",
+            "(or Gateway.options(...).remote(limit)) and return what that gives you"
         )
-    return gateway
+    elif gateway is None:
+        likely = "a missing `return`: make_gateway must return the handle it creates"
+    else:
+        likely = "make_gateway must return what Gateway.remote(limit) gives: an actor handle"
+    fail(
+        f"make_gateway({limit}) returned {type(gateway).__name__} {gateway!r:.80}",
+        "the handle of a new Gateway actor",
+        likely,
+    )
 
 
 async def _serve(gateway, service, items, probe):
@@ -94,7 +137,8 @@ async def _serve(gateway, service, items, probe):
     when the barrier broke: the verdict is in, so the test does not wait for the rest (once a
     few calls have finished, for the picture)."""
     call = f"{len(items)} calls of gateway.fetch(service, item) on one Gateway"
-    calls = asyncio.gather(*[gateway.fetch.remote(service, item) for item in items])
+    each = [asyncio.ensure_future(gateway.fetch.remote(service, item)) for item in items]
+    calls = asyncio.gather(*each)
 
     async def settled():
         if calls.done():
@@ -113,22 +157,38 @@ async def _serve(gateway, service, items, probe):
         fail(
             f"{call} were still running after {WITHIN:.0f} s",
             f"{len(items)} calls of {DELAY} s each, all done within a few seconds",
-            "a call that never finishes: awaiting something nobody completes, or a semaphore "
-            "that is acquired but never released (use `async with`)",
+            [
+                "a call that never finishes: awaiting something nobody completes",
+                "a semaphore that is acquired but never released (use `async with`)",
+            ],
         )
     try:
         replies = await calls
     except NotDoneYet:
         raise
-    except Exception as error:
-        reason = (str(error).strip().splitlines() or [""])[-1]
-        fail(
-            f"{call} raised {type(error).__name__}: {reason[:200]}",
-            f"each call returns the upstream's reply, e.g. {answer(items[0])!r}",
-            "an error inside fetch: every upstream call succeeds in this test (is the "
-            "semaphore made in __init__, and entered with `async with`?)",
-        )
-    return replies, await probe.areport()
+    except Exception as crash:
+        error = crash
+    else:
+        return replies, await probe.areport()
+    # The evidence: which calls failed, and whether they had reached the upstream.
+    done, pending = await asyncio.wait(each, timeout=BARRIER_IDLE + 2)
+    for future in pending:
+        future.cancel()
+    failed = sum(future.exception() is not None for future in done)
+    answered = len(done) - failed
+    reached = len((await probe.areport()).calls)
+    if not (answered and reached < len(items)):
+        raise error  # the dojo reports it with the line of yours that raised it
+    # Failing outside the `except` keeps Ray's long traceback out of the lesson.
+    reason = (str(error).strip().splitlines() or [""])[-1]
+    fail(
+        f"{call} raised {type(error).__name__}: {reason[:200]} "
+        f"({failed} failed, {answered} got their reply; {reached} reached the upstream)",
+        f"each call returns the upstream's reply, e.g. {answer(items[0])!r}, the calls "
+        "beyond the limit after a wait for a free slot",
+        "turning calls away when the limit is reached: a call beyond the limit must wait for "
+        "a free slot (`async with` a semaphore waits), not fail",
+    )
 
 
 def _check_replies(replies, items, report) -> None:
@@ -150,52 +210,93 @@ def _check_replies(replies, items, report) -> None:
         )
 
 
-def _fail_too_few(report, limit: int, calls: int) -> None:
+def _fetch_is_async(kata) -> bool:
+    """Is the Gateway's `fetch` an `async def`? (Read from the class, not run.)"""
+    return inspect.iscoroutinefunction(getattr(kata.Gateway, "fetch", None))
+
+
+def _fail_too_few(kata, report, limit: int, calls: int) -> None:
     peak = report.peak
+    if _marked(report, ON_THE_LOOP):
+        likely = (
+            "a blocking call inside `async def`: service.call(item) holds the event loop's "
+            "only thread, one call at a time. `await service.acall(item)` in an async "
+            "method (or the blocking call in a threaded actor)"
+        )
+    elif not _fetch_is_async(kata) and peak <= 1:
+        likely = (
+            "a sync actor (plain `def fetch`) runs one call at a time unless it is created "
+            "with max_concurrency: Gateway.options(max_concurrency=limit)"
+        )
+    else:
+        likely = (
+            f"a limit of {peak} instead of {limit} (Semaphore({peak}), "
+            f"max_concurrency={peak}{', a lock' if peak <= 1 else ''}): use the `limit` "
+            "given, e.g. asyncio.Semaphore(limit) around `await service.acall(item)`"
+        )
     fail(
         f"only {peak} at a time: you limited to {peak}, the limit is {limit} "
         f"(the upstream waited {BARRIER_IDLE:.0f} s for {limit} calls in flight, then gave up)",
         f"exactly {limit} upstream calls in flight while the other {calls - limit} wait: the "
         "limit protects the upstream, it must not throttle the gateway below it",
-        "a limit of 1 (Semaphore(1), max_concurrency=1, a lock) or a blocking call inside "
-        "async def (it serialises the actor): use the `limit` given, e.g. "
-        "asyncio.Semaphore(limit) around `await service.acall(item)`",
+        likely,
         report.timeline(),
     )
 
 
-async def test_never_more_than_limit_in_flight(made, probe, limit):
+async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
     items = [f"item {i}" for i in range(CALLS)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
+    replies, report = await _serve(gateway, MarkingService(probe, delay=DELAY), items, probe)
     if report.peak > limit:
-        how = "unbounded" if report.peak >= CALLS else "more than the limit at once"
+        if report.peak >= CALLS:
+            how = "unbounded"
+            likely = [
+                "no limit at all: an async actor starts every call it receives at once (up to "
+                "1000); guard the upstream call with an asyncio.Semaphore(limit) made in "
+                "__init__, or create the actor with max_concurrency=limit",
+                "a semaphore made inside fetch: each call gets a fresh one and passes it; "
+                "make ONE in __init__ and share it",
+            ]
+        else:
+            how = "more than the limit at once"
+            likely = (
+                f"a limit of {report.peak} instead of {limit}: use the `limit` given to "
+                "make_gateway (and Gateway.__init__)"
+            )
         fail(
             f"peak {report.peak} > limit {limit}: {how} ({CALLS} calls arrived together and "
             f"{report.peak} of them were at the upstream at the same moment)",
             f"never more than {limit} upstream calls in flight; the rest wait their turn",
-            "an async actor starts every call it receives at once (up to 1000): guard the "
-            "upstream call with an asyncio.Semaphore(limit) made in __init__, or create the "
-            "actor with max_concurrency=limit",
+            likely,
             report.timeline(),
         )
     if replies is None or report.barrier_broken or report.peak < limit:
-        _fail_too_few(report, limit, CALLS)
+        _fail_too_few(kata, report, limit, CALLS)
     _check_replies(replies, items, report)
 
 
-async def test_the_limit_comes_from_make_gateway(made, probe, limit):
+async def test_the_limit_comes_from_make_gateway(kata, made, probe, limit):
     items = [f"item {i}" for i in range(8)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
+    replies, report = await _serve(gateway, MarkingService(probe, delay=DELAY), items, probe)
     if report.peak > limit:
+        if report.peak == LIMIT:
+            likely = (
+                f"a hard-coded {LIMIT} (the limit of the other test): the limit must come from "
+                "make_gateway's `limit`, passed on to the actor"
+            )
+        else:
+            likely = (
+                "a limit that does not come from make_gateway's `limit` (hard-coded, or "
+                "computed from something else)"
+            )
         fail(
             f"peak {report.peak} in flight with make_gateway({limit})",
             f"never more than {limit} upstream calls in flight",
-            "the limit must come from make_gateway's `limit` (passed on to the actor), not a "
-            "hard-coded number",
+            likely,
             report.timeline(),
         )
     if replies is None or report.barrier_broken or report.peak < limit:
-        _fail_too_few(report, limit, len(items))
+        _fail_too_few(kata, report, limit, len(items))
     _check_replies(replies, items, report)

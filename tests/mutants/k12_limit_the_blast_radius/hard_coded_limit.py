@@ -5,19 +5,19 @@ import asyncio
 
 import ray
 
-REJECTED_BY = "test_the_limit_comes_from_make_gateway"
+from solutions.k12_limit_the_blast_radius.kata import *  # the solution, but for __init__
+from solutions.k12_limit_the_blast_radius.kata import Gateway as _Solution
+
+BREAKS = "limit-comes-from-make-gateway"
+SAYS = ("hard-coded 4",)
 
 
 @ray.remote(num_cpus=0)
-class Gateway:
+class Gateway(_Solution.__ray_actor_class__):
     def __init__(self, limit: int):
-        self.limit = limit
+        super().__init__(limit)
         self._slots = asyncio.Semaphore(4)
 
-    async def fetch(self, service, item):
-        async with self._slots:
-            return await service.acall(item)
 
-
-def make_gateway(limit: int):
+def make_gateway(limit: int):  # the solution's own would create the solution's Gateway
     return Gateway.remote(limit)

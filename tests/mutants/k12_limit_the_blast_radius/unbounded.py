@@ -3,17 +3,18 @@ a burst of 50 becomes 50 calls in flight on the fragile service."""
 
 import ray
 
-REJECTED_BY = "test_never_more_than_limit_in_flight"
+from solutions.k12_limit_the_blast_radius.kata import *  # the solution, but for Gateway.fetch
+from solutions.k12_limit_the_blast_radius.kata import Gateway as _Solution
+
+BREAKS = "never-more-than-limit"
+SAYS = ("no limit at all",)
 
 
 @ray.remote(num_cpus=0)
-class Gateway:
-    def __init__(self, limit: int):
-        self.limit = limit
-
+class Gateway(_Solution.__ray_actor_class__):
     async def fetch(self, service, item):
         return await service.acall(item)
 
 
-def make_gateway(limit: int):
+def make_gateway(limit: int):  # the solution's own would create the solution's Gateway
     return Gateway.remote(limit)
