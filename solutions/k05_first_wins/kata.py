@@ -4,15 +4,7 @@ import asyncio
 
 import ray
 
-
-@ray.remote(num_cpus=0)
-def ask(replica, query: str) -> str:
-    """Ask one replica and return its answer. (Given: keep it.)
-
-    A replica is a copy of a slow service: `replica.call(query)` blocks until it answers,
-    and some replicas take much longer than others. The task only waits, so it uses no CPU.
-    """
-    return replica.call(query)
+from katas.k05_first_wins.kata import ask  # given: the remote task that asks one replica
 
 
 async def first_answer(replicas: list, query: str) -> str:

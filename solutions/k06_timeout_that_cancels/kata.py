@@ -4,14 +4,7 @@ import asyncio
 
 import ray
 
-
-@ray.remote(num_cpus=0)
-def slow_call(service, item: str) -> str:
-    """One call to a slow service: blocks until the service answers. (Given: keep it.)
-
-    `service.call` waits in short slices, so `ray.cancel` can interrupt it part-way.
-    """
-    return service.call(item)
+from katas.k06_timeout_that_cancels.kata import slow_call  # given: the remote task
 
 
 async def call_with_deadline(service, item: str, seconds: float) -> str:

@@ -2,14 +2,7 @@
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def price(service, item):
-    """Ask the slow price service about one item. Some items raise (OutOfStock,
-    PriceNotFound, ...) instead of returning. (Given: keep it.)"""
-    return service.call(item)
+from katas.k07_errors_without_losing_results.kata import price  # given: the remote task
 
 
 async def run_batch(service, items) -> tuple[dict, dict]:

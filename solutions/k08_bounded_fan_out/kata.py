@@ -2,13 +2,7 @@
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    """One slow, IO-bound call to the service for one item. (Given: keep it.)"""
-    return service.call(item)
+from katas.k08_bounded_fan_out.kata import work  # given: the remote task
 
 
 async def process_bounded(service, items, limit: int) -> list:

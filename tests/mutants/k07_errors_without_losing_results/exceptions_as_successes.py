@@ -3,14 +3,10 @@ exceptions sit in the results list like any other value and nobody sorts them ou
 
 import asyncio
 
-import ray
+from solutions.k07_errors_without_losing_results.kata import *  # the solution, but for run_batch
 
-REJECTED_BY = "test_every_item_is_accounted_for"
-
-
-@ray.remote(num_cpus=0)
-def price(service, item):
-    return service.call(item)
+BREAKS = "sorts-every-outcome"
+SAYS = ("but its task raised", "isinstance(outcome, Exception)")
 
 
 async def run_batch(service, items) -> tuple[dict, dict]:

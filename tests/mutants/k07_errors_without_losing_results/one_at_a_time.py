@@ -1,14 +1,10 @@
 """Mutant: a try/except around each await, but inside the loop that starts the tasks. Nothing
 is lost, yet each call starts only after the previous one has finished."""
 
-import ray
+from solutions.k07_errors_without_losing_results.kata import *  # the solution, but for run_batch
 
-REJECTED_BY = "test_all_items_run_at_once"
-
-
-@ray.remote(num_cpus=0)
-def price(service, item):
-    return service.call(item)
+BREAKS = "all-at-once"
+SAYS = ("start every task first",)
 
 
 async def run_batch(service, items) -> tuple[dict, dict]:

@@ -3,14 +3,10 @@ appended when its call finishes, so the list is in completion order, not items o
 
 import asyncio
 
-import ray
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
-REJECTED_BY = "test_results_in_items_order"
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+BREAKS = "results-in-items-order"
+SAYS = ("order the calls finished",)
 
 
 async def process_bounded(service, items, limit: int) -> list:

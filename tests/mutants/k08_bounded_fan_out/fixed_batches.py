@@ -3,14 +3,10 @@ for its slowest call: one slow item leaves the other slots idle until it finishe
 
 import asyncio
 
-import ray
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
-REJECTED_BY = "test_new_work_starts_while_a_slow_call_runs"
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+BREAKS = "starts-the-next-at-once"
+SAYS = ("fixed batches",)
 
 
 async def process_bounded(service, items, limit: int) -> list:

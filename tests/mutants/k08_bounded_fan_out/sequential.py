@@ -1,14 +1,10 @@
 """Mutant: one at a time. Each item is awaited before the next is submitted, so at most one
 call is ever in flight: safe, and five times slower than it needs to be."""
 
-import ray
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
-REJECTED_BY = "test_never_more_than_limit_in_flight"
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+BREAKS = "fills-every-slot"
+SAYS = ("awaiting each item before submitting the next",)
 
 
 async def process_bounded(service, items, limit: int) -> list:

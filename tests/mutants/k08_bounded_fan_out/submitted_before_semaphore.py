@@ -3,14 +3,10 @@ already started all 100 Ray tasks; the semaphore only limits how many the driver
 
 import asyncio
 
-import ray
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
-REJECTED_BY = "test_never_more_than_limit_in_flight"
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+BREAKS = "never-more-than-limit"
+SAYS = ("start everything at once", "call .remote() inside the semaphore")
 
 
 async def process_bounded(service, items, limit: int) -> list:

@@ -3,14 +3,10 @@ argument is ignored."""
 
 import asyncio
 
-import ray
+from solutions.k08_bounded_fan_out.kata import *  # the solution, but for process_bounded
 
-REJECTED_BY = "test_never_more_than_limit_in_flight"
-
-
-@ray.remote(num_cpus=0)
-def work(service, item):
-    return service.call(item)
+BREAKS = "never-more-than-limit"
+SAYS = ("start everything at once",)
 
 
 async def process_bounded(service, items, limit: int) -> list:
