@@ -1,57 +1,236 @@
 """Loop-responsiveness probe: a coroutine that must keep ticking while the code under test
-waits. A blocking call (ray.get, time.sleep) inside a coroutine freezes the loop, and the
-heartbeat sees a long gap between ticks."""
+waits. A blocking call (ray.get, ray.wait, time.sleep) inside a coroutine freezes the loop;
+the heartbeat sees the gap between ticks, and a watching thread looks at where the loop's
+thread is stuck so that the lesson can name the call and the line that blocked it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
+import linecache
+import os
+import sys
+import sysconfig
+import threading
 import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from dojo.harness.teach import fail
 
+# Frames in these places are not the learner's: the standard library, installed packages,
+# the dojo itself. (Test files are recognised by their name.)
+_NOT_YOURS = (
+    *{sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")},
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+)
+_RAY_WORKER = os.path.join("ray", "_private", "worker.py")
+# A gap this long counts as a stall the watching thread looks into.
+_STALL = 0.1
+# A stall this long releases the test (on_stall) even when it was not caught in the
+# learner's code: nothing the test runs on that loop can move until it ends.
+_HARD_STALL = 2.5
+
+LESSONS = {
+    "ray.get": "`ray.get` inside a coroutine: it blocks the thread that runs the event loop "
+    "until the result exists; `await` the ref instead",
+    "ray.wait": "`ray.wait` inside a coroutine: it blocks the thread that runs the event loop "
+    "until the refs are ready (a timeout only caps each freeze); wait the asyncio way instead "
+    "(`await ref`, `asyncio.gather`, `asyncio.wait` on wrapped refs, `asyncio.as_completed`)",
+    "time.sleep": "`time.sleep` inside a coroutine: it blocks the thread that runs the event "
+    "loop; `await asyncio.sleep(...)` pauses only your coroutine",
+}
+
+
+@dataclass(frozen=True)
+class Culprit:
+    """Where the loop's thread was stuck: the blocking call if it is a known one, and the
+    learner's line that made it."""
+
+    call: str  # "ray.get", "ray.wait", "time.sleep", or "" when not a known call
+    path: str
+    line: int
+    source: str
+
+    def where(self) -> str:
+        here = os.getcwd() + os.sep
+        return f"{self.path.removeprefix(here)}:{self.line}"
+
+
+def _is_yours(path: str) -> bool:
+    name = os.path.basename(path)
+    return (
+        os.path.isabs(path)
+        and not path.startswith(_NOT_YOURS)
+        and not (name.startswith("test_") or name == "conftest.py")
+    )
+
+
+def culprit_of(frame) -> Culprit | None:
+    """The learner's code a thread is stuck in, from its innermost frame outwards."""
+    call = ""
+    for f, line in traceback.walk_stack(frame):
+        path = f.f_code.co_filename
+        if path.endswith(_RAY_WORKER) and f.f_code.co_name in ("get", "wait"):
+            call = f"ray.{f.f_code.co_name}"
+        elif _is_yours(path):
+            source = linecache.getline(path, line).strip()
+            if not call and "time.sleep(" in source:
+                call = "time.sleep"
+            return Culprit(call, path, line, source)
+    return None
+
 
 class Heartbeat:
-    def __init__(self, interval: float = 0.01):
+    """Ticks every `interval` seconds on the event loop while the code under test runs.
+
+    Args:
+        interval: seconds between two ticks of the heartbeat coroutine.
+        on_stall: called (from a watching thread) once, when the loop has stood still for
+            `stall_after` seconds in the learner's code (or for 2.5 s, wherever): a test
+            whose own coroutines are frozen by the learner's blocking call can use it to
+            release what that call waits for (open its gates).
+        stall_after: see on_stall.
+
+    Examples:
+        >>> async def check(kata):
+        ...     async with Heartbeat() as heartbeat:
+        ...         await kata.greet("Cy", 1.0)
+        ...     heartbeat.assert_never_froze(0.3, during="greet waited for Ray")
+    """
+
+    def __init__(
+        self,
+        interval: float = 0.01,
+        on_stall: Callable[[], None] | None = None,
+        stall_after: float = 1.0,
+    ):
         self.interval = interval
+        self.on_stall, self.stall_after = on_stall, stall_after
         self._ticks: list[float] = []
         self._task: asyncio.Task | None = None
+        self._culprits: dict[float, tuple[float, Culprit | None]] = {}  # since: (gap, culprit)
+        self._paused = False
+        self.stalled_for = 0.0  # how long the loop had stood still when on_stall fired
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     async def __aenter__(self) -> Heartbeat:
         self._ticks = [time.monotonic()]
         self._task = asyncio.create_task(self._beat())
+        self._loop_thread = threading.get_ident()
+        self._watcher = threading.Thread(target=self._watch, daemon=True, name="heartbeat")
+        self._watcher.start()
         await asyncio.sleep(0)  # let the first beat get scheduled
         return self
 
     async def __aexit__(self, *exc) -> None:
         # A loop blocked right up to the end still counts: close the last gap now.
         self._ticks.append(time.monotonic())
-        assert self._task is not None
+        self._stop.set()
+        assert self._task is not None and self._watcher is not None
         self._task.cancel()
-        try:
+        with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        except asyncio.CancelledError:
-            pass
+        self._watcher.join()
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self.interval)
             self._ticks.append(time.monotonic())
 
+    def _watch(self) -> None:
+        seen, since = -1, time.monotonic()
+        while not self._stop.wait(0.02):
+            ticks, now = len(self._ticks), time.monotonic()
+            if ticks != seen or self._paused:
+                seen, since = ticks, now
+                continue
+            if now - since <= _STALL:
+                continue
+            culprit = self._culprits.get(since, (0.0, None))[1]
+            if culprit is None:
+                culprit = culprit_of(sys._current_frames().get(self._loop_thread))
+            self._culprits[since] = (now - since, culprit)
+            stuck = now - since
+            if self.on_stall and (
+                (culprit and stuck > self.stall_after) or stuck > max(_HARD_STALL, self.stall_after)
+            ):
+                self.on_stall, on_stall = None, self.on_stall
+                self.stalled_for = stuck
+                on_stall()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """The test holds the loop on purpose in this block: that is no stall to explain."""
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+
     @property
     def ticks(self) -> int:
         return len(self._ticks) - 1
 
     @property
+    def tick_times(self) -> list[float]:
+        """When each tick happened (time.monotonic), the entry first."""
+        return list(self._ticks)
+
+    @property
     def longest_freeze(self) -> float:
-        gaps = [b - a for a, b in zip(self._ticks, self._ticks[1:], strict=False)]
-        return max(gaps, default=0.0)
+        return max((b - a for a, b in itertools.pairwise(self._ticks)), default=0.0)
+
+    def stalled_between(self, start: float, end: float, allowance: float) -> float:
+        """Seconds the loop could not run between `start` and `end`: the sum of each gap's
+        excess over `allowance` (a timer cannot fire while the loop is held)."""
+        ticks = [start, *(t for t in self._ticks if start < t < end), end]
+        return sum(max(0.0, b - a - allowance) for a, b in itertools.pairwise(ticks))
+
+    def culprit(self) -> Culprit | None:
+        """The learner's line the loop's thread was stuck in during its longest stall, if it
+        was caught there."""
+        caught = [entry for entry in self._culprits.values() if entry[1] is not None]
+        return max(caught, key=lambda entry: entry[0])[1] if caught else None
+
+    def fail_if_caught_blocking(self, limit: float, during: str) -> None:
+        """Fail naming the learner's blocking call, if the loop froze for longer than `limit`
+        and its thread was caught in the learner's code; otherwise return (a test may then
+        go on to other diagnoses)."""
+        freeze, culprit = self.longest_freeze, self.culprit()
+        if freeze > limit and culprit is not None:
+            fail(
+                f"the event loop froze for {freeze:.2f} s while {during}: its thread was stuck "
+                f"in {culprit.call or 'this line'} at {culprit.where()} (`{culprit.source}`), "
+                "so a heartbeat coroutine could not run",
+                f"the loop stays free: no gap longer than {limit:.2f} s",
+                LESSONS.get(culprit.call)
+                or [
+                    f"a blocking call inside a coroutine (`{culprit.source}`): it holds the "
+                    "thread that runs the event loop; await something that waits without "
+                    "blocking instead",
+                    "a machine too busy to run the event loop for a while: run the tests again",
+                ],
+            )
 
     def assert_never_froze(self, limit: float, during: str) -> None:
-        if self.longest_freeze > limit:
-            fail(
-                f"the event loop froze for {self.longest_freeze:.2f} s while {during} "
-                f"(a heartbeat coroutine could not run)",
-                f"the loop stays free: no gap longer than {limit:.2f} s",
-                "a blocking call inside a coroutine, such as ray.get(...) or time.sleep(...); "
-                "use `await ref` / `await asyncio.gather(...)` / `await asyncio.sleep(...)`",
-            )
+        """Fail unless every gap between ticks stayed under `limit` seconds; name the call
+        that blocked the loop when the watching thread caught it."""
+        freeze = self.longest_freeze
+        if freeze <= limit:
+            return
+        self.fail_if_caught_blocking(limit, during)
+        fail(
+            f"the event loop froze for {freeze:.2f} s while {during} (a heartbeat coroutine "
+            "could not run), but the test never caught its thread in your code",
+            f"the loop stays free: no gap longer than {limit:.2f} s",
+            [
+                "a blocking call inside a coroutine, such as ray.get(...), ray.wait(...) or "
+                "time.sleep(...); use `await ref` / `await asyncio.sleep(...)`",
+                "a machine too busy to run the event loop for a while: run the tests again",
+            ],
+        )

@@ -2,18 +2,11 @@
 
 import asyncio
 import inspect
-import linecache
-import os
-import sys
-import sysconfig
-import threading
 import time
-import traceback
 
 import pytest
 import ray
 
-import dojo
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.probes import Probe
 from dojo.harness.sim import SlowService, answer
@@ -48,116 +41,6 @@ DELAY = 0.8
 MAX_FREEZE = 0.4
 
 _ITEM_OF = {answer(item): item for item in ITEMS}
-
-
-# -- what blocked the loop (kata-local: dojo's Heartbeat says only THAT the loop froze) -------
-
-_NOT_YOURS = (
-    *{sysconfig.get_paths()[key] for key in ("stdlib", "purelib", "platlib")},
-    os.path.dirname(dojo.__file__),
-    __file__,
-)
-_RAY_WORKER = os.path.join("ray", "_private", "worker.py")
-_WHY = {
-    "ray.get": "`ray.get` inside a coroutine: it blocks the thread that runs the event loop "
-    "until the result exists; `await` the ref instead",
-    "ray.wait": "`ray.wait` inside a coroutine: it blocks the thread that runs the event loop "
-    "until the refs are ready (a timeout only caps each freeze); wait the asyncio way instead "
-    "(`await ref`, `asyncio.gather`, `asyncio.as_completed`)",
-    "time.sleep": "`time.sleep` inside a coroutine: it blocks the thread that runs the event "
-    "loop; `await asyncio.sleep(...)` pauses only your coroutine",
-}
-
-
-def _culprit(frame) -> tuple[str, str, int, str] | None:
-    """(call, file, line, source) of the code the loop's thread is stuck in, if it is yours."""
-    call = None
-    for f, line in traceback.walk_stack(frame):
-        path = f.f_code.co_filename
-        if path.endswith(_RAY_WORKER) and f.f_code.co_name in ("get", "wait"):
-            call = f"ray.{f.f_code.co_name}"
-        elif os.path.isabs(path) and not path.startswith(_NOT_YOURS):
-            source = linecache.getline(path, line).strip()
-            if call is None and "time.sleep(" in source:
-                call = "time.sleep"
-            return call or "", path, line, source
-    return None
-
-
-class _LoopWatch:
-    """While the heartbeat is late, a thread looks at where the event loop's thread is stuck,
-    so that a freeze can name the blocking call and the line that made it."""
-
-    def __init__(self, heartbeat: Heartbeat, on_freeze=None, after: float = 1.0):
-        self.heartbeat = heartbeat
-        # on_freeze() runs (in the watching thread) once your code has held the loop for
-        # `after` s: a test whose own coroutines are frozen can use it to let the work finish.
-        self.on_freeze, self.after = on_freeze, after
-        self.stalls: dict[float, tuple[float, tuple | None]] = {}  # start: (length, culprit)
-        self._stop = threading.Event()
-
-    def __enter__(self) -> "_LoopWatch":
-        self._loop_thread = threading.get_ident()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        seen, since = -1, time.monotonic()
-        while not self._stop.wait(0.02):
-            ticks, now = self.heartbeat.ticks, time.monotonic()
-            if ticks != seen:
-                seen, since = ticks, now
-            elif now - since > 0.1:
-                culprit = self.stalls.get(since, (0, None))[1]
-                if culprit is None:
-                    culprit = _culprit(sys._current_frames().get(self._loop_thread))
-                self.stalls[since] = (now - since, culprit)
-                if culprit and self.on_freeze and now - since > self.after:
-                    self.on_freeze, on_freeze = None, self.on_freeze
-                    on_freeze()
-
-    def assert_never_froze(self, limit: float, during: str) -> None:
-        """The heartbeat's verdict, naming the call the loop was stuck in when it is known."""
-        self.explain_blocking(limit, during)
-        freeze = self.heartbeat.longest_freeze
-        if freeze > limit:
-            fail(
-                f"the event loop froze for {freeze:.2f} s while {during} (a heartbeat "
-                "coroutine could not run), but the test never caught its thread in your code",
-                f"the loop stays free: no gap longer than {limit:.2f} s",
-                [
-                    "a blocking call inside a coroutine, such as ray.get(...), ray.wait(...) or "
-                    "time.sleep(...); use `await ref` / `await asyncio.sleep(...)`",
-                    "a machine too busy to run the event loop for a while: run the tests again",
-                ],
-            )
-
-    def explain_blocking(self, limit: float, during: str) -> None:
-        """Fail naming the call and line of your code the loop's thread was stuck in, if the
-        longest freeze was longer than `limit` and the thread was seen in your code."""
-        culprit = max(self.stalls.values(), key=lambda stall: stall[0], default=(0, None))[1]
-        freeze = self.heartbeat.longest_freeze
-        if freeze <= limit or not culprit:
-            return
-        call, path, line, source = culprit
-        where = os.path.relpath(path) if path.startswith(os.getcwd()) else path
-        fail(
-            f"the event loop froze for {freeze:.2f} s while {during}: its thread was stuck in "
-            f"{call or 'this line'} at {where}:{line} (`{source}`), so a heartbeat coroutine "
-            "could not run",
-            f"the loop stays free: no gap longer than {limit:.2f} s",
-            _WHY.get(call)
-            or [
-                f"a blocking call inside a coroutine (`{source}`): it holds the thread that runs "
-                "the event loop; await something that waits without blocking instead",
-                "a machine too busy to run the event loop for a while: run the tests again",
-            ],
-        )
 
 
 # -- the tests -----------------------------------------------------------------------------
@@ -382,20 +265,19 @@ async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
     run = _GatedRun(make_probe(gate_timeout=GATE_SAFETY))
     await warm_workers(len(ITEMS))  # no call of the gated chain waits for a process to start
     call = f"handle_as_completed(service, {ITEMS!r}, handle)"
-    async with Heartbeat() as heartbeat:
-        # A loop frozen by your code freezes the test's side too: then the watch lets the
+    async with Heartbeat(on_stall=run.open_all) as heartbeat:
+        # A loop frozen by your code freezes the test's side too: then the heartbeat lets the
         # calls finish, and the lesson is the blocking call.
-        with _LoopWatch(heartbeat, on_freeze=run.open_all) as watch:
-            run.start(kata)
-            try:
-                lesson = await finishes_within(run.verdict(), CALL_LIMIT, call)
-            finally:
-                run.open_all()
-            await finishes_within(run.task, CALL_LIMIT, call)
+        run.start(kata)
+        try:
+            lesson = await finishes_within(run.verdict(), CALL_LIMIT, call)
+        finally:
+            run.open_all()
+        await finishes_within(run.task, CALL_LIMIT, call)
     handled = _close_coroutines(list(run.handled))
     order = [_ITEM_OF.get(r) if isinstance(r, str) else r for r in handled]
     if lesson is not None or order != FORCED_ORDER:
-        watch.explain_blocking(MAX_FREEZE, during=f"{call} ran")
+        heartbeat.fail_if_caught_blocking(MAX_FREEZE, during=f"{call} ran")
     _check_handled(handled, ITEMS, call)
     picture = (await run.probe.areport()).timeline()
     if lesson is not None:
@@ -422,12 +304,11 @@ async def test_event_loop_stays_responsive(kata, make_probe):
     call = f"handle_as_completed(service, {items!r}, handle)"
     handled = []
     async with Heartbeat() as heartbeat:
-        with _LoopWatch(heartbeat) as watch:
-            await finishes_within(
-                kata.handle_as_completed(service, items, handled.append), CALL_LIMIT, call
-            )
+        await finishes_within(
+            kata.handle_as_completed(service, items, handled.append), CALL_LIMIT, call
+        )
     _close_coroutines(handled)
-    watch.assert_never_froze(
+    heartbeat.assert_never_froze(
         MAX_FREEZE, during=f"handle_as_completed waited for {len(items)} calls of {DELAY} s"
     )
     _check_handled(handled, items, call)

@@ -7,9 +7,7 @@ While the gate is shut, that count is exactly the number of refs in flight.
 """
 
 import asyncio
-import contextlib
 import dataclasses
-import threading
 import time
 
 import pytest
@@ -73,53 +71,11 @@ class _CountingService(SlowService):
         return SlowService, plain
 
 
-class _Unfreezer:
-    """While the code under test runs: a coroutine notes each turn of the event loop, and a
-    thread opens every gate once the loop has stood still for UNFREEZE seconds (`froze` then
-    says for how long it had). `paused` while the test holds the loop on purpose."""
-
-    def __init__(self, probe, gates):
-        self._probe, self._gates = probe, sorted(set(gates))
-        self.froze = 0.0
-        self.paused = False
-        self._last = time.monotonic()
-        self._stop = threading.Event()
-
-    def resume(self) -> None:
-        self._last = time.monotonic()  # before `paused` is cleared: the thread reads it after
-        self.paused = False
-
-    async def __aenter__(self):
-        self._ticker = asyncio.ensure_future(self._tick())
-        threading.Thread(target=self._watch, daemon=True).start()
-        return self
-
-    async def __aexit__(self, *exc) -> None:
-        self._stop.set()
-        self._ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._ticker
-
-    async def _tick(self) -> None:
-        while True:
-            self._last = time.monotonic()
-            await asyncio.sleep(0.01)
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.05):
-            if self.paused or self.froze:
-                continue
-            gap = time.monotonic() - self._last
-            if gap > UNFREEZE:
-                self.froze = gap
-                for gate in self._gates:
-                    self._probe.open_gate(gate)
-
-
-def _fail_frozen(seconds: float) -> None:
+def _fail_frozen(heartbeat: Heartbeat) -> None:
+    during = "process_bounded waited (the test, which shares the loop, had to open the gates)"
+    heartbeat.fail_if_caught_blocking(UNFREEZE, during)
     fail(
-        f"the event loop froze for over {seconds:.1f} s while process_bounded waited (the "
-        "test, which shares the loop, had to open the service's gates from a thread)",
+        f"the event loop froze for over {heartbeat.stalled_for:.1f} s while {during}",
         "the loop stays free while process_bounded waits, so other coroutines keep running",
         BLOCKING_CALLS,
     )
@@ -160,14 +116,21 @@ async def probe(make_probe):
 async def _start_held(kata, service, probe, items, limit):
     """Start process_bounded while every call waits at a gate. Returns the learner's running
     call, how many refs it had in flight once its first calls were waiting, and the
-    _Unfreezer watching the loop while it runs."""
-    unfreezer = _Unfreezer(probe, service.gates.values())
+    heartbeat watching the loop while it runs: once the loop stands still (the learner's
+    code blocks it), the test cannot open the gates from the loop, so the heartbeat's thread
+    opens them all, and the test fails with the lesson of the frozen loop."""
+
+    def open_every_gate() -> None:
+        for gate in sorted(set(service.gates.values())):
+            probe.open_gate(gate)
+
+    heartbeat = Heartbeat(on_stall=open_every_gate, stall_after=UNFREEZE)
 
     async def watched():
-        async with unfreezer:
+        async with heartbeat:
             result = await _process(kata, service, items, limit)
-        if unfreezer.froze:
-            _fail_frozen(unfreezer.froze)
+        if heartbeat.stalled_for:
+            _fail_frozen(heartbeat)
         return result
 
     run = asyncio.ensure_future(watched())
@@ -181,10 +144,10 @@ async def _start_held(kata, service, probe, items, limit):
 
     await wait_until(submitted_enough, within=SUBMIT_WINDOW)
     await wait_until(calls_waiting, within=10)
-    if unfreezer.froze:
+    if heartbeat.stalled_for:
         await _abandon(run, probe)
-        _fail_frozen(unfreezer.froze)
-    return run, len(service.shipped), unfreezer
+        _fail_frozen(heartbeat)
+    return run, len(service.shipped), heartbeat
 
 
 async def _abandon(run: asyncio.Future, probe) -> None:
@@ -424,7 +387,7 @@ async def test_freed_slots_are_all_refilled(kata, probe):
     items = list(range(20))
     gates = {item: f"item {item}" for item in items}
     service = _CountingService(probe, delay=DELAY, gates=gates)
-    run, in_flight, unfreezer = await _start_held(kata, service, probe, items, LIMIT)
+    run, in_flight, heartbeat = await _start_held(kata, service, probe, items, LIMIT)
     report = await probe.areport()
 
     async def open_all_gates():
@@ -442,9 +405,8 @@ async def test_freed_slots_are_all_refilled(kata, probe):
     freed = {c.label for c in report.running[:FREED]}
     for label in freed:
         await probe.open_gate(gates[int(label)])
-    unfreezer.paused = True
-    _hold_the_loop_until_ended(probe, freed)
-    unfreezer.resume()
+    with heartbeat.paused():
+        _hold_the_loop_until_ended(probe, freed)
 
     async def refilled():
         return run.done() or len(service.shipped) - len((await probe.areport()).finished()) >= LIMIT
