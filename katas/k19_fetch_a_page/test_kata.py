@@ -56,9 +56,11 @@ SLOW_LATENCY = 0.4
 SLOW_TIMEOUT = 3.0
 SHORT = 0.3  # the time limit for VERY_SLOW
 HANG = 30.0  # how long VERY_SLOW takes to answer
-HANG_BOUND = 8.0  # how long the test waits for fetch_page(VERY_SLOW, SHORT) before judging
+HANG_BOUND = 4.0  # how long the test waits for fetch_page(VERY_SLOW, SHORT) before judging
 # Generous: the machine is shared. The point is seconds, not the HANG_BOUND s of a hang.
 CANCEL_MARGIN = 1.5
+CANCEL_AFTER = 0.1  # when the cancellation test cancels a fetch of VERY_SLOW
+CANCEL_GRACE = 2.0  # how long a cancelled fetch may take to end
 HITS_WITHIN = 3.0  # for a test's hit events to reach the log
 WITHIN = 20.0  # any other call (Ray round trip included), before the test gives up on it
 STARTUP = 120.0
@@ -192,11 +194,13 @@ def _raised(error: BaseException) -> str:
     return f"{type(error).__name__}: {reason}"
 
 
-def record_of(got: Attempt, likely_if_raised: str) -> FetchResult:
-    """The FetchResult the attempt produced, or a lesson about why there is none."""
+def record_of(got: Attempt, likely_if_raised) -> FetchResult:
+    """The FetchResult the attempt produced, or a lesson about why there is none.
+    `likely_if_raised`: the mistake if fetch_page raised (a string, or a function of the
+    exception when the exception's type decides)."""
     if got.hung:
         fail(
-            f"{got.call} was still running after {WITHIN:.0f} s",
+            f"{got.call} was still running after {got.elapsed:.0f} s",
             "a FetchResult within a second or so",
             "waiting on something that never finishes, e.g. following redirects by hand with "
             "no limit on the hops",
@@ -206,7 +210,7 @@ def record_of(got: Attempt, likely_if_raised: str) -> FetchResult:
             f"{got.call} raised {_raised(got.raised)}",
             "a FetchResult: fetch_page never raises, every outcome is a record (a crawl of "
             "thousands of pages cannot stop at the first bad one)",
-            likely_if_raised,
+            likely_if_raised(got.raised) if callable(likely_if_raised) else likely_if_raised,
         )
     result = got.result
     if not isinstance(result, FetchResult):
@@ -286,9 +290,24 @@ async def test_a_page_comes_back_as_a_record(kata, worker, server):
         )
 
 
-async def test_a_404_is_a_record_not_an_exception(kata, worker):
+async def _answer_turned_into_an_error(got: Attempt, result: FetchResult, server, status: int):
+    """A record with an error and no status for a page the server answered: say so."""
+    if result.status is not None or result.error is None:
+        return
+    hits = await server.hits(got.url, expected=1)
+    if any(h.status == status for h in hits):
+        fail(
+            f"{got.call} returned error={result.error!r} (detail {result.detail!r:.120}) and "
+            f"no status, but the server answered {status}",
+            f"status={status}, error=None: the server's answer, recorded",
+            RAISED_ON_STATUS + "; here that exception was then caught as an error",
+        )
+
+
+async def test_a_404_is_a_record_not_an_exception(kata, worker, server):
     got = await attempt(kata, worker, MISSING)
     result = record_of(got, RAISED_ON_STATUS)
+    await _answer_turned_into_an_error(got, result, server, 404)
     check(
         got,
         result,
@@ -300,10 +319,11 @@ async def test_a_404_is_a_record_not_an_exception(kata, worker):
         status=404,
         error=None,
         final_url=MISSING,
-        content_type="text/plain",
         body="not found",
     )
-    busy = record_of(await attempt(kata, worker, BUSY), RAISED_ON_STATUS)
+    got_busy = await attempt(kata, worker, BUSY)
+    busy = record_of(got_busy, RAISED_ON_STATUS)
+    await _answer_turned_into_an_error(got_busy, busy, server, 503)
     if busy.status != 503 or busy.error is not None:
         fail(
             f"fetch_page for a 503 answer returned status={busy.status!r}, error={busy.error!r}",
@@ -338,23 +358,61 @@ async def test_connection_errors_are_records(kata, worker):
         )
 
 
-async def test_a_slow_page_times_out(kata, worker, server):
+NO_TIME_LIMIT = [
+    "no time limit around the request: aiohttp's ClientTimeout is not applied to mocked calls "
+    "(and is easy to forget on real ones). Wrap the whole fetch, request and body, in "
+    "asyncio.wait_for(..., timeout) or `async with asyncio.timeout(timeout):`",
+    "a time limit that is not the `timeout` argument (a fixed, longer one?)",
+]
+CANCELLATION_CAUGHT = (
+    "the cancellation that asyncio.wait_for (or asyncio.timeout) sends when time is up was "
+    "caught inside the request code (`except BaseException`, `except asyncio.CancelledError` "
+    "or a bare `except:`) and became a record, so the time limit never raised TimeoutError: "
+    "let asyncio.CancelledError through, and catch TimeoutError around the time limit"
+)
+
+
+def _raised_at_the_time_limit(error: BaseException) -> str:
+    name = type(error).__name__
+    if isinstance(error, TimeoutError) or "TimeoutError" in str(error):
+        return (
+            f"the time limit's {name} escaped: catch TimeoutError around asyncio.wait_for (or "
+            '`async with asyncio.timeout(...)`) and return a record with error="timeout"'
+        )
+    return f'{name} when time ran out: the time limit must end in a record with error="timeout"'
+
+
+async def _timed_out_fetch(kata, worker) -> tuple[Attempt, FetchResult]:
+    """fetch_page(VERY_SLOW, timeout=SHORT), judged once HANG_BOUND s have passed at most."""
     got = await attempt(kata, worker, VERY_SLOW, limit=SHORT, within=HANG_BOUND)
     if got.hung:
         fail(
             f"{got.call} was still waiting after {HANG_BOUND:.0f} s (the page takes "
             f"{HANG:.0f} s to answer; one slow page like this holds a crawler slot all along)",
             f'a record with error="timeout" about {SHORT} s after the request started',
-            "no time limit around the request: aiohttp's ClientTimeout is not applied to "
-            "mocked calls (and is easy to forget on real ones). Wrap the whole fetch, request "
-            "and body, in asyncio.wait_for(..., timeout) or `async with asyncio.timeout(timeout):`",
+            NO_TIME_LIMIT,
         )
-    result = record_of(got, "asyncio.wait_for raises TimeoutError when time is up: catch it")
+    return got, record_of(got, _raised_at_the_time_limit)
+
+
+async def test_a_slow_page_times_out(kata, worker, server):
+    got, result = await _timed_out_fetch(kata, worker)
+    if result.error != "timeout":
+        fail(
+            f"{got.call} returned error={result.error!r} (detail {result.detail!r:.120}) "
+            f"after {got.elapsed:.2f} s",
+            f'error="timeout": the page takes {HANG:.0f} s, the time limit is {SHORT} s',
+            CANCELLATION_CAUGHT
+            if "CancelledError" in result.detail
+            else [
+                CANCELLATION_CAUGHT,
+                'TimeoutError mapped to another kind: catch it first and record error="timeout"',
+            ],
+        )
     check(
         got,
         result,
-        {"error": 'a fetch that ran out of time is error="timeout" (catch TimeoutError)'},
-        error="timeout",
+        {"final_url": "without an answer, final_url is the URL asked for"},
         status=None,
         body=None,
         final_url=VERY_SLOW,
@@ -367,22 +425,37 @@ async def test_a_slow_page_times_out(kata, worker, server):
             'the record says "timeout" but no request was made, or several were',
         )
     hit = hits[0]
-    if hit.outcome != "cancelled":
-        fail(
-            f"fetch_page returned its timeout record, but the server saw the request "
-            f"{'still running' if hit.end is None else 'end as ' + hit.outcome}",
-            "the client gives up: the request is cancelled when time is up (the hit's "
-            'outcome is "cancelled")',
-            "the request was left running after fetch_page returned (asyncio.wait with a "
-            "timeout, or a timer racing the request, does not cancel it): an abandoned "
-            "request still holds a connection. asyncio.wait_for and asyncio.timeout cancel it",
-        )
+    if hit.end is None:
+        return  # left running: test_a_timed_out_request_is_given_up says so
     lasted = hit.end - hit.start
     if not 0.5 * SHORT <= lasted <= SHORT + CANCEL_MARGIN:
         fail(
             f"with timeout={SHORT}, the request lasted {lasted:.2f} s before it was given up",
             f"about {SHORT} s (between {0.5 * SHORT:.2f} and {SHORT + CANCEL_MARGIN:.1f} s)",
             "the time limit is not the `timeout` argument (a fixed number of seconds?)",
+            timeline(hits),
+        )
+
+
+async def test_a_timed_out_request_is_given_up(kata, worker, server):
+    got, _ = await _timed_out_fetch(kata, worker)
+    hits = await server.hits(VERY_SLOW, expected=1)
+    if len(hits) != 1:
+        fail(
+            f"the fake server saw {len(hits)} requests for {VERY_SLOW}",
+            "exactly one, given up after the time limit",
+            'the record says "timeout" but no request was made, or several were',
+        )
+    hit = hits[0]
+    if hit.outcome != "cancelled":
+        fail(
+            f"{got.call} returned its record after {got.elapsed:.2f} s, but the server saw the "
+            f"request {'still running' if hit.end is None else 'end as ' + hit.outcome}",
+            "the client gives up: the request is cancelled when time is up (the hit's "
+            'outcome is "cancelled")',
+            "the request was left running after fetch_page returned (asyncio.wait with a "
+            "timeout, or a timer racing the request, does not cancel it): an abandoned "
+            "request still holds a connection. asyncio.wait_for and asyncio.timeout cancel it",
             timeline(hits),
         )
 
@@ -468,8 +541,12 @@ async def test_text_is_decoded_with_its_charset(kata, worker):
     got = await attempt(kata, worker, NOTES)
     result = record_of(
         got,
-        "the body is Latin-1 (the server says charset=iso-8859-1): decoding it as UTF-8 "
-        "fails. `await response.text()` uses the declared charset",
+        lambda error: (
+            "the body is Latin-1 (the server says charset=iso-8859-1) and was decoded as "
+            "UTF-8, which fails: `await response.text()` decodes with the declared charset"
+            if "UnicodeDecodeError" in _raised(error)
+            else "an exception while reading a text/plain body"
+        ),
     )
     check(
         got,
@@ -477,10 +554,8 @@ async def test_text_is_decoded_with_its_charset(kata, worker):
         {
             "body": "the body is Latin-1 and the Content-Type says so: `await response.text()` "
             "decodes with the declared charset (bytes.decode() assumes UTF-8)",
-            "content_type": BODY["content_type"],
         },
         status=200,
-        content_type="text/plain",
         body=NOTES_TEXT,
     )
 
@@ -512,9 +587,10 @@ async def test_bad_urls_are_refused_without_a_request(kata, worker, server):
         got = await attempt(kata, worker, url)
         result = record_of(
             got,
-            "the URL went to the HTTP client, which raised: check it first. A crawler "
-            "fetches only absolute http(s) URLs with a host: yarl.URL(url) has .absolute, "
-            ".scheme and .host (and raises ValueError for some malformed ones)",
+            "the URL went to the HTTP client, which raised: check it first, and refuse it "
+            'with error="bad_url". A crawler fetches only absolute http(s) URLs with a host: '
+            "yarl.URL(url) has .absolute, .scheme and .host (and raises ValueError for some "
+            "malformed ones)",
         )
         check(
             got,
@@ -538,9 +614,10 @@ async def test_bad_urls_are_refused_without_a_request(kata, worker, server):
         )
 
 
-async def test_retry_after_is_kept(kata, worker):
+async def test_retry_after_is_kept(kata, worker, server):
     got = await attempt(kata, worker, BUSY)
     result = record_of(got, RAISED_ON_STATUS)
+    await _answer_turned_into_an_error(got, result, server, 503)
     if result.header("Retry-After") != "2":
         fail(
             f"{got.call} (a 503 with 'Retry-After: 2') returned headers={result.headers!r}",
@@ -548,3 +625,82 @@ async def test_retry_after_is_kept(kata, worker):
             "the response headers were dropped: keep the ones a crawler needs later "
             "(Retry-After tells a polite client when to come back), as (name, value) pairs",
         )
+
+
+CANCEL_TIMEOUT = 10.0  # the time limit given to the fetch that is cancelled: far away
+
+
+def _ending(task: asyncio.Task) -> tuple[str, object]:
+    """How a finished task ended, in a form Ray can send back."""
+    if task.cancelled():
+        return "cancelled", None
+    error = task.exception()
+    if isinstance(error, NotDoneYet):
+        raise error
+    if error is not None:
+        return "raised", f"{type(error).__name__}: {error}"
+    return "returned", task.result()
+
+
+async def fetch_then_cancel(session, fetch_page, url: str, limit: float):
+    """Runs in the worker: fetch_page as a task of its own, cancelled CANCEL_AFTER s in (the
+    request is on its way by then, far from its time limit). Says how the task ended."""
+    task = asyncio.ensure_future(fetch_page(session, url, limit))
+    await asyncio.sleep(CANCEL_AFTER)
+    if task.done():
+        return "ended before the cancel", *_ending(task)
+    task.cancel()
+    done, _ = await asyncio.wait({task}, timeout=CANCEL_GRACE)
+    if not done:
+        task.cancel()  # once more, and leave it: the worker is the test's own
+        return "still running", None, None
+    return "ended after the cancel", *_ending(task)
+
+
+async def test_a_cancelled_fetch_ends_cancelled(kata, worker):
+    call = f"fetch_page(session, {VERY_SLOW!r}, timeout={CANCEL_TIMEOUT:g})"
+    ref = worker.run.remote(fetch_then_cancel, kata.fetch_page, VERY_SLOW, CANCEL_TIMEOUT)
+    try:
+        when, how, what = await asyncio.wait_for(ref, WITHIN)
+    except TimeoutError:
+        ray.cancel(ref)
+        raise
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        if isinstance(getattr(error, "cause", None), NotDoneYet):
+            raise error.cause from None
+        raise
+    if how == "cancelled":
+        return
+    if when == "ended before the cancel":
+        fail(
+            f"{call} ended {CANCEL_AFTER} s in, before the test could cancel it: {how} "
+            f"{what!r:.200}",
+            f"still waiting: the page takes {HANG:.0f} s and the time limit is "
+            f"{CANCEL_TIMEOUT:g} s",
+            "the time limit is not the `timeout` argument (a fixed, short one?)"
+            if isinstance(what, FetchResult) and what.error == "timeout"
+            else "see the record: an error for a page that merely answers slowly",
+        )
+    if when == "still running":
+        fail(
+            f"{call} was cancelled {CANCEL_AFTER} s in, and was still running "
+            f"{CANCEL_GRACE:g} s later",
+            "asyncio.CancelledError out of fetch_page at once: whoever cancels a fetch (a crawl "
+            "shutting down, a caller's own time limit) must see it end",
+            "the cancellation was caught (`except BaseException`, `except "
+            "asyncio.CancelledError` or a bare `except:`) and the fetch went on waiting: let "
+            "CancelledError through",
+        )
+    fail(
+        f"{call} was cancelled {CANCEL_AFTER} s in, and then {how} "
+        f"{what!r:.200} instead of ending cancelled",
+        "asyncio.CancelledError out of fetch_page: whoever cancels a fetch (a crawl shutting "
+        "down, a caller's own time limit) must see it end",
+        "the cancellation was caught and turned into "
+        + ("a record" if how == "returned" else "another exception")
+        + ": an `except BaseException`, `except asyncio.CancelledError` or bare `except:` "
+        "catches it. Catch TimeoutError and aiohttp.ClientError only, and let "
+        "asyncio.CancelledError through",
+    )

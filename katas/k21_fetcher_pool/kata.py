@@ -51,38 +51,56 @@ async def _get(session: aiohttp.ClientSession, url: str) -> FetchResult:
         )
 
 
-@ray.remote(num_cpus=0)
-class Fetcher:
-    """One fetching process: at most `limit` requests in flight through it."""
+class FetcherBase:
+    """GIVEN: what every fetcher of this kata needs, whatever its way of keeping the limit.
+    Your Fetcher below inherits it; keep `super().__init__(site, hits, limit)` in its
+    __init__."""
 
     def __init__(self, site: Site, hits, limit: int):
-        # GIVEN: the fake web, started here in the actor's own process (a mock started by the
-        # driver would not reach it); `hits` is the HitLog it reports every request to.
+        # The fake web, started here in the actor's own process (a mock started by the driver
+        # would not reach it); `hits` is the hit log it reports every request to.
         self.web = start_mock(site, hits)
+        self.hits = hits
         self.http: aiohttp.ClientSession | None = None
         self.limit = limit
-        # TODO (if your way needs it): set up what enforces the limit.
+        # Tell the log this fetcher is up: the tests count the fetchers you made.
+        started = getattr(hits, "fetcher_started", None)
+        if started is not None:
+            started.remote(self.web.who)
 
     def _session(self) -> aiohttp.ClientSession:
-        """GIVEN: this actor's one HTTP session, made on its event loop at first use."""
+        """This actor's one HTTP session, made on its event loop at first use."""
         if self.http is None:
             self.http = aiohttp.ClientSession()
         return self.http
+
+    async def close(self) -> None:
+        """Close the session, hand the last hit events to the log, and tell the log this
+        fetcher is closed. Await it before killing the actor: a killed actor's session is
+        never closed, and it loses the events it had not sent yet."""
+        if self.http is not None:
+            await self.http.close()
+        sent = self.web.recorder.flush()
+        if sent is not None:
+            await sent
+        closed = getattr(self.hits, "fetcher_closed", None)
+        if closed is not None:
+            await closed.remote(self.web.who)
+
+
+@ray.remote(num_cpus=0)
+class Fetcher(FetcherBase):
+    """One fetching process: at most `limit` requests in flight through it."""
+
+    def __init__(self, site: Site, hits, limit: int):
+        super().__init__(site, hits, limit)  # GIVEN: the fake web, the session, the log
+        # TODO (if your way needs it): set up what enforces the limit.
 
     async def fetch(self, url: str) -> FetchResult:
         """Fetch one URL, with at most `limit` fetches in flight on this actor."""
         # TODO: return await fetch_page(self._session(), url, FETCH_TIMEOUT), at most
         # `limit` at a time on this actor.
         todo("fetch_page(self._session(), url, FETCH_TIMEOUT) with at most `limit` in flight")
-
-    async def close(self) -> None:
-        """GIVEN: close the session and hand the last hit events to the log. Await it before
-        killing the actor: a killed actor loses the events it had not sent yet."""
-        if self.http is not None:
-            await self.http.close()
-        sent = self.web.recorder.flush()
-        if sent is not None:
-            await sent
 
 
 async def fetch_all(urls: list[str], site: Site, hits, actors: int, limit: int) -> dict:

@@ -1,4 +1,4 @@
-"""Kata 19 · Fetch a page: reference solution."""
+"""Kata 19 · Fetch a page: reference solution. KEEP_HEADERS is given: imported from the stub."""
 
 import asyncio
 
@@ -6,9 +6,7 @@ import aiohttp
 from yarl import URL
 
 from dojo.crawl.result import FetchResult
-
-# Response headers a crawler needs later (kata 24 waits as long as Retry-After says).
-KEEP_HEADERS = ("retry-after",)
+from katas.k19_fetch_a_page.kata import KEEP_HEADERS
 
 
 async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -> FetchResult:  # noqa: ASYNC109
@@ -21,7 +19,8 @@ async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -
     try:
         # One deadline for the whole fetch, headers AND body: a page that never finishes
         # must not hold a crawler slot for ever. aiohttp's ClientTimeout is not applied to
-        # mocked calls (and is easy to forget on real ones); asyncio.wait_for always is.
+        # mocked calls (and is easy to forget on real ones); asyncio.wait_for always is, and
+        # it cancels the request when time is up.
         return await asyncio.wait_for(_get(session, url), timeout)
     # Most specific first: aiohttp's exceptions form a tree (ServerTimeoutError is also a
     # TimeoutError, TooManyRedirects a ClientResponseError, the DNS error a connector error).
@@ -42,19 +41,24 @@ async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -
 async def _get(session: aiohttp.ClientSession, url: str) -> FetchResult:
     # raise_for_status stays off (aiohttp's default): a 404 or a 503 is an answer to record.
     async with session.get(url) as response:
-        content_type = response.content_type  # the MIME type, without "; charset=..."
-        body = None
-        if content_type.startswith("text/"):
-            # text() decodes with the charset the server declared.
-            body = await response.text(errors="replace")
-        return FetchResult(
-            url=url,
-            final_url=str(response.url),  # after the redirects aiohttp followed
-            status=response.status,
-            content_type=content_type,
-            body=body,
-            headers=tuple((k, v) for k, v in response.headers.items() if k.lower() in KEEP_HEADERS),
-        )
+        return await _record(url, response)
+
+
+async def _record(url: str, response: aiohttp.ClientResponse) -> FetchResult:
+    """The server's answer as a record; the body is read here, inside the request."""
+    content_type = response.content_type  # the MIME type, without "; charset=..."
+    body = None
+    if content_type.startswith("text/"):
+        # text() decodes with the charset the server declared.
+        body = await response.text(errors="replace")
+    return FetchResult(
+        url=url,
+        final_url=str(response.url),  # after the redirects aiohttp followed
+        status=response.status,
+        content_type=content_type,
+        body=body,
+        headers=tuple((k, v) for k, v in response.headers.items() if k.lower() in KEEP_HEADERS),
+    )
 
 
 def _is_web_url(url: str) -> bool:

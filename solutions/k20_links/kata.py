@@ -1,50 +1,11 @@
-"""Kata 20 · Links: reference solution."""
+"""Kata 20 · Links: reference solution.
 
-import re
-from html.parser import HTMLParser
+The given code (DEFAULT_PORTS, host_is_valid, find_hrefs) is imported from the kata's stub: it
+exists once."""
+
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-# (Given) The port a scheme uses when the URL names none: writing it changes nothing.
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-_HOST = re.compile(r"[a-z0-9.-]+")
-
-
-def host_is_valid(host: str) -> bool:
-    """(Given) True for a host name made of ASCII letters, digits, '-' and '.' (IPv4
-    addresses fit). Spaces, other characters and IPv6 literals do not."""
-    return bool(host) and _HOST.fullmatch(host.lower()) is not None
-
-
-class LinkParser(HTMLParser):
-    """(Given) Collects the href of every <a> tag in document order, and the first
-    <base href>. html.parser is forgiving: unclosed tags and unquoted attributes are fine."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)  # &amp; in an href arrives as &
-        self.hrefs: list[str] = []
-        self.base_href: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        href = dict(attrs).get("href")
-        if href is None:  # <a name="x"> or a bare <a href>: no link
-            return
-        if tag == "a":
-            self.hrefs.append(href.strip())  # browsers ignore surrounding spaces
-        elif tag == "base" and self.base_href is None:
-            self.base_href = href.strip()
-
-
-def find_hrefs(html: str) -> tuple[list[str], str | None]:
-    """(Given) The hrefs of the <a> tags in document order, exactly as written (relative or
-    absolute, any scheme), and the first <base href> (None without one). Never raises."""
-    parser = LinkParser()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:
-        pass  # some broken markup can still trip the parser: keep what it found so far
-    return parser.hrefs, parser.base_href
+from katas.k20_links.kata import DEFAULT_PORTS, find_hrefs, host_is_valid
 
 
 def canonical(url: str) -> str:
@@ -73,18 +34,24 @@ def _allowed(host: str, allowed_domains: set[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in map(str.lower, allowed_domains))
 
 
+def _base(base_url: str, base_href: str | None) -> str:
+    """What the page's links are relative to: its <base href> (a relative one is itself
+    resolved against the page), or the page's own URL."""
+    if not base_href:
+        return base_url
+    try:
+        return urljoin(base_url, base_href)
+    except ValueError:
+        return base_url  # an unusable <base href> is ignored, as browsers do
+
+
 def extract_links(html: str, base_url: str, allowed_domains: set[str]) -> list[str]:
     """The links of the page at base_url worth crawling: every <a href> resolved against the
     page (or its <base href>), in canonical form, http(s) only, on an allowed domain (the
     domain itself or a subdomain of it), each once, in document order. Links that cannot be
     resolved or canonicalised are skipped; nothing here raises."""
     hrefs, base_href = find_hrefs(html)
-    base = base_url
-    if base_href:
-        try:
-            base = urljoin(base_url, base_href)  # a relative <base href> is relative too
-        except ValueError:
-            pass  # an unusable <base href> is ignored, as browsers do
+    base = _base(base_url, base_href)
     found: dict[str, None] = {}  # a dict keeps first-seen order and dedupes
     for href in hrefs:
         try:

@@ -1,110 +1,66 @@
-"""Kata 21 · Fetcher pool: reference solution."""
+"""Kata 21 · Fetcher pool: reference solution.
+
+The given code (fetch_page, FETCH_TIMEOUT, FetcherBase) is imported from the kata's stub: it
+exists once."""
 
 import asyncio
 
-import aiohttp
 import ray
-from yarl import URL
 
 from dojo.crawl.result import FetchResult
-from dojo.web import Site, start_mock
-
-FETCH_TIMEOUT = 60.0  # seconds one fetch may take (kata 19)
-
-
-async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -> FetchResult:  # noqa: ASYNC109
-    """GIVEN (kata 19's answer): one GET as a FetchResult, never an exception."""
-    try:
-        parsed = URL(url)
-        valid = parsed.absolute and parsed.scheme in ("http", "https") and bool(parsed.host)
-    except ValueError:
-        valid = False
-    if not valid:
-        return FetchResult(url, url, error="bad_url", detail="not an absolute http(s) URL")
-    try:
-        return await asyncio.wait_for(_get(session, url), timeout)
-    except TimeoutError:
-        kind, detail = "timeout", f"no answer within {timeout:g} s"
-    except aiohttp.TooManyRedirects as error:
-        kind, detail = "too_many_redirects", str(error)
-    except aiohttp.ClientConnectorError as error:
-        kind, detail = "connect", str(error)
-    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as error:
-        kind, detail = "reset", str(error)
-    except aiohttp.ClientError as error:
-        kind, detail = "other", f"{type(error).__name__}: {error}"
-    return FetchResult(url, url, error=kind, detail=detail)
-
-
-async def _get(session: aiohttp.ClientSession, url: str) -> FetchResult:
-    async with session.get(url) as response:
-        text = response.content_type.startswith("text/")
-        retry_after = response.headers.get("Retry-After")
-        return FetchResult(
-            url=url,
-            final_url=str(response.url),
-            status=response.status,
-            content_type=response.content_type,
-            body=await response.text() if text else None,
-            headers=(("Retry-After", retry_after),) if retry_after is not None else (),
-        )
+from dojo.web import Site
+from katas.k21_fetcher_pool.kata import FETCH_TIMEOUT, FetcherBase, fetch_page
 
 
 @ray.remote(num_cpus=0)
-class Fetcher:
+class Fetcher(FetcherBase):
     """One fetching process: at most `limit` requests in flight through it."""
 
     def __init__(self, site: Site, hits, limit: int):
-        # GIVEN: the fake web, started here in the actor's own process (a mock started by the
-        # driver would not reach it); `hits` is the HitLog it reports every request to.
-        self.web = start_mock(site, hits)
-        self.http: aiohttp.ClientSession | None = None
-        self.limit = limit
+        super().__init__(site, hits, limit)
         # One semaphore per actor, made here: each fetcher admits `limit` fetches at a time,
         # and the rest wait on this actor's event loop (not in the driver, not at the server).
         self._slots = asyncio.Semaphore(limit)
-
-    def _session(self) -> aiohttp.ClientSession:
-        """GIVEN: this actor's one HTTP session, made on its event loop at first use."""
-        if self.http is None:
-            self.http = aiohttp.ClientSession()
-        return self.http
 
     async def fetch(self, url: str) -> FetchResult:
         """Fetch one URL, with at most `limit` fetches in flight on this actor."""
         async with self._slots:
             return await fetch_page(self._session(), url, FETCH_TIMEOUT)
 
-    async def close(self) -> None:
-        """GIVEN: close the session and hand the last hit events to the log. Await it before
-        killing the actor: a killed actor loses the events it had not sent yet."""
-        if self.http is not None:
-            await self.http.close()
-        sent = self.web.recorder.flush()
-        if sent is not None:
-            await sent
-
 
 async def fetch_all(urls: list[str], site: Site, hits, actors: int, limit: int) -> dict:
     """Fetch every URL once with a pool of `actors` Fetchers, `limit` in flight on each;
     return {url: FetchResult}."""
-    pool = [Fetcher.remote(site, hits, limit) for _ in range(actors)]
+    pool = _start(site, hits, actors, limit)
     try:
-        # A shared work list: actors * limit workers in the driver, each bound to one fetcher,
-        # take the next URL as soon as their last one is done. A fetcher that is slow (late to
-        # start, slow pages) simply takes fewer URLs; round-robin would make the others wait
-        # for its share. Each worker has one call in flight, so each fetcher has `limit`.
-        todo = iter(urls)  # consumed by every worker on this one event loop: no lock needed
-        results: dict[str, FetchResult] = {}
-
-        async def worker(fetcher) -> None:
-            for url in todo:
-                results[url] = await fetcher.fetch.remote(url)
-
-        await asyncio.gather(*(worker(f) for f in pool for _ in range(limit)))
-        return results
+        return await _share(pool, urls, limit)
     finally:
-        # Let every fetcher send its last hit events, then free the processes.
-        await asyncio.gather(*(f.close.remote() for f in pool), return_exceptions=True)
-        for fetcher in pool:
-            ray.kill(fetcher)
+        await _close(pool)
+
+
+def _start(site: Site, hits, actors: int, limit: int) -> list:
+    return [Fetcher.remote(site, hits, limit) for _ in range(actors)]
+
+
+async def _share(pool: list, urls: list[str], limit: int) -> dict:
+    """A shared work list: `limit` workers per fetcher in the driver, each taking the next URL
+    as soon as its last one is done. Each worker has one call in flight, so each fetcher has
+    `limit`; a fetcher that is slow (late to start, slow pages) simply takes fewer URLs, where
+    round-robin would make the others wait for its fixed share."""
+    todo = iter(urls)  # consumed by every worker on this one event loop: no lock needed
+    results: dict[str, FetchResult] = {}
+
+    async def worker(fetcher) -> None:
+        for url in todo:
+            results[url] = await fetcher.fetch.remote(url)
+
+    await asyncio.gather(*(worker(f) for f in pool for _ in range(limit)))
+    return results
+
+
+async def _close(pool: list) -> None:
+    # Let every fetcher close its session and send its last hit events, then free the
+    # processes (a kill lands at once: it would cut a close() still under way).
+    await asyncio.gather(*(f.close.remote() for f in pool), return_exceptions=True)
+    for fetcher in pool:
+        ray.kill(fetcher)

@@ -6,7 +6,7 @@ import asyncio
 import aiohttp
 from yarl import URL
 
-from dojo.crawl.result import FetchResult
+from solutions.k19_fetch_a_page.kata import *  # the solution, but for fetch_page (below)
 
 # First match wins: TooManyRedirects is a ClientResponseError, ServerTimeoutError is both a
 # connection error and a TimeoutError, the DNS error is a connector error.

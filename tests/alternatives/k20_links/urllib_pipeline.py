@@ -1,52 +1,10 @@
 """Alternative: urllib.parse in another style: urldefrag first, SplitResult._replace to
 rebuild, a generator pipeline deduped with dict.fromkeys, domains compared label by label."""
 
-import re
 from collections.abc import Iterable, Iterator
-from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-# (Given) The port a scheme uses when the URL names none: writing it changes nothing.
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-_HOST = re.compile(r"[a-z0-9.-]+")
-
-
-def host_is_valid(host: str) -> bool:
-    """(Given) True for a host name made of ASCII letters, digits, '-' and '.' (IPv4
-    addresses fit). Spaces, other characters and IPv6 literals do not."""
-    return bool(host) and _HOST.fullmatch(host.lower()) is not None
-
-
-class LinkParser(HTMLParser):
-    """(Given) Collects the href of every <a> tag in document order, and the first
-    <base href>. html.parser is forgiving: unclosed tags and unquoted attributes are fine."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)  # &amp; in an href arrives as &
-        self.hrefs: list[str] = []
-        self.base_href: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        href = dict(attrs).get("href")
-        if href is None:  # <a name="x"> or a bare <a href>: no link
-            return
-        if tag == "a":
-            self.hrefs.append(href.strip())  # browsers ignore surrounding spaces
-        elif tag == "base" and self.base_href is None:
-            self.base_href = href.strip()
-
-
-def find_hrefs(html: str) -> tuple[list[str], str | None]:
-    """(Given) The hrefs of the <a> tags in document order, exactly as written (relative or
-    absolute, any scheme), and the first <base href> (None without one). Never raises."""
-    parser = LinkParser()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:
-        pass  # some broken markup can still trip the parser: keep what it found so far
-    return parser.hrefs, parser.base_href
+from solutions.k20_links.kata import *  # the given code; canonical and extract_links below
 
 
 def canonical(url: str) -> str:

@@ -1,51 +1,13 @@
-"""Mutant: no time limit. aiohttp's ClientTimeout is not applied to mocked calls (and is easily
-forgotten on real ones): a page that takes 30 s to answer holds the fetch for 30 s."""
+"""Mutant: no time limit of its own. aiohttp's ClientTimeout is not applied to mocked calls
+(and is easily forgotten on real ones): a page that takes 30 s to answer holds the fetch for
+30 s."""
 
-import aiohttp
-from yarl import URL
+from solutions.k19_fetch_a_page import kata as solution
+from solutions.k19_fetch_a_page.kata import *  # the solution, but for fetch_page
 
-from dojo.crawl.result import FetchResult
-
-REJECTED_BY = "test_a_slow_page_times_out"
-
-KEEP_HEADERS = ("retry-after",)
+BREAKS = "slow-page-times-out"
+SAYS = ("time limit",)
 
 
-async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -> FetchResult:
-    if not _is_web_url(url):
-        return FetchResult(url=url, final_url=url, error="bad_url")
-    try:
-        return await _get(session, url)
-    except TimeoutError:
-        return FetchResult(url=url, final_url=url, error="timeout")
-    except aiohttp.TooManyRedirects as error:
-        return FetchResult(url=url, final_url=url, error="too_many_redirects", detail=str(error))
-    except aiohttp.ClientConnectorError as error:
-        return FetchResult(url=url, final_url=url, error="connect", detail=str(error))
-    except aiohttp.ClientPayloadError as error:
-        return FetchResult(url=url, final_url=url, error="reset", detail=str(error))
-    except aiohttp.ClientError as error:
-        return FetchResult(url=url, final_url=url, error="other", detail=str(error))
-
-
-async def _get(session, url):
-    async with session.get(url) as response:
-        body = None
-        if response.content_type.startswith("text/"):
-            body = await response.text()
-        return FetchResult(
-            url=url,
-            final_url=str(response.url),
-            status=response.status,
-            content_type=response.content_type,
-            body=body,
-            headers=tuple((k, v) for k, v in response.headers.items() if k.lower() in KEEP_HEADERS),
-        )
-
-
-def _is_web_url(url):
-    try:
-        parsed = URL(url)
-        return parsed.absolute and parsed.scheme in ("http", "https") and bool(parsed.host)
-    except ValueError:
-        return False
+async def fetch_page(session, url: str, timeout: float) -> FetchResult:
+    return await solution.fetch_page(session, url, None)  # the mistake: `timeout` not applied

@@ -1,93 +1,19 @@
 """Mutant: the whole URL is lowercased, not just scheme and host. /Guide and /guide can be
 different pages (paths and queries are case-sensitive): the crawler fetches the wrong one."""
 
-import re
-from html.parser import HTMLParser
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from types import FunctionType
 
-REJECTED_BY = "test_only_scheme_and_host_are_lowercased"
+from solutions.k20_links import kata as solution
+from solutions.k20_links.kata import *  # the solution, but for canonical
+from solutions.k20_links.kata import _allowed, _base  # noqa: F401  (read by extract_links)
 
-# (Given) The port a scheme uses when the URL names none: writing it changes nothing.
-DEFAULT_PORTS = {"http": 80, "https": 443}
-
-_HOST = re.compile(r"[a-z0-9.-]+")
-
-
-def host_is_valid(host: str) -> bool:
-    """(Given) True for a host name made of ASCII letters, digits, '-' and '.' (IPv4
-    addresses fit). Spaces, other characters and IPv6 literals do not."""
-    return bool(host) and _HOST.fullmatch(host.lower()) is not None
-
-
-class LinkParser(HTMLParser):
-    """(Given) Collects the href of every <a> tag in document order, and the first
-    <base href>. html.parser is forgiving: unclosed tags and unquoted attributes are fine."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)  # &amp; in an href arrives as &
-        self.hrefs: list[str] = []
-        self.base_href: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        href = dict(attrs).get("href")
-        if href is None:  # <a name="x"> or a bare <a href>: no link
-            return
-        if tag == "a":
-            self.hrefs.append(href.strip())  # browsers ignore surrounding spaces
-        elif tag == "base" and self.base_href is None:
-            self.base_href = href.strip()
-
-
-def find_hrefs(html: str) -> tuple[list[str], str | None]:
-    """(Given) The hrefs of the <a> tags in document order, exactly as written (relative or
-    absolute, any scheme), and the first <base href> (None without one). Never raises."""
-    parser = LinkParser()
-    try:
-        parser.feed(html)
-        parser.close()
-    except Exception:
-        pass  # some broken markup can still trip the parser: keep what it found so far
-    return parser.hrefs, parser.base_href
+BREAKS = "lowercase-only-scheme-and-host"
+SAYS = ("whole URL", "path")
 
 
 def canonical(url: str) -> str:
-    """The one spelling of an absolute http(s) URL: scheme and host in lowercase, no default
-    port (80 for http, 443 for https), no fragment, an empty path written "/", path and query
-    kept exactly. Raises ValueError for anything else: another scheme (mailto:,
-    javascript:...), no host or an invalid one (see host_is_valid), a bad port, a broken URL."""
-    parts = urlsplit(url.lower())  # the mistake: path and query lose their case too
-    if parts.scheme not in DEFAULT_PORTS:
-        raise ValueError(f"not an http(s) URL: {url!r}")
-    host = parts.hostname
-    if not host or not host_is_valid(host):
-        raise ValueError(f"no valid host in {url!r}")
-    port = parts.port
-    netloc = host if port in (None, DEFAULT_PORTS[parts.scheme]) else f"{host}:{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+    return solution.canonical(url.lower())  # the mistake: path and query lose their case too
 
 
-def _allowed(host: str, allowed_domains: set[str]) -> bool:
-    return any(host == d or host.endswith("." + d) for d in map(str.lower, allowed_domains))
-
-
-def extract_links(html: str, base_url: str, allowed_domains: set[str]) -> list[str]:
-    """The links of the page at base_url worth crawling: every <a href> resolved against the
-    page (or its <base href>), in canonical form, http(s) only, on an allowed domain (the
-    domain itself or a subdomain of it), each once, in document order. Links that cannot be
-    resolved or canonicalised are skipped; nothing here raises."""
-    hrefs, base_href = find_hrefs(html)
-    base = base_url
-    if base_href:
-        try:
-            base = urljoin(base_url, base_href)  # a relative <base href> is relative too
-        except ValueError:
-            pass  # an unusable <base href> is ignored, as browsers do
-    found: dict[str, None] = {}  # a dict keeps first-seen order and dedupes
-    for href in hrefs:
-        try:
-            url = canonical(urljoin(base, href))
-        except ValueError:
-            continue  # not a page we can crawl: skip it, do not crash the crawl
-        if _allowed(urlsplit(url).hostname, allowed_domains):
-            found.setdefault(url)
-    return list(found)
+# The solution's extract_links, rebuilt over this module's names: it calls the canonical above.
+extract_links = FunctionType(solution.extract_links.__code__, globals())
