@@ -33,6 +33,7 @@ class ProbeReport:
     barrier: int | None
     barrier_broken: bool
     gates: dict[str, str] = field(default_factory=dict)  # name -> "signal" | "timeout" | "closed"
+    marks: frozenset[str] = frozenset()  # facts the code under test noted (Probe.mark)
 
     def timeline(self, title: str = "what ran when") -> str:
         return render(self.calls, title)
@@ -69,6 +70,7 @@ class _Round:
         self.gate_timeout = gate_timeout
         self.gates: dict[str, asyncio.Event] = {}
         self.gate_opened_by: dict[str, str] = {}
+        self.marks: set[str] = set()
 
     def gate(self, name: str) -> asyncio.Event:
         return self.gates.setdefault(name, asyncio.Event())
@@ -151,6 +153,11 @@ class _ProbeActor:
             r.gate_opened_by.setdefault(name, "signal")
             r.gate(name).set()
 
+    async def mark(self, round_number: int, name: str) -> None:
+        r = self._current(round_number)
+        if r is not None:
+            r.marks.add(name)
+
     async def report(self, round_number: int) -> dict:
         r = self._current(round_number)
         if r is None:
@@ -161,6 +168,7 @@ class _ProbeActor:
             "barrier": r.barrier,
             "barrier_broken": r.barrier_broken,
             "gates": {n: r.gate_opened_by.get(n, "closed") for n in r.gates},
+            "marks": sorted(r.marks),
         }
 
 
@@ -187,6 +195,7 @@ def _to_report(raw: dict) -> ProbeReport:
         barrier=raw["barrier"],
         barrier_broken=raw["barrier_broken"],
         gates=raw["gates"],
+        marks=frozenset(raw["marks"]),
     )
 
 
@@ -226,10 +235,19 @@ class Probe:
     def leave_remote(self, call_id: int, outcome: str = "ok") -> ray.ObjectRef:
         return self._actor.leave.remote(self._round, call_id, outcome)
 
+    def mark(self, name: str) -> ray.ObjectRef:
+        """Note a fact about how the code under test ran (fire-and-forget), e.g. that a
+        blocking call ran on an event loop's thread; the report lists the marks."""
+        return self._actor.mark.remote(self._round, name)
+
     @contextlib.contextmanager
     def track(self, label: str, gate: str | None = None):
-        """Record one unit of blocking work (in a task or a threaded actor)."""
-        call_id = ray.get(self.enter_remote(label, gate))
+        """Record one unit of blocking work (in a task or a threaded actor).
+
+        It waits through `ref.future()`, not `ray.get`: when a learner makes this blocking
+        call inside an async actor, Ray's warning about a blocking ray.get must be about
+        their code, never about the probe's."""
+        call_id = self.enter_remote(label, gate).future().result()
         outcome = "error"
         try:
             yield
@@ -239,7 +257,7 @@ class Probe:
             outcome = "cancelled"
             raise
         finally:
-            ray.get(self.leave_remote(call_id, outcome))
+            self.leave_remote(call_id, outcome).future().result()
 
     @contextlib.asynccontextmanager
     async def track_async(self, label: str, gate: str | None = None):

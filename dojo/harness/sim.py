@@ -12,6 +12,12 @@ from dataclasses import dataclass, field
 
 from dojo.harness.probes import Probe
 
+# Marks a blocking `call` leaves in its probe's report: where it ran. (An async actor's
+# method runs on the actor's event loop; asyncio.to_thread or an executor runs it off it.)
+CALLED_ON_A_LOOP = "service.call on an event loop"
+CALLED_OFF_A_LOOP = "service.call off the event loop"
+CALLED_ASYNC = "service.acall"  # what the non-blocking call leaves
+
 # Sleep in short slices: ray.cancel interrupts a task between slices, while one long
 # time.sleep is not interrupted (ray-project/ray#32954).
 _SLICE = 0.02
@@ -28,6 +34,14 @@ class OutOfStock(Exception):
 
 class PriceNotFound(LookupError):
     """Another one, from a different branch of the exception tree."""
+
+
+def _on_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _sleep(seconds: float) -> None:
@@ -51,7 +65,9 @@ class SlowService:
         return self.delays.get(item, self.delay)
 
     def call(self, item: Hashable) -> str:
-        """Blocking call: use from Ray tasks and threaded actors."""
+        """Blocking call: use from Ray tasks and threaded actors. It marks the probe with
+        where it ran (CALLED_ON_A_LOOP or CALLED_OFF_A_LOOP)."""
+        self.probe.mark(CALLED_ON_A_LOOP if _on_an_event_loop() else CALLED_OFF_A_LOOP)
         with self.probe.track(str(item), gate=self.gates.get(item)):
             _sleep(self._delay(item))
             if item in self.failures:
@@ -59,7 +75,8 @@ class SlowService:
             return answer(item)
 
     async def acall(self, item: Hashable) -> str:
-        """Non-blocking call: use from async actors."""
+        """Non-blocking call: use from async actors. It marks the probe with CALLED_ASYNC."""
+        self.probe.mark(CALLED_ASYNC)
         async with self.probe.track_async(str(item), gate=self.gates.get(item)):
             await asyncio.sleep(self._delay(item))
             if item in self.failures:

@@ -3,14 +3,12 @@
 import asyncio
 import contextlib
 import inspect
-import time
-from dataclasses import dataclass
 
 import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.harness.sim import SlowService, answer
+from dojo.harness.sim import CALLED_OFF_A_LOOP, CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
@@ -21,39 +19,6 @@ pytestmark = pytest.mark.timeout(30)
 N = 20
 BARRIER_IDLE = 3.0
 DELAY = 0.05
-
-# Where the service's BLOCKING call ran, left as marks in the probe's report (see
-# MarkingService). The non-blocking `acall` leaves none.
-ON_THE_LOOP = "service.call on the event loop"
-IN_A_THREAD = "service.call off the event loop"
-
-
-def _on_an_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class MarkingService(SlowService):
-    """The kata's slow service. Its blocking `call` tells the test where it ran (on an event
-    loop's thread, or on a thread of its own), and it waits for the probe through
-    `ref.future()`, not `ray.get`: inside an async actor Ray warns about every `ray.get`
-    ("Using blocking ray.get inside async actor"), and that warning must only ever be about
-    YOUR code."""
-
-    def call(self, item):
-        self.probe.open_gate(ON_THE_LOOP if _on_an_event_loop() else IN_A_THREAD)  # a mark
-        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
-        time.sleep(self._delay(item))
-        self.probe.leave_remote(call_id).future().result()
-        return answer(item)
-
-
-def _marked(report, mark: str) -> bool:
-    return report.gates.get(mark) == "signal"
 
 
 # Each test's probe and Fetcher are started by the fixtures below, before the test itself
@@ -133,7 +98,7 @@ def _check_replies(replies, items, picture=None) -> None:
 
 async def test_fetch_returns_the_service_reply(fetcher, probe):
     items = ["ant", "bee", "cat"]
-    replies = await _fetch_all(fetcher, MarkingService(probe, delay=DELAY), items)
+    replies = await _fetch_all(fetcher, SlowService(probe, delay=DELAY), items)
     report = await probe.areport()
     _check_replies(replies, items, report.timeline())
     served = sorted(c.label for c in report.finished(outcome="ok"))
@@ -148,11 +113,11 @@ async def test_fetch_returns_the_service_reply(fetcher, probe):
 
 async def test_fetch_awaits_the_non_blocking_call(kata, fetcher, probe):
     items = ["ant", "bee", "cat"]
-    replies = await _fetch_all(fetcher, MarkingService(probe, delay=DELAY), items)
+    replies = await _fetch_all(fetcher, SlowService(probe, delay=DELAY), items)
     report = await probe.areport()
     _check_replies(replies, items, report.timeline())
-    if _marked(report, ON_THE_LOOP) or _marked(report, IN_A_THREAD):
-        if _marked(report, ON_THE_LOOP):
+    if CALLED_ON_A_LOOP in report.marks or CALLED_OFF_A_LOOP in report.marks:
+        if CALLED_ON_A_LOOP in report.marks:
             how = "inside `async def fetch`, on the event loop's own thread"
         elif _fetch_is_async(kata):
             how = (
@@ -171,7 +136,7 @@ async def test_fetch_awaits_the_non_blocking_call(kata, fetcher, probe):
 
 async def test_twenty_calls_overlap_on_one_actor(kata, fetcher, probe):
     items = [f"item {i}" for i in range(N)]
-    replies = await _fetch_all(fetcher, MarkingService(probe, delay=DELAY), items)
+    replies = await _fetch_all(fetcher, SlowService(probe, delay=DELAY), items)
     report = await probe.areport()
     if report.barrier_broken or report.peak < N:
         fail(
@@ -188,7 +153,7 @@ def _why_not_all_at_once(kata, report) -> str | list[str]:
     """What the evidence says about an actor that did not keep N calls in flight: where the
     service's blocking call ran, whether fetch is `async def`, and the peak."""
     peak = report.peak
-    if _marked(report, ON_THE_LOOP):
+    if CALLED_ON_A_LOOP in report.marks:
         return (
             "a blocking call inside `async def`: service.call(item) holds the event loop's only "
             "thread, so the actor serves one call at a time. `await service.acall(item)` "
@@ -205,7 +170,7 @@ def _why_not_all_at_once(kata, report) -> str | list[str]:
             "calls in flight. An `async def` fetch that awaits service.acall(item) keeps "
             "every call in flight on one thread"
         )
-    if _marked(report, IN_A_THREAD):
+    if CALLED_OFF_A_LOOP in report.marks:
         return (
             f"the blocking service.call(item) on a thread pool: its {peak} thread(s) cap the "
             "calls in flight. `await service.acall(item)` needs no thread at all"

@@ -3,13 +3,12 @@
 import asyncio
 import contextlib
 import time
-from dataclasses import dataclass
 
 import pytest
 import ray
 
 from dojo import NotDoneYet
-from dojo.harness.sim import SlowService, answer
+from dojo.harness.sim import CALLED_ASYNC, CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.waiting import wait_until
 
@@ -32,43 +31,6 @@ PING_PATIENCE = 3.0
 PING_PATIENCE_WHEN_BLOCKED = 1.0
 # Safety net: the probe opens the gate by itself after this long.
 GATE_TIMEOUT = 20.0
-
-# Where the service's calls ran, left as marks in the probe's report (see MarkingService).
-ON_THE_LOOP = "service.call on the event loop"
-IN_A_THREAD = "service.call off the event loop"
-NON_BLOCKING = "service.acall"
-
-
-def _on_an_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class MarkingService(SlowService):
-    """The kata's slow service. Each call tells the test how it was made (the blocking
-    `call`, on an event loop's thread or on a thread of its own, or the non-blocking
-    `acall`), and the blocking call waits for the probe through `ref.future()`, not
-    `ray.get`: inside an async actor Ray warns about every `ray.get` ("Using blocking ray.get
-    inside async actor"), and that warning must only ever be about YOUR code."""
-
-    def call(self, item):
-        self.probe.open_gate(ON_THE_LOOP if _on_an_event_loop() else IN_A_THREAD)  # a mark
-        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
-        time.sleep(self._delay(item))
-        self.probe.leave_remote(call_id).future().result()
-        return answer(item)
-
-    async def acall(self, item):
-        self.probe.open_gate(NON_BLOCKING)  # a mark
-        return await super().acall(item)
-
-
-def _marked(report, mark: str) -> bool:
-    return report.gates.get(mark) == "signal"
 
 
 # Each test's probe and Gateway are started by the fixtures below, before the test itself
@@ -141,11 +103,11 @@ def _check_replies(replies, items, picture=None) -> None:
 
 async def test_fetch_returns_the_legacy_reply(gateway, probe):
     items = ["ant", "bee", "cat"]
-    service = MarkingService(probe, delay=DELAY)
+    service = SlowService(probe, delay=DELAY)
     replies = await _replies([gateway.fetch.remote(service, item) for item in items], items)
     report = await probe.areport()
     _check_replies(replies, items, report.timeline())
-    if _marked(report, NON_BLOCKING):
+    if CALLED_ASYNC in report.marks:
         fail(
             "the service got its non-blocking service.acall(item), which legacy_fetch never "
             "makes: fetch went around the given library",
@@ -159,11 +121,11 @@ async def test_fetch_returns_the_legacy_reply(gateway, probe):
 
 async def test_slow_calls_overlap_on_one_actor(gateway, probe):
     items = [f"item {i}" for i in range(N)]
-    service = MarkingService(probe, delay=DELAY)
+    service = SlowService(probe, delay=DELAY)
     replies = await _replies([gateway.fetch.remote(service, item) for item in items], items)
     report = await probe.areport()
     if report.barrier_broken or report.peak < N:
-        if _marked(report, ON_THE_LOOP):
+        if CALLED_ON_A_LOOP in report.marks:
             likely = (
                 "legacy_fetch ran on the event loop's own thread, freezing the actor: run "
                 "each call on a worker thread with "
@@ -191,7 +153,7 @@ async def test_slow_calls_overlap_on_one_actor(gateway, probe):
 
 async def test_ping_answers_while_slow_calls_run(gateway, probe):
     items = [f"item {i}" for i in range(N)]
-    service = MarkingService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
+    service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
     await finishes_within(gateway.ping.remote(), 20, "ping() on a new Gateway")
 
     calls = [asyncio.ensure_future(gateway.fetch.remote(service, item)) for item in items]
@@ -246,7 +208,7 @@ async def _hold_the_calls(probe, calls) -> tuple[int, bool]:
 
     async def held(at_least: int):
         report = await probe.areport()
-        if await crashed() or (_marked(report, ON_THE_LOOP) and report.running):
+        if await crashed() or (CALLED_ON_A_LOOP in report.marks and report.running):
             return True
         return len(report.running) >= at_least
 
@@ -255,4 +217,4 @@ async def _hold_the_calls(probe, calls) -> tuple[int, bool]:
     await wait_until(lambda: held(1), within=20)
     await wait_until(lambda: held(N), within=ALL_HELD_WITHIN)
     report = await probe.areport()
-    return len(report.running), _marked(report, ON_THE_LOOP)
+    return len(report.running), CALLED_ON_A_LOOP in report.marks

@@ -3,14 +3,12 @@
 import asyncio
 import contextlib
 import inspect
-import time
-from dataclasses import dataclass
 
 import pytest
 import ray
 from ray.actor import ActorClass, ActorHandle
 
-from dojo.harness.sim import SlowService, answer
+from dojo.harness.sim import CALLED_ASYNC, CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 
 pytestmark = pytest.mark.timeout(30)
@@ -21,43 +19,6 @@ pytestmark = pytest.mark.timeout(30)
 N = 8
 BARRIER_IDLE = 3.0
 DELAY = 0.05
-
-# Where the service's calls ran, left as marks in the probe's report (see MarkingService).
-ON_THE_LOOP = "service.call on the event loop"
-NON_BLOCKING = "service.acall"
-
-
-def _on_an_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class MarkingService(SlowService):
-    """The kata's slow service. Each call tells the test how it was made (the blocking
-    `call` on an event loop's thread, or the non-blocking `acall`), and the blocking call
-    waits for the probe through `ref.future()`, not `ray.get`: inside an async actor Ray
-    warns about every `ray.get` ("Using blocking ray.get inside async actor"), and that
-    warning must only ever be about YOUR code."""
-
-    def call(self, item):
-        if _on_an_event_loop():
-            self.probe.open_gate(ON_THE_LOOP)  # a mark
-        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
-        time.sleep(self._delay(item))
-        self.probe.leave_remote(call_id).future().result()
-        return answer(item)
-
-    async def acall(self, item):
-        self.probe.open_gate(NON_BLOCKING)  # a mark
-        return await super().acall(item)
-
-
-def _marked(report, mark: str) -> bool:
-    return report.gates.get(mark) == "signal"
 
 
 # Each test's probe and client are started by the fixtures below, before the test itself
@@ -158,10 +119,10 @@ def _check_replies(replies, items, picture=None) -> None:
 async def test_fetch_returns_the_service_reply(kata, made, probe):
     items = ["ant", "bee", "cat"]
     client = _client(made)
-    replies = await _fetch_all(client, MarkingService(probe, delay=DELAY), items)
+    replies = await _fetch_all(client, SlowService(probe, delay=DELAY), items)
     report = await probe.areport()
     _check_replies(replies, items, report.timeline())
-    awaited = _marked(report, NON_BLOCKING)
+    awaited = CALLED_ASYNC in report.marks
     if _fetch_is_async(kata):
         happened = "fetch is `async def`: LegacyClient is an async actor, not a threaded one"
         if awaited:
@@ -183,11 +144,11 @@ async def test_fetch_returns_the_service_reply(kata, made, probe):
 async def test_eight_calls_overlap_on_one_client(kata, made, probe):
     items = [f"item {i}" for i in range(N)]
     client = _client(made)
-    replies = await _fetch_all(client, MarkingService(probe, delay=DELAY), items)
+    replies = await _fetch_all(client, SlowService(probe, delay=DELAY), items)
     report = await probe.areport()
     if report.barrier_broken or report.peak < N:
         peak = report.peak
-        if _marked(report, ON_THE_LOOP):
+        if CALLED_ON_A_LOOP in report.marks:
             likely = (
                 "`async def fetch` calling the blocking service.call(item): it holds the "
                 "event loop's only thread, one call at a time. Make fetch a plain `def` and "

@@ -10,15 +10,13 @@ without a new arrival (and the test stops there).
 import asyncio
 import contextlib
 import inspect
-import time
-from dataclasses import dataclass
 
 import pytest
 import ray
 from ray.actor import ActorClass, ActorHandle
 
 from dojo import NotDoneYet
-from dojo.harness.sim import SlowService, answer
+from dojo.harness.sim import CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
 
@@ -32,36 +30,7 @@ WITHIN = 25.0
 SHOWN_AFTER_BREAK = 3
 
 # Where the upstream's blocking call ran, left as a mark in the probe's report (see
-# MarkingService).
-ON_THE_LOOP = "service.call on the event loop"
-
-
-def _on_an_event_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
-
-
-@dataclass(frozen=True)
-class MarkingService(SlowService):
-    """The kata's fragile upstream. Its blocking `call` tells the test when it ran on an event
-    loop's thread, and it waits for the probe through `ref.future()`, not `ray.get`: inside
-    an async actor Ray warns about every `ray.get` ("Using blocking ray.get inside async
-    actor"), and that warning must only ever be about YOUR code."""
-
-    def call(self, item):
-        if _on_an_event_loop():
-            self.probe.open_gate(ON_THE_LOOP)  # a mark
-        call_id = self.probe.enter_remote(str(item), self.gates.get(item)).future().result()
-        time.sleep(self._delay(item))
-        self.probe.leave_remote(call_id).future().result()
-        return answer(item)
-
-
-def _marked(report, mark: str) -> bool:
-    return report.gates.get(mark) == "signal"
+# SlowService).
 
 
 # Each test's limit. Its probe (a barrier of that limit) and its gateway are started by the
@@ -217,7 +186,7 @@ def _fetch_is_async(kata) -> bool:
 
 def _fail_too_few(kata, report, limit: int, calls: int) -> None:
     peak = report.peak
-    if _marked(report, ON_THE_LOOP):
+    if CALLED_ON_A_LOOP in report.marks:
         likely = (
             "a blocking call inside `async def`: service.call(item) holds the event loop's "
             "only thread, one call at a time. `await service.acall(item)` in an async "
@@ -247,7 +216,7 @@ def _fail_too_few(kata, report, limit: int, calls: int) -> None:
 async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
     items = [f"item {i}" for i in range(CALLS)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, MarkingService(probe, delay=DELAY), items, probe)
+    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
     if report.peak > limit:
         if report.peak >= CALLS:
             how = "unbounded"
@@ -279,7 +248,7 @@ async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
 async def test_the_limit_comes_from_make_gateway(kata, made, probe, limit):
     items = [f"item {i}" for i in range(8)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, MarkingService(probe, delay=DELAY), items, probe)
+    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
     if report.peak > limit:
         if report.peak == LIMIT:
             likely = (
