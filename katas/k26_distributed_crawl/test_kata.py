@@ -4,7 +4,7 @@ Your crawl() runs on generated sites (dojo.web.generate_site) whose facts say ex
 correct crawl requests. The fake web's hit log is the witness: every request as the server
 saw it, when, and from which fetcher (the `who` of a hit is the fetcher's name).
 
-The first four tests share ONE crawl of a 200-page, 4-host site (it runs in whichever of them
+The first four tests share ONE crawl of a 200-page, 6-host site (it runs in whichever of them
 comes first); the last one runs its own crawl and kills a fetcher in the middle of it.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import math
 import os
 import time
 from collections import Counter, defaultdict
@@ -24,6 +25,7 @@ import ray
 from yarl import URL
 
 from dojo import NotDoneYet
+from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import Interval, render
 from dojo.harness.waiting import wait_until
@@ -36,29 +38,45 @@ DOMAINS = ["example.test"]
 NO_LIMITS = {"max_depth": 50, "max_pages": 100_000}  # the whole site: any order finds it all
 FETCHERS = 2
 PER_FETCHER = 3
-DELAY = 0.05  # seconds between two requests to one host
+DELAY = 0.03  # seconds from one answer of a host to the next request to it
 GAP_TOLERANCE = 0.5  # measured gaps may be this fraction of DELAY (clocks, scheduling)
 FACTOR = 4.0  # generous: the crawl may take this many times the lower bound
 SLOW_START = 0.8  # the start page answers this late: meanwhile nothing else is queued
-# Only turns a hang into a lesson: a crawl takes ~6 s here, the slowest wrong answer (one lane
-# alone) ~15 s, and a machine running many Ray sessions at once can make either 10x slower.
+# Only turns a hang into a lesson: a crawl takes ~8 s here, the slowest wrong answer (one lane
+# alone) ~25 s, and a machine running many Ray sessions at once can make either 10x slower.
 CRAWL_WITHIN = 240.0
+# crawl() runs in the test's event loop: it may pause that loop this long at most (a blocking
+# ray.get in it pauses the loop for the whole crawl).
+MAX_FREEZE = 1.0
 
 # The shared crawl's site. Its start page is slowed down: while it is fetched the queue is
-# empty, so every other worker finds nothing to do at first.
-LATENCY = 0.02  # the site's mean answer time
-_site, FACTS = generate_site(pages=200, hosts=4, latency=LATENCY, seed=26)
+# empty, so every other worker finds nothing to do at first. Its pages answer after 0.025 to
+# 0.075 s, mostly longer than DELAY: a fetcher that leaves the gate when it SENDS its request
+# lets the next one start while the answer is still on its way.
+LATENCY = 0.05  # the site's mean answer time
+HOSTS = 6  # more hosts than a fetcher's lanes: a fetcher over its limit shows in the log
+_site, FACTS = generate_site(pages=200, hosts=HOSTS, latency=LATENCY, seed=26)
 _start = _site.lookup(FACTS.start).responses[0]
 SITE = _site.merged(
     Resource(FACTS.start, (Response(body=_start.body, latency=SLOW_START),)),
 )
 EXPECTED = FACTS.expected_crawl()
 
-# The kill test's site.
-KILL_SITE, KILL_FACTS = generate_site(pages=120, hosts=4, latency=0.02, seed=27)
+# The kill test's site. Some pages are slow (SLOW_PAGE s): the test kills a fetcher while it
+# waits for one of them, so the dead fetcher surely held that URL's lease and its origin.
+_kill_site, KILL_FACTS = generate_site(pages=120, hosts=4, latency=0.02, seed=27)
+SLOW_PAGE = 0.5
+SLOW = sorted(u for u, d in KILL_FACTS.depth_of.items() if d >= 2)[::8]
+KILL_SITE = _kill_site.merged(
+    *(
+        Resource(u, (Response(body=_kill_site.lookup(u).responses[0].body, latency=SLOW_PAGE),))
+        for u in SLOW
+    )
+)
 KILL_EXPECTED = KILL_FACTS.expected_crawl()
-KILL_AT = 0.3  # kill a fetcher once this fraction of the requests was served
-STALL = 15.0  # seconds without a new request: the crawl is stuck (generous: a busy machine)
+KILL_AT = 0.25  # kill a fetcher once this fraction of the requests was served, and ...
+LEFT = 0.2  # ... it has a slow page in flight with at least this many seconds still to go
+QUIET = 4.0  # seconds without a new request (at least): the crawl is stuck
 
 
 @pytest.fixture(scope="module")
@@ -98,16 +116,25 @@ def _crawl_raised(error: BaseException, call: str, when: str) -> None:
     """An error out of crawl() (other than NOT DONE YET) as a lesson."""
     if isinstance(error, NotDoneYet) or not isinstance(error, Exception):
         raise error
-    cause = getattr(error, "cause", None) or error
+    if isinstance(error, ray.exceptions.RayActorError):
+        fail(
+            f"{call} raised {type(error).__name__} {when}",
+            "a CrawlReport: the crawl goes on without the dead fetcher",
+            "a fetcher's death comes out of its work() call as RayActorError, and it was not "
+            "caught: catch it there, give back what that fetcher held "
+            "(frontier.release_worker, the origins it held in the gate) and go on with the "
+            "others",
+        )
+    cause = getattr(error, "cause", None)
+    cause = cause if isinstance(cause, BaseException) else error
     if isinstance(cause, NotDoneYet):
         raise cause
+    last_line = str(cause).strip().splitlines()[-1][:200] if str(cause).strip() else ""
     fail(
-        f"{call} raised {type(cause).__name__} {when}: "
-        f"{str(cause).strip().splitlines()[-1][:200] if str(cause).strip() else ''}",
+        f"{call} raised {type(cause).__name__} {when}: {last_line}",
         "a CrawlReport",
-        "an error inside an actor method comes out of the call awaiting it; a fetcher that "
-        "died comes out as RayActorError from its work() call: catch that one, give back "
-        "what it held (frontier.release_worker, the gate's origins) and go on with the others",
+        "an error in your code: an exception inside an actor method comes out of the call "
+        "that awaits it (the traceback above the last line says where it started)",
     )
 
 
@@ -168,7 +195,7 @@ async def _run_shared(kata, log) -> Crawled:
         began.append(time.monotonic())
 
     call = (
-        f"crawl(<200 pages, 4 hosts>, fetchers={FETCHERS}, per_fetcher={PER_FETCHER}, "
+        f"crawl(<200 pages, {HOSTS} hosts>, fetchers={FETCHERS}, per_fetcher={PER_FETCHER}, "
         f"delay={DELAY})"
     )
     try:
@@ -187,19 +214,33 @@ async def _run_shared(kata, log) -> Crawled:
             CRAWL_WITHIN,
             call,
         )
-        try:
-            report = await crawling
-        except Exception as error:
-            _crawl_raised(error, call, "")
+        async with Heartbeat(interval=0.02) as heartbeat:
+            try:
+                report = await crawling
+            except Exception as error:
+                _crawl_raised(error, call, "")
         ended = time.monotonic()
     finally:
         for handle in fetchers.values():
             with contextlib.suppress(Exception):
                 ray.kill(handle)
+    _check_loop(heartbeat, call)
     hits = await _all_hits(log, len(EXPECTED.requested))
     _check_names(fetchers, hits, call)
     _check_report(kata, report)
     return Crawled(report, hits, sorted(fetchers), ended - began[0])
+
+
+def _check_loop(heartbeat: Heartbeat, call: str) -> None:
+    if heartbeat.longest_freeze > MAX_FREEZE:
+        fail(
+            f"the test's event loop froze for {heartbeat.longest_freeze:.1f} s while {call} "
+            "ran in it (a heartbeat coroutine could not run)",
+            f"crawl() awaits: the loop it runs in stays free (no pause over {MAX_FREEZE} s)",
+            "a blocking call in crawl(), such as ray.get(...) on the fetchers' work() calls "
+            "(or time.sleep): await them, e.g. `await asyncio.wait(...)` on "
+            "asyncio.ensure_future(ref)s",
+        )
 
 
 def _path(url: str) -> str:
@@ -207,11 +248,23 @@ def _path(url: str) -> str:
 
 
 def _picture(hits: list[Hit], title: str) -> str:
+    """A timeline of these requests, each labelled with a short tag of who sent it."""
+    tags = _tags({h.who for h in hits})
     rows = [
-        Interval(f"{h.who[-9:]:>9} {_path(h.url)}", h.start, h.end, h.outcome)
+        Interval(f"{tags[h.who]} {_path(h.url)}", h.start, h.end, h.outcome)
         for h in sorted(hits, key=lambda h: h.start)
     ]
-    return render(rows, title)
+    legend = ", ".join(f"{tag}={who}" for who, tag in sorted(tags.items()))
+    return render(rows, f"{title} ({legend})")
+
+
+def _tags(whos: set[str]) -> dict[str, str]:
+    """A one-character tag per sender: 'g' for the gatekeeper, 1, 2, ... for the others."""
+    others = sorted(w for w in whos if w != "gatekeeper")
+    tags = {who: str(i) if i < 10 else chr(ord("a") + i - 10) for i, who in enumerate(others, 1)}
+    if "gatekeeper" in whos:
+        tags["gatekeeper"] = "g"
+    return tags
 
 
 # -- the shared crawl -----------------------------------------------------------------------
@@ -259,16 +312,33 @@ async def test_every_page_is_fetched_exactly_once(kata, log):
         )
     twice = {u: n for u, n in requested.items() if n > 1}
     if twice:
-        url = sorted(twice, key=lambda u: -twice[u])[0]
-        whos = sorted({h.who for h in hits if h.url == url})
-        robots = [u for u in twice if u.endswith("/robots.txt")]
-        likely = (
-            "a RobotsCache in each fetcher: each one fetches every host's robots.txt. The "
-            "rules must be shared by all fetchers (one actor owns them, like the gate)"
-            if robots
-            else "a URL leased twice (released while its fetcher was alive?) or a redirect "
-            "target fetched both through the redirect and as a link"
-        )
+        robots = sorted(u for u in twice if u.endswith("/robots.txt"))
+        url = robots[0] if robots else sorted(twice, key=lambda u: -twice[u])[0]
+        senders = Counter(h.who for h in hits if h.url == url)
+        whos = sorted(senders)
+        if robots and len(senders) > 1 and max(senders.values()) == 1:
+            likely = (
+                "a RobotsCache in each fetcher: each one fetches every host's robots.txt once. "
+                "A cache per process is not a cache per crawl: the rules must be shared by all "
+                "fetchers (one actor owns them, like the gate), or each host must belong to "
+                "one fetcher only"
+            )
+        elif robots:
+            likely = (
+                "fetching robots.txt again for each URL instead of asking one RobotsCache that "
+                "keeps the rules (it fetches each origin's robots.txt once per ttl)"
+            )
+        elif all(u in FACTS.redirect_targets for u in twice):
+            likely = (
+                "fetching a redirect target both through the redirect and as a link: report "
+                "the 3xx with digest(result), and let the frontier offer its target"
+            )
+        else:
+            likely = [
+                "a URL leased twice (released while its fetcher was still alive?)",
+                "fetching some URLs outside the frontier's leases (retrying, following "
+                "redirects yourself)",
+            ]
         fail(
             f"{len(twice)} URL(s) were requested more than once: {url} {twice[url]} times, "
             f"by {whos}",
@@ -314,6 +384,36 @@ async def test_every_discovered_url_is_accounted_for(kata, log):
             "every fetched, failed or skipped URL says why",
             "report visits with digest(result) or Visit.skipped(url, reason)",
         )
+    checks = [
+        ("disallowed by robots.txt", FACTS.disallowed, "skipped", "robots"),
+        ("broken links", sorted(EXPECTED.broken), "failed", "404"),
+        ("redirects", sorted(EXPECTED.redirected), "fetched", "redirect"),
+        ("off-site links", _offsite_found(), "skipped", "off-domain"),
+    ]
+    for what, urls, kind, reason in checks:
+        for url in urls:
+            got = report.outcomes.get(url)
+            if got is None or got.kind != kind or reason not in got.reason:
+                if got is None:
+                    likely = (
+                        "the crawl never came across it: a page that links to it was not "
+                        "reported with its links (frontier.done(name, digest(result)))"
+                    )
+                elif reason == "robots":
+                    likely = (
+                        "reporting a URL robots.txt forbids otherwise than as "
+                        "Visit.skipped(url, 'robots')"
+                    )
+                else:
+                    likely = (
+                        "reporting a fetched URL otherwise than with frontier.done(name, "
+                        "digest(result)) (the frontier resolves off-domain links itself)"
+                    )
+                fail(
+                    f"{what}: the report says {url} is {got!r}",
+                    f"{kind}, with a reason saying '{reason}'",
+                    likely,
+                )
     served = {h.url for h in hits if not h.url.endswith("/robots.txt")}
     answered = set(report.fetched) | set(report.failed)
     unseen = sorted(answered - served)
@@ -332,22 +432,6 @@ async def test_every_discovered_url_is_accounted_for(kata, log):
             "every requested URL in the report as fetched or failed",
             "report every visit with frontier.done(name, digest(result))",
         )
-    checks = [
-        ("disallowed by robots.txt", FACTS.disallowed, "skipped", "robots"),
-        ("broken links", sorted(EXPECTED.broken), "failed", "404"),
-        ("redirects", sorted(EXPECTED.redirected), "fetched", "redirect"),
-        ("off-site links", _offsite_found(), "skipped", "off-domain"),
-    ]
-    for what, urls, kind, reason in checks:
-        for url in urls:
-            got = report.outcomes.get(url)
-            if got is None or got.kind != kind or reason not in got.reason:
-                fail(
-                    f"{what}: the report says {url} is {got!r}",
-                    f"{kind}, with a reason saying '{reason}'",
-                    "a disallowed URL is reported with Visit.skipped(url, 'robots'); the rest "
-                    "comes from digest(result) and the frontier",
-                )
 
 
 def _offsite_found() -> list[str]:
@@ -356,34 +440,93 @@ def _offsite_found() -> list[str]:
     )
 
 
+@dataclass
+class Breach:
+    """A request to a host that started too soon after the one before it on that host."""
+
+    before: Hit  # the request whose answer came last before `after` started
+    after: Hit
+    gap: float  # from that answer to `after`'s start; negative: still in flight
+
+
+def _breaches(hits: list[Hit]) -> list[Breach]:
+    """The requests of one host that started less than DELAY x GAP_TOLERANCE after the latest
+    answer before them (or while another request was still in flight)."""
+    found, latest = [], None
+    for hit in sorted(hits, key=lambda h: h.start):
+        if latest is not None:
+            gap = hit.start - (latest.end if latest.end is not None else math.inf)
+            if gap < DELAY * GAP_TOLERANCE:
+                found.append(Breach(latest, hit, gap))
+        if latest is None or (latest.end is not None and (hit.end is None or hit.end > latest.end)):
+            latest = hit
+    return found
+
+
+def _politeness_mistake(breaches: list[Breach], hits: list[Hit]) -> str | list[str]:
+    """What the breaches on one host point to."""
+    own_gates = (
+        "a politeness gate in each fetcher: it spaces its own requests but knows nothing of "
+        "the other fetchers'. The gate must be shared (one actor owns it, every fetcher asks "
+        "it) or each host must belong to one fetcher only"
+    )
+    leave_early = (
+        "leaving the gate before the answer is in (when the request is sent): the gate then "
+        "spaces the starts, but the next request goes out while the answer to the previous "
+        "one is still on its way. Leave it (with the time the answer came) once self.get "
+        "has returned"
+    )
+    no_wait = (
+        "not waiting until the time the gate gives: sleep until start_at (it is `delay` "
+        "after the previous answer) before sending the request"
+    )
+    if all(b.before.who != b.after.who for b in breaches):
+        # Only requests of different fetchers came too close. If each fetcher's own requests
+        # were spaced right where they followed each other, each fetcher had its own gate.
+        spaced = sum(
+            1
+            for a, b in itertools.pairwise(sorted(hits, key=lambda h: h.start))
+            if a.who == b.who and a.end is not None and b.start - a.end >= DELAY * GAP_TOLERANCE
+        )
+        return own_gates if spaced >= 3 else [own_gates, leave_early, no_wait]
+    # A fetcher's own requests came too close: the gate (shared or not) was not kept.
+    overlapping = [b for b in breaches if b.gap < 0]
+    starts_spaced = all(b.after.start - b.before.start >= DELAY * GAP_TOLERANCE for b in breaches)
+    if overlapping and starts_spaced:
+        return leave_early
+    if not overlapping:
+        return no_wait
+    return [leave_early, no_wait]
+
+
 async def test_politeness_holds_across_fetchers(kata, log):
     crawled = await _crawl_shared(kata, log)
     by_host: dict[str, list[Hit]] = defaultdict(list)
     for hit in crawled.hits:
         by_host[hit.host].append(hit)
     for host, hits in sorted(by_host.items()):
-        hits.sort(key=lambda h: h.start)
-        peak = peak_in_flight_of(hits)
-        gaps = [(b.start - a.start, a, b) for a, b in itertools.pairwise(hits)]
-        gap, first, second = min(gaps, key=lambda g: g[0]) if gaps else (DELAY, None, None)
-        if peak > 1 or gap < DELAY * GAP_TOLERANCE:
-            at = hits.index(second)
-            around = hits[max(0, at - 6) : at + 6]
-            same = first.who == second.who
-            fail(
-                f"{host}: {peak} requests in flight at once; two requests started "
-                f"{gap:.3f} s apart ({_path(first.url)} by {first.who}, {_path(second.url)} "
-                f"by {second.who})",
-                f"one request at a time per host, starts at least {DELAY} s apart, whichever "
-                "fetchers send them",
-                "a politeness gate in each fetcher: it spaces its own requests but knows "
-                "nothing of the other fetchers'. The gate must be shared (one actor owns it, "
-                "every fetcher asks it) or each host must belong to one fetcher only"
-                if not same
-                else "not waiting for the time the gate gives (sleep until start_at), or "
-                "leaving the gate before the answer is in",
-                _picture(around, f"requests to {host} around the closest two"),
-            )
+        breaches = _breaches(hits)
+        if not breaches:
+            continue
+        worst = min(breaches, key=lambda b: b.gap)
+        a, b = worst.before, worst.after
+        when = (
+            f"while {_path(a.url)} by {a.who} was still in flight"
+            if worst.gap < 0
+            else f"{worst.gap:.3f} s after the answer to {_path(a.url)} by {a.who}"
+        )
+        ordered = sorted(hits, key=lambda h: h.start)
+        at = ordered.index(b)
+        fail(
+            f"{host}: {len(breaches)} of its {len(hits)} requests started too soon, e.g. "
+            f"{_path(b.url)} by {b.who} started {when} (peak: {peak_in_flight_of(hits)} in "
+            "flight at once)",
+            f"one request at a time per host, each starting at least {DELAY} s after the "
+            f"previous answer ({DELAY * GAP_TOLERANCE:g} s tolerated), whichever fetchers "
+            "send them",
+            _politeness_mistake(breaches, hits),
+            _picture(ordered[max(0, at - 6) : at + 6], f"requests to {host} around it"),
+        )
 
 
 async def test_fetchers_work_side_by_side(kata, log):
@@ -398,21 +541,31 @@ async def test_fetchers_work_side_by_side(kata, log):
     if idle:
         busy = max(per_fetcher, key=per_fetcher.get) if per_fetcher else "nobody"
         if per_fetcher and peaks.get(busy, 0) <= 1:
+            # One lane did everything. Either every other lane quit, or only one ever ran:
+            # the hit log looks the same.
             fail(
                 f"{busy} did all {per_fetcher[busy]} requests, one at a time; {idle} did none",
                 f"{FETCHERS} fetchers x {PER_FETCHER} lanes, all working until the crawl is over",
-                "lanes that stop when lease() comes back empty: while the (slow) start page "
-                "was fetched nothing else was queued, so every other lane quit at once. "
-                "An empty queue is not the end: wait a moment and ask again, until "
-                "frontier.finished() says nothing is queued AND nothing is leased",
+                [
+                    "lanes that stop when lease() comes back empty: while the (slow) start "
+                    "page was fetched nothing else was queued, so every other lane quit at "
+                    "once. An empty lease is not the end: wait a moment and ask again, until "
+                    "frontier.finished() says nothing is queued AND nothing is leased",
+                    "one lane per fetcher (per_fetcher ignored), and the fetchers' work "
+                    "started one after another",
+                ],
                 picture,
             )
         fail(
-            f"{busy} did all {per_fetcher.get(busy, 0)} requests; {idle} did none",
+            f"{busy} did all {per_fetcher.get(busy, 0)} requests, up to {peaks.get(busy, 0)} "
+            f"at once; {idle} did none",
             f"all {FETCHERS} fetchers working at the same time",
-            "fetchers started one after another: awaiting one fetcher's work before "
-            "starting the next. Start every fetcher's work, then await them together "
-            "(asyncio.wait / gather)",
+            [
+                "fetchers started one after another: awaiting one fetcher's work before "
+                "starting the next. Start every fetcher's work, then await them together "
+                "(asyncio.wait / gather)",
+                "work() started on one fetcher only",
+            ],
             picture,
         )
     over = {name: peak for name, peak in peaks.items() if peak > PER_FETCHER}
@@ -420,7 +573,8 @@ async def test_fetchers_work_side_by_side(kata, log):
         fail(
             f"fetchers had {over} requests in flight at once",
             f"at most per_fetcher={PER_FETCHER} per fetcher",
-            "no limit per fetcher: run per_fetcher lanes (or a Semaphore(per_fetcher))",
+            "a fetcher running more than per_fetcher lanes (or no limit at all): run exactly "
+            "per_fetcher lanes, or hold a Semaphore(per_fetcher) around each request",
             picture,
         )
     if max(peaks.values()) < 2:
@@ -436,7 +590,7 @@ async def test_fetchers_work_side_by_side(kata, log):
         fail(
             f"at most {total} request(s) of the fetchers were in flight at once",
             f"at least {FETCHERS} at some moment: {FETCHERS} fetchers x {PER_FETCHER} lanes "
-            "on 4 hosts",
+            f"on {HOSTS} hosts",
             "fetchers or lanes taking turns: start them all, then await them together",
             picture,
         )
@@ -463,8 +617,11 @@ async def test_fetchers_work_side_by_side(kata, log):
             f"{bound:.1f} s being the lower bound for {FETCHERS} x "
             f"{PER_FETCHER} requests in flight, {DELAY} s from an answer to the next request "
             "on its host",
-            "waiting more than the gate asks (sleeping a fixed delay after each request, "
-            "polling slowly), or lanes blocked on each other",
+            [
+                "waiting more than the gate asks (sleeping a fixed delay after each request)",
+                "polling an empty queue slowly",
+                "lanes blocked on each other",
+            ],
             picture,
         )
 
@@ -493,47 +650,69 @@ async def test_a_killed_fetcher_loses_nothing(kata, log, started_fetchers):
     await log.clear.remote()
     expected = KILL_EXPECTED
     call = f"crawl(<120 pages>, fetchers={FETCHERS}, ...)"
-    task = asyncio.ensure_future(
-        kata.crawl(
-            KILL_SITE,
-            log,
-            KILL_FACTS.start,
-            allowed_domains=DOMAINS,
-            fetchers=FETCHERS,
-            per_fetcher=PER_FETCHER,
-            delay=DELAY,
-            on_started=started_fetchers.update,
-            **NO_LIMITS,
-        )
-    )
-    try:
-        target = int(KILL_AT * len(expected.requested))
-
-        async def progressed():
-            return task.done() or await log.size.remote() >= target
-
-        await wait_until(progressed, within=60, interval=0.05)
-        if task.done():
-            try:
-                task.result()
-            except Exception as error:  # NOT DONE YET, or an error: the real story
-                _crawl_raised(error, call, "")
-            fail(
-                f"{call} returned before {target} requests had been served",
-                f"a crawl of {len(expected.requested)} requests still running",
-                "returning before the frontier is finished",
+    async with Heartbeat(interval=0.02) as heartbeat:
+        task = asyncio.ensure_future(
+            kata.crawl(
+                KILL_SITE,
+                log,
+                KILL_FACTS.start,
+                allowed_domains=DOMAINS,
+                fetchers=FETCHERS,
+                per_fetcher=PER_FETCHER,
+                delay=DELAY,
+                on_started=started_fetchers.update,
+                **NO_LIMITS,
             )
-        _check_names(started_fetchers, await log.hits.remote(), call)
-        served = Counter(h.who for h in await log.hits.remote())
-        victim = max(started_fetchers, key=lambda name: served[name])
-        ray.kill(started_fetchers[victim])
-        killed_at = time.time()
-        report = await _until_done_or_stalled(task, log, victim, call, expected)
-    finally:
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
+        )
+        try:
+            target = int(KILL_AT * len(expected.requested))
+            slow: list[Hit] = []
+
+            async def time_to_kill() -> bool:
+                """Once `target` requests were served: a fetcher waits for a slow page that
+                will not answer for LEFT s more (so it surely holds that URL and its origin)."""
+                if task.done() or await log.size.remote() < target:
+                    return task.done()
+                now = time.time()
+                slow[:] = [
+                    h
+                    for h in await log.hits.remote()
+                    if h.end is None
+                    and h.url in SLOW
+                    and h.who in started_fetchers
+                    and h.start + SLOW_PAGE - now > LEFT
+                ]
+                return bool(slow)
+
+            await wait_until(time_to_kill, within=60, interval=0.02)
+            if task.done() or not slow:
+                _check_loop(heartbeat, call)
+                if task.done():
+                    try:
+                        task.result()
+                    except Exception as error:  # NOT DONE YET, or an error: the real story
+                        _crawl_raised(error, call, "")
+                fail(
+                    f"{call} returned before a fetcher could be killed in the middle of it"
+                    if task.done()
+                    else f"{call} never had a fetcher waiting for a slow page within 60 s",
+                    f"a crawl of {len(expected.requested)} requests still running",
+                    "returning before the frontier is finished"
+                    if task.done()
+                    else "a crawl that stalled or never started",
+                )
+            _check_names(started_fetchers, await log.hits.remote(), call)
+            held = slow[0]
+            victim = held.who
+            ray.kill(started_fetchers[victim])
+            killed_at = time.time()
+            report = await _until_done_or_stalled(task, log, held, killed_at, call, expected)
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+    _check_loop(heartbeat, call)
     _check_report(kata, report)
     hits = await _all_hits(log, len(expected.requested))
     lost = sorted(
@@ -541,11 +720,12 @@ async def test_a_killed_fetcher_loses_nothing(kata, log, started_fetchers):
     )
     if lost:
         fail(
-            f"{victim} was killed mid-crawl and {len(lost)} page(s) never made it into the "
-            f"report as fetched, e.g. {lost[:3]}",
+            f"{victim} was killed while it fetched {_path(held.url)}, and {len(lost)} page(s) "
+            f"never made it into the report as fetched, e.g. {lost[:3]}",
             "every page fetched: what the dead fetcher held is leased again to another",
-            "dropping a dead fetcher's work: call frontier.release_worker(name) when its "
-            "work() call raises RayActorError",
+            "returning a report while the dead fetcher's leases were never given back: call "
+            "frontier.release_worker(name) when its work() raises RayActorError, and return "
+            "only once frontier.finished()",
         )
     if report.discovered != len(report.outcomes):
         fail(
@@ -566,24 +746,26 @@ async def test_a_killed_fetcher_loses_nothing(kata, log, started_fetchers):
             f"the killed {victim}",
             "a second request only for URLs the killed fetcher had started (it died before "
             "reporting them: from the server's side they are requested twice)",
-            "releasing URLs of a fetcher that is still alive, or dedupe lost after the kill",
+            [
+                "releasing the URLs of a fetcher that is still alive",
+                "a URL leased twice after the kill",
+            ],
             _picture([h for h in hits if h.url == url], f"requests for {url}"),
         )
-    after = [h for h in hits if h.start > killed_at and h.who != victim]
-    if not after:
-        fail(
-            f"nobody requested anything after {victim} was killed",
-            "the other fetchers finish the crawl",
-            "the crawl had already ended (kill too late?)",
-        )
 
 
-async def _until_done_or_stalled(task, log, victim: str, call: str, expected) -> Any:
-    """The crawl's result, or a lesson once no request was served for STALL seconds."""
+async def _until_done_or_stalled(
+    task, log, held: Hit, killed_at: float, call: str, expected
+) -> Any:
+    """The crawl's result, or a lesson once nothing new was requested for a while: QUIET s, or
+    longer if the crawl already had longer pauses before the kill (a busy machine)."""
+    victim = held.who
+    before = sorted(h.start for h in await log.hits.remote())
+    quiet = max([QUIET, *(3 * (b - a) for a, b in itertools.pairwise(before))])
     seen, since = -1, time.monotonic()
     deadline = time.monotonic() + CRAWL_WITHIN
     while time.monotonic() < deadline:
-        done, _ = await asyncio.wait([task], timeout=0.5)
+        done, _ = await asyncio.wait([task], timeout=0.2)
         if done:
             try:
                 return task.result()
@@ -592,23 +774,63 @@ async def _until_done_or_stalled(task, log, victim: str, call: str, expected) ->
         size = await log.size.remote()
         if size != seen:
             seen, since = size, time.monotonic()
-        elif time.monotonic() - since > STALL:
+        elif time.monotonic() - since > quiet:
             hits = await log.hits.remote()
-            served = {h.url for h in hits}
-            missing = sorted(set(expected.pages) - served)
-            held = [h for h in hits if h.who == victim and h.end is None]
-            fail(
-                f"{victim} was killed; since then nothing new was requested for "
-                f"{STALL:.0f} s and {call} never returned. {len(missing)} expected pages "
-                f"never requested, e.g. {missing[:2]}",
-                "the other fetchers take over what the dead one held, and the crawl ends",
-                "a dead fetcher's leases stay leased (frontier.finished() never comes: call "
-                "frontier.release_worker(name) when its work() raises RayActorError), or "
-                "the origins it held in the politeness gate stay held (free them too)",
-                _picture(held or hits[-8:], f"what {victim} was fetching when it died"),
-            )
+            _stalled(hits, held, killed_at, quiet, call, expected)
     fail(
         f"{call} was still running after {CRAWL_WITHIN:.0f} s",
         "the crawl ends once the frontier is finished",
         "waiting on something that never comes",
+    )
+
+
+def _stalled(hits: list[Hit], held: Hit, killed_at: float, quiet: float, call, expected) -> None:
+    """Fail with what the hit log says about a crawl that stopped after the kill."""
+    victim, host = held.who, held.host
+    since = [h for h in hits if h.start > killed_at]
+    to_host = [h for h in since if h.host == host]
+    again = [h for h in since if h.url == held.url]
+    missing = sorted(set(expected.requested) - {h.url for h in hits})
+    happened = (
+        f"{victim} was killed while it fetched {_path(held.url)} from {host}; then the crawl "
+        f"stopped: nothing new requested for {quiet:.0f} s, {call} never returned, "
+        f"{len(missing)} expected URL(s) never requested"
+    )
+    expected_ = "the other fetchers take over what the dead one held, and the crawl ends"
+    picture = _picture([h for h in hits if h.host == host][-12:], f"the last requests to {host}")
+    if not to_host:
+        # The host the dead fetcher was fetching from went silent. Its leases would only stop
+        # that one URL: URLs of that host still queued would go on being requested.
+        fail(
+            f"{happened}. Since the kill, nobody requested anything from {host}"
+            + (
+                f", while {len(since)} request(s) went to other hosts"
+                if since
+                else " (nor from any other host: every lane left waits for something)"
+            ),
+            expected_,
+            f"the origin {victim} held in the politeness gate was never freed: every request "
+            f"to {host} now waits for it. Free the dead fetcher's origins in the gate too "
+            "(gatekeeper.release_worker, the gate's release_holder), not only its leases",
+            picture,
+        )
+    if not again and to_host:
+        fail(
+            f"{happened}. Since the kill, {host} served {len(to_host)} other request(s), but "
+            f"nobody requested {_path(held.url)} again",
+            expected_,
+            f"the URLs {victim} had leased were never given back: the frontier still counts "
+            "them as leased, so finished() never comes. Call frontier.release_worker(name) "
+            "when the dead fetcher's work() raises RayActorError",
+            picture,
+        )
+    fail(
+        f"{happened}",
+        expected_,
+        [
+            "the crawl waits for something only the dead fetcher would have done",
+            "what the dead fetcher held (its leases, its origins in the gate) given back only "
+            "in part",
+        ],
+        picture,
     )

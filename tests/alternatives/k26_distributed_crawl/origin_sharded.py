@@ -27,6 +27,7 @@ from katas.k26_distributed_crawl.parts import (
     digest,
     origin_of,
 )
+from solutions.k26_distributed_crawl.kata import Crawler
 
 IDLE = 0.05
 
@@ -90,7 +91,7 @@ class Fetcher(WebClient):
         finally:
             await self.gate.leave(origin, self.name, time.time())
 
-    async def work(self, frontier: Any, lanes: int) -> int:
+    async def work(self, frontier: Any, _gatekeeper: None, lanes: int) -> int:
         return sum(await asyncio.gather(*(self._lane(frontier) for _ in range(lanes))))
 
     async def _lane(self, frontier: Any) -> int:
@@ -109,6 +110,14 @@ class Fetcher(WebClient):
                 visit = Visit.skipped(url, "robots")
             await frontier.done.remote(self.name, visit)
             visits += 1
+
+
+class Sharded(Crawler):
+    """The solution's way of watching the fetchers; a dead one's leases go back and its
+    origins move to the others, both in the frontier."""
+
+    async def give_back(self, name: str, frontier: Any, gatekeeper: None) -> None:
+        await frontier.release_worker.remote(name)
 
 
 async def crawl(
@@ -135,18 +144,7 @@ async def crawl(
         if on_started is not None:
             on_started(dict(crew))
         began = time.monotonic()
-        working = {
-            asyncio.ensure_future(fetcher.work.remote(frontier, per_fetcher)): name
-            for name, fetcher in crew.items()
-        }
-        while working:
-            finished, _ = await asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
-            for call in finished:
-                name = working.pop(call)
-                try:
-                    call.result()
-                except ray.exceptions.RayActorError:
-                    await frontier.release_worker.remote(name)  # leases AND origins move on
+        await Sharded().work_together(crew, frontier, None, per_fetcher)
         if not await frontier.finished.remote():
             raise RuntimeError("every fetcher died before the crawl was over")
         return await frontier.report.remote(time.monotonic() - began)

@@ -30,6 +30,7 @@ from katas.k26_distributed_crawl.parts import (
     origin_of,
     rules_for,
 )
+from solutions.k26_distributed_crawl.kata import Crawler
 
 ROBOTS = -1  # the "depth" of a robots.txt job
 
@@ -125,7 +126,7 @@ SchedulingFrontierActor = ray.remote(num_cpus=0)(SchedulingFrontier)
 
 @ray.remote(num_cpus=0)
 class Fetcher(WebClient):
-    async def work(self, frontier: Any, lanes: int) -> int:
+    async def work(self, frontier: Any, _gatekeeper: None, lanes: int) -> int:
         return sum(await asyncio.gather(*(self._lane(frontier) for _ in range(lanes))))
 
     async def _lane(self, frontier: Any) -> int:
@@ -144,6 +145,14 @@ class Fetcher(WebClient):
             else:
                 await frontier.visited.remote(self.name, digest(result), time.time())
                 visits += 1
+
+
+class NoGatekeeper(Crawler):
+    """The solution's way of watching the fetchers; a dead one's leases, origins and robots
+    jobs are all the frontier's to give back."""
+
+    async def give_back(self, name: str, frontier: Any, gatekeeper: None) -> None:
+        await frontier.release_worker.remote(name)
 
 
 async def crawl(
@@ -169,18 +178,7 @@ async def crawl(
         if on_started is not None:
             on_started(dict(crew))
         began = time.monotonic()
-        working = {
-            asyncio.ensure_future(fetcher.work.remote(frontier, per_fetcher)): name
-            for name, fetcher in crew.items()
-        }
-        while working:
-            finished, _ = await asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
-            for call in finished:
-                name = working.pop(call)
-                try:
-                    call.result()
-                except ray.exceptions.RayActorError:
-                    await frontier.release_worker.remote(name)  # leases, origins, robots jobs
+        await NoGatekeeper().work_together(crew, frontier, None, per_fetcher)
         if not await frontier.finished.remote():
             raise RuntimeError("every fetcher died before the crawl was over")
         return await frontier.report.remote(time.monotonic() - began)

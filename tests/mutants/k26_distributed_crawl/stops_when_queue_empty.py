@@ -2,157 +2,21 @@
 is queued, and while it is being fetched every other lane finds nothing and quits: one lane
 then crawls the whole site alone, one request at a time."""
 
-from __future__ import annotations
+from solutions.k26_distributed_crawl.kata import *  # the solution, but for _crawl_is_over
 
-import asyncio
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
-
-import ray
-
-from dojo.crawl.result import FetchResult
-from katas.k26_distributed_crawl.parts import (
-    ROBOTS_TTL,
-    USER_AGENT,
-    CrawlReport,
-    FrontierActor,
-    OriginGate,
-    RobotsCache,
-    Visit,
-    WebClient,
-    digest,
-    origin_of,
-)
-
-REJECTED_BY = "test_fetchers_work_side_by_side"
-
-IDLE = 0.05  # seconds a lane waits before asking again when nothing is queued
+BREAKS = "an-empty-lease-is-not-the-end"
+SAYS = ("lease() comes back empty",)
 
 
 @ray.remote(num_cpus=0)
-class Gatekeeper(WebClient):
-    """Everything that is per origin, in ONE actor for all fetchers (kata 18): the politeness
-    gate and the robots.txt rules. Per fetcher, either one would be wrong: two fetchers would
-    each space their own requests to a host but not each other's, and each would fetch every
-    robots.txt again. It fetches robots.txt itself (so it starts the fake web too), through
-    the same gate as every other request to that origin."""
-
-    def __init__(self, site: Any, hits: Any, delay: float):
-        super().__init__(site, hits, "gatekeeper")
-        self.gate = OriginGate(delay)
-        self.robots = RobotsCache(self._fetch_robots_txt, USER_AGENT, ROBOTS_TTL)
-
-    async def _fetch_robots_txt(self, url: str) -> FetchResult:
-        origin = origin_of(url)
-        start_at = await self.gate.enter(origin, self.name)
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        try:
-            return await self.get(url)
-        finally:
-            await self.gate.leave(origin, self.name, time.time())
-
-    async def permit(self, worker: str, url: str) -> float | None:
-        """None if robots.txt forbids url; else `worker` now holds url's origin, and may start
-        its request at the returned wall-clock time."""
-        if not await self.robots.allowed(url):
-            return None
-        return await self.gate.enter(origin_of(url), worker)
-
-    async def leave(self, worker: str, url: str, done_at: float) -> None:
-        await self.gate.leave(origin_of(url), worker, done_at)
-
-    async def release_worker(self, worker: str) -> int:
-        return await self.gate.release_holder(worker)
+class Fetcher(Fetcher.__ray_actor_class__):
+    async def _crawl_is_over(self, frontier):
+        return True  # the mistake: nothing queued now is not finished
 
 
-@ray.remote(num_cpus=0)
-class Fetcher(WebClient):
-    """Pulls work: `lanes` loops, each with one URL at a time, so at most `lanes` requests of
-    this fetcher are in flight."""
-
-    async def work(self, frontier: Any, gatekeeper: Any, lanes: int) -> int:
-        visits = await asyncio.gather(*(self._lane(frontier, gatekeeper) for _ in range(lanes)))
-        return sum(visits)
-
-    async def _lane(self, frontier: Any, gatekeeper: Any) -> int:
-        visits = 0
-        while True:
-            batch = await frontier.lease.remote(self.name, 1)
-            if not batch:
-                return visits  # the mistake: empty now is not finished
-            [(url, _depth)] = batch
-            visit = await self._visit(url, gatekeeper)
-            await frontier.done.remote(self.name, visit)
-            visits += 1
-
-    async def _visit(self, url: str, gatekeeper: Any) -> Visit:
-        start_at = await gatekeeper.permit.remote(self.name, url)
-        if start_at is None:
-            return Visit.skipped(url, "robots")
-        # The gate says WHEN, in wall-clock time shared by every process on the machine; the
-        # request starts no earlier, however late this reply was delivered.
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        try:
-            result = await self.get(url)
-        finally:
-            # Held until the answer is in: one request per origin at a time, and the next
-            # one starts `delay` after this answer came in.
-            await gatekeeper.leave.remote(self.name, url, time.time())
-        return digest(result)
+class Crawler(Crawler):
+    Fetcher = Fetcher
 
 
-async def crawl(
-    site: Any,
-    hits: Any,
-    start_url: str,
-    *,
-    allowed_domains: Iterable[str],
-    max_depth: int,
-    max_pages: int,
-    fetchers: int,
-    per_fetcher: int,
-    delay: float,
-    on_started: Callable[[dict[str, Any]], None] | None = None,
-) -> CrawlReport:
-    """Crawl `site` from `start_url` with `fetchers` fetcher actors, each with at most
-    `per_fetcher` requests in flight, at least `delay` seconds between two requests to one
-    origin (across all fetchers), robots.txt obeyed. Survives fetchers dying."""
-    site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
-    frontier = FrontierActor.remote([start_url], list(allowed_domains), max_depth, max_pages)
-    gatekeeper = Gatekeeper.remote(site_ref, hits, delay)
-    crew = {f"fetcher-{i}": Fetcher.remote(site_ref, hits, f"fetcher-{i}") for i in range(fetchers)}
-    try:
-        # Actors start in the background; wait until all are up, so the fetchers start
-        # working together (and the time measured is the crawl's, not the start-up's).
-        await asyncio.gather(
-            frontier.stats.remote(),
-            gatekeeper.ready.remote(),
-            *(fetcher.ready.remote() for fetcher in crew.values()),
-        )
-        if on_started is not None:
-            on_started(dict(crew))
-        began = time.monotonic()
-        # Every fetcher works at the same time: start them all, then watch them.
-        working = {
-            asyncio.ensure_future(fetcher.work.remote(frontier, gatekeeper, per_fetcher)): name
-            for name, fetcher in crew.items()
-        }
-        while working:
-            finished, _ = await asyncio.wait(working, return_when=asyncio.FIRST_COMPLETED)
-            for call in finished:
-                name = working.pop(call)
-                try:
-                    call.result()
-                except ray.exceptions.RayActorError:
-                    # The fetcher died. What it held must not die with it: its leased URLs go
-                    # back to the queue (or finished() never comes), and the origins it held
-                    # in the gate are freed (or every request to them waits for ever).
-                    await frontier.release_worker.remote(name)
-                    await gatekeeper.release_worker.remote(name)
-        if not await frontier.finished.remote():
-            raise RuntimeError("every fetcher died before the crawl was over")
-        return await frontier.report.remote(time.monotonic() - began)
-    finally:
-        for actor in (frontier, gatekeeper, *crew.values()):
-            ray.kill(actor)
+async def crawl(*args, **kwargs):
+    return await Crawler().run(*args, **kwargs)

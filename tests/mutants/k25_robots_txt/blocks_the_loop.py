@@ -1,0 +1,24 @@
+"""Mutant: waits for robots.txt without giving the event loop back. It runs the async fetch to
+the end in a helper thread's own loop and blocks on `.result()`: right answers, one fetch
+per origin, but while robots.txt is fetched nothing else in the crawler runs."""
+
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules
+
+BREAKS = "the-loop-stays-free"
+SAYS = ("froze", "blocking call")
+
+
+class RobotsCache(RobotsCache):
+    async def rules(self, url):
+        origin = origin_of(url)
+        fresh = self._fresh(origin)
+        if fresh is not None:
+            return fresh
+        with ThreadPoolExecutor(1) as pool:  # the mistake: .result() blocks this loop
+            result = pool.submit(asyncio.run, self.fetch(robots_url(origin))).result()
+        rules = rules_for(result)
+        self._rules[origin] = (rules, self.now() + self.ttl)
+        return rules
