@@ -31,6 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from dojo.kata.catalogue import find  # noqa: E402
+from dojo.kata.shipped import solve_in_copy  # noqa: E402
 
 VERDICT = re.compile(r"(\d+) of (\d+) tests pass")
 
@@ -102,12 +103,9 @@ def measure(number: int, saves: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory(prefix="dojo-watch-bench-") as tmp:
         root = _copy_repo(Path(tmp))
         stub_path = root / "katas" / kata.slug / "kata.py"
-        solved = (
-            (REPO / "solutions" / kata.slug / "kata.py")
-            .read_text()
-            .replace(f"solutions.{kata.slug}", f"katas.{kata.slug}")
-        )
         shipped = stub_path.read_text()
+        solve_in_copy(root, kata.slug)
+        solved = stub_path.read_text()
         stub_path.write_text(solved)
         env = {**os.environ, "PYTHONPATH": str(root), "DOJO_STATE_DIR": str(Path(tmp) / "state")}
         env.pop("RAY_ADDRESS", None)

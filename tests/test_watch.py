@@ -24,7 +24,8 @@ from rich.console import Console
 from dojo.cluster.head import LocalHead
 from dojo.harness.waiting import wait_until
 from dojo.kata import catalogue
-from dojo.paths import REPO_ROOT, SOLUTIONS_DIR
+from dojo.kata.shipped import solve_in_copy
+from dojo.paths import REPO_ROOT
 from dojo.watch.runner import Runner
 from dojo.watch.watcher import Saves, Watcher, lesson_text, read_check_result
 
@@ -74,7 +75,7 @@ class Output:
 
 def _copy_of_the_repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
-    for part in ("dojo", "katas"):
+    for part in ("dojo", "katas", "solutions"):
         shutil.copytree(REPO_ROOT / part, root / part, ignore=shutil.ignore_patterns("__pycache__"))
     for name in ("conftest.py", "pyproject.toml", "catalogue.toml"):
         shutil.copy(REPO_ROOT / name, root / name)
@@ -122,7 +123,7 @@ async def test_watch_turns_green_after_the_learner_saves_the_solution(tmp_path):
         # A save while a check hangs starts the check over with the newest code.
         stub.write_text(HANGING_K01)
         assert await out.shows("checking…", count=2), out.text
-        stub.write_text((SOLUTIONS_DIR / K01 / "kata.py").read_text())
+        solve_in_copy(root, K01)
         assert await out.shows("Kata 01 passes", within=120), out.text
         assert "changed again: starting over" in out.text
         assert await out.shows("moving on to Kata 02"), out.text

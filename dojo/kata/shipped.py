@@ -38,3 +38,18 @@ def write_snapshot() -> int:
 
 if __name__ == "__main__":
     print(f"snapshot of {write_snapshot()} stubs written to {SNAPSHOT}")
+
+
+def solve_in_copy(root: Path, slug: str) -> None:
+    """In a throwaway copy of the repository at `root`, make katas/<slug>/kata.py the reference
+    solution, as a learner who solved the kata would have it (for tests and benchmarks of
+    `dojo watch`).
+
+    A solution imports the given code from its stub, so it cannot simply be pasted over the
+    stub: the stub as shipped goes next to it as `given_stub.py` and the solution imports
+    from there."""
+    folder = root / "katas" / slug
+    (folder / "given_stub.py").write_text(shipped_stub(slug), encoding="utf-8")
+    solution = (root / "solutions" / slug / "kata.py").read_text(encoding="utf-8")
+    solution = solution.replace(f"katas.{slug}.kata", f"katas.{slug}.given_stub")
+    (folder / "kata.py").write_text(solution, encoding="utf-8")
