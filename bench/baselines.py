@@ -8,7 +8,7 @@ instead of the Ray crawler, doing the same work by the same rules:
                        Ray crawler costs over asyncio alone (its processes and its calls)
 
 Both are the reference crawler's own logic, not a rewrite: its parts (Frontier, OriginGate,
-RobotsCache, fetch_page, digest, from solutions/k26) and its lane loop (lease one URL, ask the
+RobotsCache, fetch_page, digest: dojo.crawl) and its lane loop (lease one URL, ask the
 gate, fetch, report; poll every IDLE seconds when the queue is empty but pages are in flight),
 with plain objects and awaits where the Ray crawler has actors and remote calls. So the same
 site gives the same requests, and the difference in time is Ray's.
@@ -39,21 +39,14 @@ ray_runtime.prepare_environment()  # before `import ray`: see dojo.cluster.ray_r
 
 import ray  # noqa: E402
 
+from dojo.crawl.crawler import IDLE  # noqa: E402
+from dojo.crawl.fetch import FETCH_TIMEOUT, USER_AGENT, fetch_page  # noqa: E402
+from dojo.crawl.frontier import Frontier  # noqa: E402
+from dojo.crawl.politeness import OriginGate  # noqa: E402
+from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: E402
+from dojo.crawl.robots import ROBOTS_TTL, RobotsCache  # noqa: E402
+from dojo.crawl.urls import origin_of  # noqa: E402
 from dojo.web import Site, start_mock  # noqa: E402
-from katas.k26_distributed_crawl.parts import (  # noqa: E402
-    FETCH_TIMEOUT,
-    ROBOTS_TTL,
-    USER_AGENT,
-    CrawlReport,
-    Frontier,
-    OriginGate,
-    RobotsCache,
-    Visit,
-    digest,
-    fetch_page,
-    origin_of,
-)
-from solutions.k26_distributed_crawl.kata import IDLE  # noqa: E402
 
 
 async def asyncio_crawl(

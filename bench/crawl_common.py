@@ -27,9 +27,9 @@ ray_runtime.prepare_environment()  # before `import ray`: see dojo.cluster.ray_r
 import ray  # noqa: E402
 
 from bench.baselines import run_in_worker  # noqa: E402
+from dojo.crawl.crawler import crawl  # noqa: E402
+from dojo.crawl.report import FETCHED, SKIPPED, CrawlReport  # noqa: E402
 from dojo.web import ServedSite, Site, SiteFacts, generate_site, host_of  # noqa: E402
-from katas.k26_distributed_crawl.parts import FETCHED, SKIPPED, CrawlReport  # noqa: E402
-from solutions.k26_distributed_crawl.kata import crawl  # noqa: E402
 
 MB = 1024 * 1024
 ALLOWED_MOCK = ["example.test"]  # generated hosts are h0.example.test, h1...

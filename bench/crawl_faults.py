@@ -49,10 +49,11 @@ import ray  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from dojo.crawl.crawler import crawl  # noqa: E402
+from dojo.crawl.fetch import FETCH_TIMEOUT  # noqa: E402
+from dojo.crawl.report import FETCHED, KINDS  # noqa: E402
 from dojo.harness.waiting import wait_until  # noqa: E402
 from dojo.web import HitLog, Resource, Response, canonical, generate_site  # noqa: E402
-from katas.k26_distributed_crawl.parts import FETCH_TIMEOUT, FETCHED, KINDS  # noqa: E402
-from solutions.k26_distributed_crawl.kata import crawl  # noqa: E402
 
 DOMAINS = ["example.test"]
 CRAWL_WITHIN = 240.0  # seconds: a run that takes longer is stuck (a broken invariant)

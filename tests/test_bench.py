@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.baselines import asyncio_crawl, sequential_crawl
+from dojo.crawl.report import FETCHED
 from dojo.web import LocalHitLog, generate_site, start_mock
-from katas.k26_distributed_crawl.parts import FETCHED
 
 REPO = Path(__file__).resolve().parent.parent
 DELAY = 0.02

@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console
 
 from bench.crawl_faults import QUICK, Kill, RunResult, _check, run_scenario, summary, table
+from dojo.crawl.report import FAILED, FETCHED, CrawlReport, Outcome
 from dojo.web.hits import Hit
-from katas.k26_distributed_crawl.parts import FAILED, FETCHED, CrawlReport, Outcome
 
 SEED = 1
 

@@ -15,6 +15,7 @@ from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.timeline import Interval, peak_in_flight, render
 from dojo.harness.waiting import wait_until
+from tests.robustness import blocking
 
 
 @ray.remote(num_cpus=0)
@@ -180,3 +181,28 @@ def test_a_slow_batch_is_blamed_on_the_code_only_when_the_calls_did_not_overlap(
         assert_well_under_sequential(3.0, 8, 0.5, peak=2)
     with pytest.raises(pytest.fail.Exception):
         assert_well_under_sequential(3.0, 8, 0.5)  # no mechanism evidence: time alone decides
+
+
+@pytest.mark.parametrize(
+    ("block", "call", "lesson"),
+    [
+        ("sleeps", "time.sleep", "asyncio.sleep"),
+        ("waits_on_a_future", "Future.result()", "wrap_future"),
+    ],
+)
+async def test_the_heartbeat_names_the_blocking_call_and_its_line(block, call, lesson):
+    async with Heartbeat() as heartbeat:
+        await getattr(blocking, block)(0.5)
+    with pytest.raises(pytest.fail.Exception) as failure:
+        heartbeat.assert_never_froze(0.2, during="the test waited")
+    message = str(failure.value)
+    assert f"stuck in {call} at tests/robustness/blocking.py:" in message, message
+    assert "likely mistake:" in message and lesson in message, message
+
+
+async def test_a_stall_not_caught_in_the_learners_code_lists_candidates():
+    async with Heartbeat() as heartbeat:
+        time.sleep(0.5)  # noqa: ASYNC251  (the test's own line: not the learner's code)
+    with pytest.raises(pytest.fail.Exception) as failure:
+        heartbeat.assert_never_froze(0.2, during="the test waited")
+    assert "possible mistakes" in str(failure.value) and "too busy" in str(failure.value)

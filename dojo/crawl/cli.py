@@ -1,4 +1,4 @@
-"""`dojo serve-site` and `dojo crawl`: the reference crawler (solutions/k26) for real.
+"""`dojo serve-site` and `dojo crawl`: the dojo's crawler (dojo.crawl.crawler) for real.
 
 serve-site  serves a generated fake-web site over real HTTP on 127.0.0.1 (one port per fake
             host, latency included) until Ctrl-C, and prints the crawl command to point at it.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -25,8 +24,6 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from yarl import URL
-
-from dojo.paths import REPO_ROOT
 
 MAX_URL_LENGTH = 2048  # longer start URLs are refused: no server takes them anyway
 
@@ -65,13 +62,9 @@ def run_crawl(
     delay: float,
     on_progress: Any = None,
 ) -> Any:
-    """Crawl the real network with the reference crawler; Ray must be initialised. Returns
-    its CrawlReport."""
-    # The reference crawler lives with the solutions, at the repository root (which Ray's
-    # workers get on their path too: ray_runtime.worker_pythonpath).
-    if str(REPO_ROOT) not in sys.path:
-        sys.path.insert(0, str(REPO_ROOT))
-    from solutions.k26_distributed_crawl.kata import crawl
+    """Crawl the real network with the dojo's crawler (dojo.crawl.crawler); Ray must be
+    initialised. Returns its CrawlReport."""
+    from dojo.crawl.crawler import crawl
 
     return asyncio.run(
         crawl(

@@ -28,6 +28,14 @@ _NOT_YOURS = (
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 )
 _RAY_WORKER = os.path.join("ray", "_private", "worker.py")
+# Standard-library waits that block the calling thread: (file ending, function) -> the call.
+_BLOCKING_WAITS = {
+    (os.path.join("concurrent", "futures", "_base.py"), "result"): "Future.result()",
+    ("threading.py", "wait"): "a threading wait",
+    ("queue.py", "get"): "queue.Queue.get",
+    ("subprocess.py", "communicate"): "subprocess",
+    ("subprocess.py", "wait"): "subprocess",
+}
 # A gap this long counts as a stall the watching thread looks into.
 _STALL = 0.1
 # A stall this long releases the test (on_stall) even when it was not caught in the
@@ -42,6 +50,16 @@ LESSONS = {
     "(`await ref`, `asyncio.gather`, `asyncio.wait` on wrapped refs, `asyncio.as_completed`)",
     "time.sleep": "`time.sleep` inside a coroutine: it blocks the thread that runs the event "
     "loop; `await asyncio.sleep(...)` pauses only your coroutine",
+    "Future.result()": "`.result()` of a concurrent future inside a coroutine: it blocks the "
+    "thread that runs the event loop until the work is done; await it instead (`await "
+    "asyncio.wrap_future(future)`, or await the coroutine or Task itself)",
+    "a threading wait": "a threading wait (Event.wait, a Condition, a join) inside a "
+    "coroutine: it blocks the thread that runs the event loop; use the asyncio kind "
+    "(asyncio.Event, asyncio.Lock) and await it",
+    "queue.Queue.get": "a blocking `queue.Queue.get` inside a coroutine: it holds the thread "
+    "that runs the event loop; use an asyncio.Queue and await its get()",
+    "subprocess": "waiting for a subprocess inside a coroutine blocks the event loop's "
+    "thread; use asyncio.create_subprocess_exec and await it",
 }
 
 
@@ -70,17 +88,26 @@ def _is_yours(path: str) -> bool:
 
 
 def culprit_of(frame) -> Culprit | None:
-    """The learner's code a thread is stuck in, from its innermost frame outwards."""
+    """The learner's code a thread is stuck in, from its innermost frame outwards, and the
+    blocking call it made when that is a known one."""
     call = ""
     for f, line in traceback.walk_stack(frame):
-        path = f.f_code.co_filename
-        if path.endswith(_RAY_WORKER) and f.f_code.co_name in ("get", "wait"):
-            call = f"ray.{f.f_code.co_name}"
+        path, function = f.f_code.co_filename, f.f_code.co_name
+        if path.endswith(_RAY_WORKER) and function in ("get", "wait"):
+            call = f"ray.{function}"
         elif _is_yours(path):
             source = linecache.getline(path, line).strip()
             if not call and "time.sleep(" in source:
                 call = "time.sleep"
             return Culprit(call, path, line, source)
+        elif not call.startswith("ray."):
+            # The outermost standard-library wait names it best (Future.result() waits on a
+            # threading Condition inside): a later match, further out, replaces an earlier one.
+            call = next(
+                (name for (end, fn), name in _BLOCKING_WAITS.items()
+                 if path.endswith(end) and function == fn),
+                call,
+            )  # fmt: skip
     return None
 
 

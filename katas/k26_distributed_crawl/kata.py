@@ -1,9 +1,10 @@
 """Kata 26 · Distributed crawl. The instructions are in README.md next to this file.
 
-The building blocks are in parts.py next to this file (given: you wrote them in katas
-19–25). Below is one design, as a skeleton: a Gatekeeper actor that owns everything per
-origin, Fetcher actors that pull work, and crawl() that starts and watches them. You may
-change the design (see README.md); crawl()'s signature and what it returns must stay.
+The building blocks are given, imported below from the dojo's crawler package dojo/crawl/
+(you wrote them in katas 19–25). Below is one design, as a skeleton: a Gatekeeper actor that
+owns everything per origin, Fetcher actors that pull work, and crawl() that starts and
+watches them. You may change the design (see README.md); crawl()'s signature and what it
+returns must stay.
 """
 
 from __future__ import annotations
@@ -14,20 +15,8 @@ from typing import Any
 import ray
 
 from dojo import todo
-from katas.k26_distributed_crawl.parts import (  # noqa: F401  (given: use what you need)
-    FETCH_TIMEOUT,
-    ROBOTS_TTL,
-    USER_AGENT,
-    CrawlReport,
-    FrontierActor,
-    GateClosed,
-    OriginGate,
-    RobotsCache,
-    Visit,
-    WebClient,
-    digest,
-    origin_of,
-)
+from dojo.crawl.client import WebClient
+from dojo.crawl.report import CrawlReport
 
 IDLE = 0.05  # seconds a lane waits before asking again when nothing is queued
 

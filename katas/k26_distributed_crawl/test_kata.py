@@ -232,15 +232,9 @@ async def _run_shared(kata, log) -> Crawled:
 
 
 def _check_loop(heartbeat: Heartbeat, call: str) -> None:
-    if heartbeat.longest_freeze > MAX_FREEZE:
-        fail(
-            f"the test's event loop froze for {heartbeat.longest_freeze:.1f} s while {call} "
-            "ran in it (a heartbeat coroutine could not run)",
-            f"crawl() awaits: the loop it runs in stays free (no pause over {MAX_FREEZE} s)",
-            "a blocking call in crawl(), such as ray.get(...) on the fetchers' work() calls "
-            "(or time.sleep): await them, e.g. `await asyncio.wait(...)` on "
-            "asyncio.ensure_future(ref)s",
-        )
+    """crawl() awaits its actors: the test's loop it runs in never pauses for long. The
+    heartbeat names the blocking call when it caught the loop's thread in your code."""
+    heartbeat.assert_never_froze(MAX_FREEZE, during=f"{call} ran in the test's event loop")
 
 
 def _path(url: str) -> str:

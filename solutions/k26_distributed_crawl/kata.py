@@ -1,7 +1,7 @@
 """Kata 26 · Distributed crawl: reference solution.
 
-The building blocks are imported from the kata's own parts.py: given code lives once, next to
-the stub. This crawler is also what `dojo crawl` runs against the real network."""
+The building blocks are the given ones, from the dojo's crawler package (dojo/crawl/).
+`dojo crawl` runs the package's own copy of this design (dojo/crawl/crawler.py)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,14 @@ from typing import Any
 
 import ray
 
+from dojo.crawl.client import WebClient
+from dojo.crawl.fetch import USER_AGENT
+from dojo.crawl.frontier import FrontierActor
+from dojo.crawl.politeness import OriginGate
+from dojo.crawl.report import CrawlReport, Visit, digest
 from dojo.crawl.result import FetchResult
-from katas.k26_distributed_crawl.parts import (
-    ROBOTS_TTL,
-    USER_AGENT,
-    CrawlReport,
-    FrontierActor,
-    OriginGate,
-    RobotsCache,
-    Visit,
-    WebClient,
-    digest,
-    origin_of,
-)
+from dojo.crawl.robots import ROBOTS_TTL, RobotsCache
+from dojo.crawl.urls import origin_of
 
 IDLE = 0.05  # seconds a lane waits before asking again when nothing is queued
 PROGRESS_EVERY = 0.25  # seconds between two on_progress calls

@@ -14,19 +14,14 @@ from typing import Any
 
 import ray
 
+from dojo.crawl.client import WebClient
+from dojo.crawl.fetch import USER_AGENT
+from dojo.crawl.frontier import Frontier
+from dojo.crawl.politeness import OriginGate
+from dojo.crawl.report import CrawlReport, Visit, digest
 from dojo.crawl.result import FetchResult
-from katas.k26_distributed_crawl.parts import (
-    ROBOTS_TTL,
-    USER_AGENT,
-    CrawlReport,
-    Frontier,
-    OriginGate,
-    RobotsCache,
-    Visit,
-    WebClient,
-    digest,
-    origin_of,
-)
+from dojo.crawl.robots import ROBOTS_TTL, RobotsCache
+from dojo.crawl.urls import origin_of
 from solutions.k26_distributed_crawl.kata import Crawler
 
 IDLE = 0.05

@@ -17,19 +17,13 @@ from urllib.robotparser import RobotFileParser
 
 import ray
 
+from dojo.crawl.client import WebClient
+from dojo.crawl.fetch import USER_AGENT
+from dojo.crawl.frontier import Frontier
+from dojo.crawl.report import SKIPPED, CrawlReport, Outcome, Visit, digest
 from dojo.crawl.result import FetchResult
-from katas.k26_distributed_crawl.parts import (
-    SKIPPED,
-    USER_AGENT,
-    CrawlReport,
-    Frontier,
-    Outcome,
-    Visit,
-    WebClient,
-    digest,
-    origin_of,
-    rules_for,
-)
+from dojo.crawl.robots import rules_for
+from dojo.crawl.urls import origin_of
 from solutions.k26_distributed_crawl.kata import Crawler
 
 ROBOTS = -1  # the "depth" of a robots.txt job

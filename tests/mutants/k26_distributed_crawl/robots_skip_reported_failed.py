@@ -1,7 +1,7 @@
 """Mutant: a URL robots.txt forbids is reported as a failure ("robots"), not as skipped. The
 books still balance, but the report says the crawl failed on pages it never requested."""
 
-from katas.k26_distributed_crawl.parts import FAILED, Outcome
+from dojo.crawl.report import FAILED, Outcome
 from solutions.k26_distributed_crawl.kata import *  # the solution, but for Fetcher._visit
 
 BREAKS = "robots-skips-reported-skipped"

@@ -1,0 +1,213 @@
+"""The crawler `dojo crawl` runs: a frontier actor, one gatekeeper actor for everything per
+origin (politeness gate, robots.txt), and fetcher actors that pull work, each with a few
+requests in flight; it survives fetchers dying.
+
+Kata 26 teaches this design (its reference solution builds the same crawler from the same
+parts); this copy belongs to the support package, so `dojo crawl` never depends on a learner's
+folder, and it may grow beyond what the kata asks."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import ray
+
+from dojo.crawl.client import WebClient
+from dojo.crawl.fetch import USER_AGENT
+from dojo.crawl.frontier import FrontierActor
+from dojo.crawl.politeness import OriginGate
+from dojo.crawl.report import CrawlReport, Visit, digest
+from dojo.crawl.result import FetchResult
+from dojo.crawl.robots import ROBOTS_TTL, RobotsCache
+from dojo.crawl.urls import origin_of
+
+IDLE = 0.05  # seconds a lane waits before asking again when nothing is queued
+PROGRESS_EVERY = 0.25  # seconds between two on_progress calls
+CLOSE_WITHIN = 2.0  # seconds the actors get to close their HTTP sessions before being killed
+
+
+@ray.remote(num_cpus=0)
+class Gatekeeper(WebClient):
+    """Everything that is per origin, in ONE actor for all fetchers (kata 18): the politeness
+    gate and the robots.txt rules. Per fetcher, either one would be wrong: two fetchers would
+    each space their own requests to a host but not each other's, and each would fetch every
+    robots.txt again. It fetches robots.txt itself (so it starts the fake web too), through
+    the same gate as every other request to that origin."""
+
+    def __init__(self, site: Any, hits: Any, delay: float):
+        super().__init__(site, hits, "gatekeeper")
+        self.gate = OriginGate(delay)
+        self.robots = RobotsCache(self._fetch_robots_txt, USER_AGENT, ROBOTS_TTL)
+
+    async def _fetch_robots_txt(self, url: str) -> FetchResult:
+        origin = origin_of(url)
+        start_at = await self.gate.enter(origin, self.name)
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        try:
+            return await self.get(url)
+        finally:
+            await self.gate.leave(origin, self.name, time.time())
+
+    async def permit(self, worker: str, url: str) -> float | None:
+        """None if robots.txt forbids url; else `worker` now holds url's origin, and may start
+        its request at the returned wall-clock time."""
+        if not await self.robots.allowed(url):
+            return None
+        return await self.gate.enter(origin_of(url), worker)
+
+    async def leave(self, worker: str, url: str, done_at: float) -> None:
+        await self.gate.leave(origin_of(url), worker, done_at)
+
+    async def release_worker(self, worker: str) -> int:
+        return await self.gate.release_holder(worker)
+
+
+@ray.remote(num_cpus=0)
+class Fetcher(WebClient):
+    """Pulls work: `lanes` loops, each with one URL at a time, so at most `lanes` requests of
+    this fetcher are in flight."""
+
+    async def work(self, frontier: Any, gatekeeper: Any, lanes: int) -> int:
+        visits = await asyncio.gather(*(self._lane(frontier, gatekeeper) for _ in range(lanes)))
+        return sum(visits)
+
+    async def _lane(self, frontier: Any, gatekeeper: Any) -> int:
+        visits = 0
+        while True:
+            batch = await frontier.lease.remote(self.name, 1)
+            if not batch:
+                if await self._crawl_is_over(frontier):
+                    return visits
+                continue
+            [(url, _depth)] = batch
+            visit = await self._visit(url, gatekeeper)
+            await frontier.done.remote(self.name, visit)
+            visits += 1
+
+    async def _crawl_is_over(self, frontier: Any) -> bool:
+        """Asked when nothing is queued. Nothing queued NOW is not the end: a page being
+        fetched (here or in another fetcher) may still bring links. Only the frontier knows:
+        nothing queued AND nothing leased. Not yet: wait a moment before asking again."""
+        if await frontier.finished.remote():
+            return True
+        await asyncio.sleep(IDLE)
+        return False
+
+    async def _visit(self, url: str, gatekeeper: Any) -> Visit:
+        start_at = await gatekeeper.permit.remote(self.name, url)
+        if start_at is None:
+            return Visit.skipped(url, "robots")
+        # The gate says WHEN, in wall-clock time shared by every process on the machine; the
+        # request starts no earlier, however late this reply was delivered.
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        try:
+            result = await self.get(url)
+        finally:
+            # Held until the answer is in: one request per origin at a time, and the next
+            # one starts `delay` after this answer came in.
+            await gatekeeper.leave.remote(self.name, url, time.time())
+        return digest(result)
+
+
+class Crawler:
+    """One crawl: its actors, how the fetchers are set to work and watched, and what is given
+    back when one dies. (A class, so that a variant of this crawler swaps one part and keeps
+    the rest: the actor classes are attributes.)"""
+
+    Fetcher = Fetcher
+    Gatekeeper = Gatekeeper
+
+    async def run(
+        self,
+        site: Any,
+        hits: Any,
+        start_url: str,
+        *,
+        allowed_domains: Iterable[str],
+        max_depth: int,
+        max_pages: int,
+        fetchers: int,
+        per_fetcher: int,
+        delay: float,
+        on_started: Callable[[dict[str, Any]], None] | None = None,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> CrawlReport:
+        """One crawl, from start to report (crawl() below: this is its signature)."""
+        site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
+        frontier = FrontierActor.remote([start_url], list(allowed_domains), max_depth, max_pages)
+        gatekeeper = self.Gatekeeper.remote(site_ref, hits, delay)
+        names = [f"fetcher-{i}" for i in range(fetchers)]
+        crew = {name: self.Fetcher.remote(site_ref, hits, name) for name in names}
+        try:
+            # Actors start in the background; wait until all are up, so the fetchers start
+            # working together (and the time measured is the crawl's, not the start-up's).
+            await asyncio.gather(
+                frontier.stats.remote(),
+                gatekeeper.ready.remote(),
+                *(fetcher.ready.remote() for fetcher in crew.values()),
+            )
+            if on_started is not None:
+                on_started(dict(crew))
+            began = time.monotonic()
+            await self.work_together(crew, frontier, gatekeeper, per_fetcher, on_progress)
+            if not await frontier.finished.remote():
+                raise RuntimeError("every fetcher died before the crawl was over")
+            return await frontier.report.remote(time.monotonic() - began)
+        finally:
+            # Close the HTTP sessions first (a killed actor's open session is reported as
+            # "Unclosed client session" in the logs); never wait long for that, then kill.
+            closing = [a.close.remote() for a in (gatekeeper, *crew.values())]
+            await asyncio.wait([asyncio.ensure_future(c) for c in closing], timeout=CLOSE_WITHIN)
+            for actor in (frontier, gatekeeper, *crew.values()):
+                ray.kill(actor)
+
+    async def work_together(
+        self,
+        crew: dict[str, Any],
+        frontier: Any,
+        gatekeeper: Any,
+        per_fetcher: int,
+        on_progress: Callable[[dict[str, int]], None] | None = None,
+    ) -> None:
+        """Every fetcher works at the same time: start them all, then watch them until each
+        one's work() has returned or raised."""
+        working = {
+            asyncio.ensure_future(fetcher.work.remote(frontier, gatekeeper, per_fetcher)): name
+            for name, fetcher in crew.items()
+        }
+        while working:
+            finished, _ = await asyncio.wait(
+                working,
+                timeout=PROGRESS_EVERY if on_progress is not None else None,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if on_progress is not None:
+                on_progress(await frontier.stats.remote())
+            for call in finished:
+                name = working.pop(call)
+                try:
+                    call.result()
+                except ray.exceptions.RayActorError:
+                    await self.give_back(name, frontier, gatekeeper)
+
+    async def give_back(self, name: str, frontier: Any, gatekeeper: Any) -> None:
+        """The fetcher `name` died. What it held must not die with it: its leased URLs go back
+        to the queue (or finished() never comes), and the origins it held in the gate are
+        freed (or every request to them waits for ever)."""
+        await frontier.release_worker.remote(name)
+        await gatekeeper.release_worker.remote(name)
+
+
+async def crawl(site: Any, hits: Any, start_url: str, **settings: Any) -> CrawlReport:
+    """Crawl `site` from `start_url` with `fetchers` fetcher actors, each with at most
+    `per_fetcher` requests in flight, at least `delay` seconds between two requests to one
+    origin (across all fetchers), robots.txt obeyed. Survives fetchers dying. The settings
+    (keyword-only) are Crawler.run's: allowed_domains, max_depth, max_pages, fetchers,
+    per_fetcher, delay, on_started=None, on_progress=None.
+
+    `site=None` crawls the real network (`dojo crawl`). Beyond the kata: `on_progress`, if
+    given, gets the frontier's stats() about every PROGRESS_EVERY seconds (a progress bar)."""
+    return await Crawler().run(site, hits, start_url, **settings)

@@ -1,0 +1,14 @@
+"""Coroutines that block their event loop, for tests/test_harness.py: the heartbeat must name
+the call and the line (this module stands for a learner's code: its name is not test_*)."""
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+
+async def sleeps(seconds: float) -> None:
+    time.sleep(seconds)  # noqa: ASYNC251  (on purpose)
+
+
+async def waits_on_a_future(seconds: float) -> None:
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(time.sleep, seconds).result()
