@@ -1,7 +1,15 @@
-"""Kata 14 · Concurrency groups: the tests your code must pass."""
+"""Kata 14 · Concurrency groups: the tests your code must pass.
+
+How the tests see inside the actor: every heavy call goes through a SlowService that records
+into a probe, and waits at a gate the test holds shut. While the gate is shut no heavy call
+can end, so the probe shows exactly how many run at once, and a health() that answers
+meanwhile cannot have waited for them. The test opens the gate itself as soon as it has
+seen what it needs; the probe's own gate timeout is only a safety net and decides nothing.
+"""
 
 import asyncio
 import contextlib
+import time
 
 import pytest
 import ray
@@ -9,7 +17,6 @@ import ray
 from dojo import NotDoneYet
 from dojo.harness.sim import OutOfStock, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
-from dojo.harness.timing import Stopwatch
 from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
@@ -19,14 +26,22 @@ WORK_SLOTS = 2
 JOBS = [f"job-{i}" for i in range(1, WORK_SLOTS + 3)]
 DELAY = 0.2
 
-# The heavy calls wait at a gate the test opens only after health() has answered. Nobody
-# else opens it before GATE_TIMEOUT: if it says "timeout", health waited for the heavy calls.
 HOLD = "hold the heavy calls"
-GATE_TIMEOUT = 5.0
+# Safety net only: the test always opens the gate itself, long before this.
+GATE_TIMEOUT = 60.0
 
-# Once WORK_SLOTS heavy calls are running, how long the test watches for one more to start.
-# A pool with room for more starts the queued calls at once.
+# The first heavy call may wait for the actor to start (seconds on a busy machine).
+FIRST_CALL_WITHIN = 20.0
+# Once one heavy call runs, the next queued one starts in milliseconds if a slot is free
+# (same actor, threads already there). Seeing no second call for this long means there is
+# no second slot.
+NEXT_CALL_WITHIN = 3.0
+# Once WORK_SLOTS heavy calls run, how long the test watches for one more to start (and,
+# in the health test, how long it waits for the second call before asking health anyway).
 SETTLE = 1.0
+# A health() with a slot of its own answers in milliseconds; one waiting for a work slot
+# never answers while the gate is shut.
+HEALTH_WITHIN = 4.0
 
 HEALTHY_IDLE = {"status": "ok", "working": 0}
 
@@ -64,29 +79,41 @@ def _running(report) -> int:
     return len(report.running)
 
 
-async def _until_running(probe, calls: list[asyncio.Future], count: int) -> None:
-    """Wait until `count` heavy calls are running (held at the gate). If a call ends first,
-    its error (NOT DONE YET, ...) is the real story; if it succeeded, the gate gave up while
-    fewer than `count` calls ran together."""
+async def _first_running(probe, calls: list[asyncio.Future]) -> None:
+    """Wait until a heavy call is running (held at the gate). If a call ends first, its
+    error (NOT DONE YET, ...) is the real story."""
 
-    async def ready():
-        return any(c.done() for c in calls) or _running(await probe.areport()) >= count
+    async def started():
+        return any(c.done() for c in calls) or _running(await probe.areport()) >= 1
 
-    await wait_until(ready, within=20)
+    await wait_until(started, within=FIRST_CALL_WITHIN)
     for call in calls:
         if call.done() and call.exception() is not None:
             await call
     report = await probe.areport()
-    if _running(report) < count:
+    if _running(report) < 1:
         fail(
-            f"only {report.peak} heavy call(s) ran at once, with {len(JOBS)} waiting their turn "
-            f"(the held calls were let through when the gate gave up after {GATE_TIMEOUT:.0f} s)",
-            f"{WORK_SLOTS} heavy calls at once: the work group has {WORK_SLOTS} slots",
-            "no concurrency groups (a sync actor runs one call at a time), or a work group "
-            f"smaller than {WORK_SLOTS}: concurrency_groups={{'health': 1, 'work': 2}} and "
-            "@ray.method(concurrency_group='work') on heavy",
+            f"no heavy call had reached the service {FIRST_CALL_WITHIN:.0f} s after "
+            f"{len(JOBS)} were sent",
+            "heavy calls self.service.call(item) at once",
+            "heavy never calls self.service.call(item)",
             picture=report.timeline(),
         )
+
+
+async def _until_settled(probe, want: int, quiet: float = NEXT_CALL_WITHIN) -> int:
+    """Wait until `want` heavy calls run at once, or until no new one has started for
+    `quiet` seconds; return how many run."""
+    seen = {"count": -1, "since": time.monotonic()}
+
+    async def settled():
+        count = _running(await probe.areport())
+        if count != seen["count"]:
+            seen["count"], seen["since"] = count, time.monotonic()
+        return count >= want or time.monotonic() - seen["since"] > quiet
+
+    await wait_until(settled, within=FIRST_CALL_WITHIN)
+    return _running(await probe.areport())
 
 
 def _forget(calls: list[asyncio.Future]) -> None:
@@ -110,23 +137,13 @@ async def _check_replies(calls, picture=None) -> None:
         )
 
 
-def _check_health(status, expected: dict, when: str, picture=None) -> None:
-    if status == expected:
-        return
-    if isinstance(status, dict) and status.get("status") == "ok" and "working" in status:
+def _check_status(status, when: str) -> None:
+    if not (isinstance(status, dict) and status.get("status") == "ok" and "working" in status):
         fail(
-            f"health() {when} reported {status['working']!r} heavy calls in progress",
-            f"{expected['working']} (the heavy calls between starting and ending right now)",
-            "heavy must add 1 to self.working when it starts and take it away when it ends, "
-            "in a `finally`, so that a failed call is uncounted too",
-            picture,
+            f"health() {when} returned {status!r:.100}",
+            '{"status": "ok", "working": <heavy calls in progress>}',
+            'health returns {"status": "ok", "working": self.working}',
         )
-    fail(
-        f"health() {when} returned {status!r:.100}",
-        f"{expected!r}",
-        'health returns {"status": "ok", "working": self.working}',
-        picture,
-    )
 
 
 async def test_heavy_returns_the_reply_and_health_reports_ok(kata, make_probe, actors):
@@ -140,71 +157,131 @@ async def test_heavy_returns_the_reply_and_health_reports_ok(kata, make_probe, a
             f"the service's reply: {answer('ant')!r}",
             "heavy must return what self.service.call(item) gives",
         )
+    status = await finishes_within(_outcome(actor.health.remote()), 25, "health()")
+    when = "after heavy('ant') had returned"
+    _check_status(status, when)
+    if status["working"] != 0:
+        fail(
+            f"health() {when} reported {status['working']!r} heavy calls in progress",
+            "0: no heavy call is running any more",
+            "heavy adds 1 to self.working but never takes it away when the call ends",
+        )
     failed = await finishes_within(_outcome(actor.heavy.remote("broken")), 25, "heavy('broken')")
     if not isinstance(failed, OutOfStock):
         fail(
-            f"heavy('broken') gave {failed!r:.100}",
+            f"heavy('broken') gave {failed!r:.100}, while the service raised OutOfStock",
             "the service's OutOfStock error, raised to the caller",
             "catching the service's error in heavy instead of letting it go on up",
         )
     status = await finishes_within(_outcome(actor.health.remote()), 25, "health()")
-    _check_health(status, HEALTHY_IDLE, "after two finished heavy calls (one failed)")
+    when = "after heavy('broken') had raised OutOfStock"
+    _check_status(status, when)
+    if status != HEALTHY_IDLE:
+        fail(
+            f"health() {when} reported {status['working']!r} heavy calls in progress (after "
+            "the call that returned, it had said 0)",
+            "0: a call that raised is over too",
+            "the 1 is taken away only when the service returns: when self.service.call "
+            "raises, the line after it never runs. Take it away in a `finally`",
+        )
 
 
 async def test_health_answers_while_work_is_saturated(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = actors(kata.Service.remote(_held_service(probe)))
     calls = [asyncio.ensure_future(actor.heavy.remote(job)) for job in JOBS]
+    health = None
     try:
         try:
-            await _until_running(probe, calls, 1)
-
-            async def slots_busy():
-                return _running(await probe.areport()) >= WORK_SLOTS
-
-            await wait_until(slots_busy, within=SETTLE)  # the rest wait in the queue
-            with Stopwatch() as watch:
-                status = await finishes_within(
-                    _outcome(actor.health.remote()), 25, "health() while the work slots are busy"
-                )
+            await _first_running(probe, calls)
+            # Both work slots busy (the rest wait in the queue); this test is not about how
+            # many run, so it does not wait long for the second one.
+            await _until_settled(probe, WORK_SLOTS, quiet=SETTLE)
+            before = await probe.areport()
+            health = asyncio.ensure_future(_outcome(actor.health.remote()))
+            await asyncio.wait([health], timeout=HEALTH_WITHIN)
             report = await probe.areport()
         finally:
-            await probe.open_gate(HOLD)  # health has answered (or the test failed): let them go
-        if report.gates.get(HOLD) != "closed":
+            await probe.open_gate(HOLD)  # health has answered (or not): let them go
+        running = _running(report)
+        if not health.done():
+            # Conclusive: the gate was shut all along, so health waited for the heavy calls.
+            # Once they are let through, it answers: that shows what it was waiting for.
+            await finishes_within(health, 25, "health() once the heavy calls were let through")
+            if running < WORK_SLOTS:
+                likely = [
+                    "no concurrency groups: a sync actor runs one call at a time, so health "
+                    "queues behind every heavy call sent before it. Give health its own "
+                    "group: @ray.method(concurrency_group='health')",
+                    "an `async def heavy` that calls the blocking service.call on the event "
+                    "loop that health shares with it: nothing else runs on that loop meanwhile",
+                ]
+            else:
+                likely = [
+                    "health in the same group as heavy: it waits for a free work slot. Give "
+                    "it its own group: @ray.method(concurrency_group='health')",
+                    "one pool for every method (max_concurrency): the heavy calls take all "
+                    "its threads",
+                ]
             fail(
-                f"health() answered only after {watch.elapsed:.1f} s, once the held heavy calls "
-                f"had been let through (the gate gave up after {GATE_TIMEOUT:.0f} s)",
+                f"health() had not answered {HEALTH_WITHIN:.0f} s after it was sent, while "
+                f"{running} heavy call(s) were held and the others queued; it answered only "
+                "once the test let the heavy calls through",
                 "health answers at once while the work slots are busy and more heavy calls queue",
-                "health shares the threads of the heavy calls: with no groups a sync actor runs "
-                "one call at a time, and in the same group as heavy it waits for a free work "
-                "slot. Give health its own group: @ray.method(concurrency_group='health')",
+                likely,
                 picture=report.timeline(),
             )
-        _check_health(
-            status,
-            {"status": "ok", "working": _running(report)},
-            f"while {_running(report)} heavy calls were held",
-            report.timeline(),
-        )
+        status = health.result()
+        # With the gate shut no heavy call ends: the count can only grow while health runs.
+        low, high = _running(before), running
+        when = f"while {high} heavy calls were held"
+        _check_status(status, when)
+        if not low <= status["working"] <= high:
+            fail(
+                f"health() {when} reported {status['working']!r} heavy calls in progress",
+                f"{high}: the heavy calls between starting and ending right now",
+                "heavy never adds 1 to self.working before it calls the service"
+                if status["working"] == 0
+                else "heavy must add 1 to self.working when it starts (under self.lock: the "
+                "heavy calls run in several threads) and take it away when it ends",
+                report.timeline(),
+            )
         await _check_replies(calls, report.timeline())
     finally:
-        _forget(calls)
+        _forget(calls if health is None else [*calls, health])
 
 
-async def test_work_group_runs_at_most_two_heavy_calls(kata, make_probe, actors):
+async def test_the_work_group_runs_two_heavy_calls_at_a_time(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = actors(kata.Service.remote(_held_service(probe)))
     calls = [asyncio.ensure_future(actor.heavy.remote(job)) for job in JOBS]
     try:
         try:
-            await _until_running(probe, calls, WORK_SLOTS)
+            await _first_running(probe, calls)
+            together = await _until_settled(probe, WORK_SLOTS)
+            if together >= WORK_SLOTS:
+                # A pool with room for more starts the queued calls at once.
+                async def one_more_started():
+                    return _running(await probe.areport()) > WORK_SLOTS
 
-            async def one_more_started():
-                return _running(await probe.areport()) > WORK_SLOTS
-
-            await wait_until(one_more_started, within=SETTLE)
+                await wait_until(one_more_started, within=SETTLE)
+            held = await probe.areport()
         finally:
             await probe.open_gate(HOLD)
+        if together < WORK_SLOTS:
+            fail(
+                f"only {together} heavy call ran at a time: with {len(JOBS)} sent, the others "
+                f"waited although {NEXT_CALL_WITHIN:.0f} s passed with a free slot",
+                f"{WORK_SLOTS} heavy calls at once: the work group has {WORK_SLOTS} slots",
+                [
+                    "a work group of 1 slot: concurrency_groups={'health': 1, 'work': 2}",
+                    "no concurrency groups: a sync actor runs one call at a time",
+                    "an `async def heavy` that calls the blocking service.call on its group's "
+                    "event loop: one loop runs one blocking call at a time (a plain `def` "
+                    "runs in the group's threads; or use asyncio.to_thread)",
+                ],
+                picture=held.timeline(),
+            )
         await _check_replies(calls)
     finally:
         _forget(calls)
@@ -213,8 +290,11 @@ async def test_work_group_runs_at_most_two_heavy_calls(kata, make_probe, actors)
         fail(
             f"{report.peak} heavy calls ran at once",
             f"at most {WORK_SLOTS}: the service allows no more, the others wait their turn",
-            "nothing limits the heavy calls: max_concurrency sets one pool for every method; "
-            "a group of its own, concurrency_groups={'work': 2} with "
-            "@ray.method(concurrency_group='work'), caps heavy alone",
+            [
+                "no group on heavy, one big pool for every method (max_concurrency): nothing "
+                "caps heavy alone. Put it in concurrency_groups={'work': 2} with "
+                "@ray.method(concurrency_group='work')",
+                f"a work group with more than {WORK_SLOTS} slots",
+            ],
             picture=report.timeline(),
         )

@@ -5,16 +5,29 @@ into one probe. A producer's `source.acall(item)` ending means the item was MADE
 `sink.acall(record)` starting means a consumer TOOK it off the queue. Made but not yet taken
 is what sits in the queue, plus at most one item in each producer's hand (waiting to be put)
 and one in each consumer's (taken, about to be handled). Gates held by the test freeze the
-consumers (backpressure) or pause a producer (a consumer's timed get times out meanwhile).
+consumers (backpressure) or pause a producer (a consumer's timed get times out meanwhile);
+the test opens them itself, and the probe's own gate timeout is only a safety net.
+
+The tests also keep a handle on every ray.util.queue.Queue your code creates (they wrap the
+name `Queue`), so a diagnosis can rest on what the queue itself says: its maxsize, how many
+items sit in it, whether it was shut down.
 """
 
 import asyncio
+import contextlib
+import sys
+import threading
 import time
+import traceback
 from collections import Counter
+from pathlib import Path
 
 import pytest
+import ray
+import ray.util.queue
 
 from dojo import NotDoneYet
+from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
@@ -39,8 +52,16 @@ OVERALL = 20.0
 # to show it by making one item too many.
 FILL_WITHIN = 15.0
 SETTLE = 1.0
-# Safety net: the probe opens any gate by itself after this long.
-GATE_TIMEOUT = 20.0
+# Safety net only: the tests open every gate themselves.
+GATE_TIMEOUT = 60.0
+# The event-loop test: the source takes IDLE seconds over one item, so the consumers wait on
+# an empty queue (polling every LOOP_POLL) meanwhile. A blocked loop freezes for a whole
+# poll; a free one never stalls for more than a blip.
+IDLE = 1.0
+LOOP_POLL = 0.5
+MAX_FREEZE = 0.4
+# How long a killed queue actor may take to stop answering.
+SHUT_DOWN_WITHIN = 5.0
 
 
 def _items(producer: str, count: int) -> list[str]:
@@ -61,9 +82,9 @@ def _expected(producers: dict[str, list]) -> dict[tuple[str, int], str]:
     }
 
 
-def _services(probe, producers, sink_delays=None, sink_gate=None, source_gates=None):
+def _services(probe, producers, sink_delays=None, sink_gate=None, source_gates=None, delays=None):
     items = [item for items in producers.values() for item in items]
-    source = SlowService(probe, delay=0.0, gates=source_gates or {})
+    source = SlowService(probe, delay=0.0, delays=delays or {}, gates=source_gates or {})
     sink = SlowService(
         probe,
         delay=0.0,
@@ -118,6 +139,169 @@ class _Quiet:
         return time.monotonic() - self.since
 
 
+RAY_DIR = str(Path(ray.__file__).parent)
+ASYNCIO_DIR = str(Path(asyncio.__file__).parent)
+QUEUE_FILE = str(Path("ray", "util", "queue.py"))
+WORKER_FILE = str(Path("ray", "_private", "worker.py"))
+
+
+def _blocking_site(stack: list, name: str = "ray.get") -> tuple[str, str]:
+    """(through what, where in the code under test) for a stack (outermost frame first)
+    that ends in a blocking Ray call."""
+    through, where = name, "in code the test cannot see"
+    for frame in stack:
+        if frame.filename.endswith(QUEUE_FILE):
+            through = f"Queue.{frame.name}()"
+            break
+        yours = not Path(frame.filename).name.startswith("test_")
+        if yours and not frame.filename.startswith((RAY_DIR, ASYNCIO_DIR)):
+            where = f"{Path(frame.filename).name} line {frame.lineno}: `{frame.line}`"
+    return through, where
+
+
+class _Watch:
+    """What the tests keep an eye on while run_pipeline runs.
+
+    * `queues`: every ray.util.queue.Queue the code under test creates, through the name
+      `Queue` in its module or ray.util.queue.Queue (a plain function that makes the real
+      Queue and keeps it: the queue itself is untouched and can be passed to actors).
+    * `heartbeat`, with a way out of a frozen loop. A consumer that calls a blocking queue
+      method in a loop with no await (`while True: try: queue.get(timeout=poll) ... except
+      Empty: continue`) never gives the event loop back, so nothing on the loop, this test
+      included, runs again. Once the heartbeat's thread finds the loop stuck in a ray.get
+      for FROZEN_FOR seconds, it notes where, and kills the queue actors: the blocked call
+      then fails, the frozen code ends, and the test can say what it saw. (A right answer
+      never calls ray.get on the loop, so this cannot happen to one.)
+    """
+
+    FROZEN_FOR = 1.5
+
+    def __init__(self):
+        self.queues: list = []
+        self.frozen: tuple[str, str] | None = None  # (through what, where), once stepped in
+        self.heartbeat = Heartbeat(on_stall=self._unfreeze, stall_after=self.FROZEN_FOR)
+        self._loop_thread = threading.get_ident()
+
+    async def running(self, run_pipeline):
+        """Await the code under test (a coroutine) with the heartbeat watching the loop."""
+        async with self.heartbeat:
+            return await run_pipeline
+
+    def _unfreeze(self) -> None:  # called once, from the heartbeat's thread
+        # A loop of blocking gets spends most of its time inside ray.get, and moments in
+        # between: look a few times. If the loop ticks again meanwhile, it was not frozen.
+        ticks = self.heartbeat.ticks
+        for _ in range(200):
+            frame = sys._current_frames().get(self._loop_thread)
+            stack = traceback.extract_stack(frame) if frame is not None else []
+            del frame
+            if any(f.filename.endswith(WORKER_FILE) and f.name == "get" for f in stack):
+                break
+            if self.heartbeat.ticks != ticks:
+                return
+            time.sleep(0.01)
+        else:
+            return  # never in a ray.get: killing the queue would not end it
+        self.frozen = _blocking_site(stack)
+        for queue in self.queues:
+            if queue.actor is not None:
+                with contextlib.suppress(Exception):
+                    ray.kill(queue.actor, no_restart=True)
+
+    def check(self, call: str, picture: str) -> None:
+        """Fail with what froze the loop, if the test had to step in."""
+        if self.frozen is None:
+            return
+        through, where = self.frozen
+        fail(
+            f"{call} froze the event loop: for over {self.FROZEN_FOR:.1f} s no other "
+            f"coroutine could run, while the loop's thread sat in a blocking ray.get, through "
+            f"{through} ({where}). (The test killed the queue actor to get the loop back.)",
+            "every wait in run_pipeline is awaited: the event loop keeps running while the "
+            "queue answers",
+            _blocking_lesson(through),
+            picture,
+        )
+
+
+@pytest.fixture
+def watch(kata, monkeypatch):
+    """A _Watch for the test, recording the queues the code under test creates."""
+    watching = _Watch()
+    real = ray.util.queue.Queue
+
+    def recording(*args, **kwargs):
+        queue = real(*args, **kwargs)
+        watching.queues.append(queue)
+        return queue
+
+    if getattr(kata, "Queue", None) is real:
+        monkeypatch.setattr(kata, "Queue", recording)
+    monkeypatch.setattr(ray.util.queue, "Queue", recording)
+    return watching
+
+
+class _QueueState:
+    """What the queues the code created said at one moment: maxsize, items in each."""
+
+    def __init__(self, facts: list[tuple[int, int | None]]):
+        self.facts = facts  # (maxsize, items in it, or None once shut down)
+
+    @classmethod
+    async def read(cls, queues) -> "_QueueState":
+        facts = []
+        for queue in queues:
+            size = None
+            if queue.actor is not None:
+                try:
+                    size = await asyncio.wait_for(queue.actor.qsize.remote(), 5)
+                except Exception:
+                    size = None
+            facts.append((queue.maxsize, size))
+        return cls(facts)
+
+    @property
+    def known(self) -> bool:
+        return any(size is not None for _, size in self.facts)
+
+    @property
+    def waiting(self) -> int:
+        return sum(size for _, size in self.facts if size is not None)
+
+    @property
+    def full(self) -> bool:
+        return any(size is not None and 0 < maxsize <= size for maxsize, size in self.facts)
+
+
+def _lost_to_a_timed_get(during: str) -> str:
+    return (
+        "a timed get that still took an item. asyncio.wait_for(queue.get_async(), poll) "
+        "stops only YOUR await when poll runs out: the get stays pending inside the "
+        "queue actor and swallows the next item put there, which nobody reads. Every "
+        f"timeout costs an item (here: {during}). Use queue.get_async(timeout=poll) and "
+        "catch ray.util.queue.Empty"
+    )
+
+
+_CONSUMERS_GONE = (
+    "no consumer takes items any more: the consumers stopped before every producer was done "
+    "(a consumer stops on STOP only, never because a get timed out or the queue looked "
+    "empty), or they never started"
+)
+
+
+def _diagnose_lost(lost: list[str], state: _QueueState, during: str) -> tuple[str, object]:
+    """What the queue says about items made but never received: (what it shows, likely)."""
+    if state.known and state.waiting > 0:
+        return f"; {state.waiting} item(s) were still sitting in the queue", _CONSUMERS_GONE
+    if state.known:
+        return (
+            "; the queue itself was empty: they had been taken off it",
+            _lost_to_a_timed_get(during),
+        )
+    return "", [_lost_to_a_timed_get(during), _CONSUMERS_GONE]
+
+
 @pytest.fixture
 async def tasks_left():
     """A check listing the tasks started during the test that are still pending. At the
@@ -134,13 +318,13 @@ async def tasks_left():
         task.cancel()
 
 
-def _start(kata, source, sink, producers, consumers, poll, maxsize=MAXSIZE):
+def _start(kata, watch, source, sink, producers, consumers, poll, maxsize=MAXSIZE):
     call = (
         f"run_pipeline(source, sink, {len(producers)} producers, consumers={consumers}, "
         f"maxsize={maxsize}, poll={poll})"
     )
     run = asyncio.ensure_future(
-        kata.run_pipeline(source, sink, producers, consumers, maxsize, poll)
+        watch.running(kata.run_pipeline(source, sink, producers, consumers, maxsize, poll))
     )
     return run, call
 
@@ -153,25 +337,32 @@ async def _abandon(run: asyncio.Future) -> None:
         pass
 
 
-def _fail_stalled(flow: _Flow, call: str, likely_lost: str, quiet: float) -> None:
+def _fail_stalled(flow: _Flow, call: str, quiet: float, state: _QueueState, during: str):
     picture = flow.report.timeline()
     if flow.lost:
+        shows, likely = _diagnose_lost(flow.lost, state, during)
         fail(
             f"the pipeline stalled: {flow.lost} were made and put on the queue, but no "
             f"consumer ever received them (nothing happened for {quiet:.0f} s, and {call} "
-            "had not returned)",
+            f"had not returned){shows}",
             "every item put on the queue reaches exactly one consumer",
-            likely_lost,
+            likely,
             picture,
         )
     unmade = [item for item in flow.items if item not in flow.made]
     if unmade:
         fail(
             f"the pipeline stalled with {unmade} never made: the producers stopped "
-            f"(nothing happened for {quiet:.0f} s)",
+            f"(nothing happened for {quiet:.0f} s)"
+            + (f"; the queue was full ({state.waiting} items)" if state.full else ""),
             "the producers put every item; consumers keep taking them until every producer is done",
-            "a producer blocked on a full queue that nobody reads any more: did the "
-            "consumers stop too early, or never start?",
+            _CONSUMERS_GONE
+            if state.full
+            else [
+                "a producer blocked on a full queue that nobody reads any more: " + _CONSUMERS_GONE,
+                "a producer that stopped early or is stuck: each producer makes and puts "
+                "every item of its list, one after another",
+            ],
             picture,
         )
     fail(
@@ -186,8 +377,9 @@ def _fail_stalled(flow: _Flow, call: str, likely_lost: str, quiet: float) -> Non
     )
 
 
-async def _finish(run, call, probe, producers, likely_lost) -> list:
-    """Await the learner's run; if it stops making progress, fail with what was lost."""
+async def _finish(run, call, probe, producers, watch, during: str) -> list:
+    """Await the learner's run; if it stops making progress, fail with what was lost.
+    `during`: when the consumers' gets timed out in this test (for the lost-item story)."""
     quiet = _Quiet()
     deadline = time.monotonic() + OVERALL
     while not run.done():
@@ -197,8 +389,13 @@ async def _finish(run, call, probe, producers, likely_lost) -> list:
         flow = _Flow(await probe.areport(), producers)
         window = STALL if flow.taken else STARTUP_STALL
         if quiet.for_how_long(flow.report) > window or time.monotonic() > deadline:
+            watch.check(call, flow.report.timeline())
+            # Read the queue before abandoning the run (which may shut it down).
+            state = await _QueueState.read(watch.queues)
+            flow = _Flow(await probe.areport(), producers)
             await _abandon(run)
-            _fail_stalled(_Flow(await probe.areport(), producers), call, likely_lost, window)
+            _fail_stalled(flow, call, window, state, during)
+    watch.check(call, (await probe.areport()).timeline())
     try:
         result = run.result()
     except NotDoneYet:
@@ -242,8 +439,12 @@ def _check_exactly_once(deliveries, producers, consumers, picture) -> None:
         fail(
             f"{len(missing)} of {len(expected)} items never delivered: {missing[:6]}",
             "every item delivered exactly once",
-            "a consumer that stopped before the queue was empty (a consumer stops only once "
-            "EVERY producer is done), or a get that timed out but still took an item",
+            [
+                "a consumer that stopped before the queue was empty (a consumer stops only "
+                "once EVERY producer is done)",
+                "a get that timed out but still took an item",
+                "a delivery that was never recorded",
+            ],
             picture,
         )
     twice = {key: n for key, n in got.items() if n > 1}
@@ -251,7 +452,7 @@ def _check_exactly_once(deliveries, producers, consumers, picture) -> None:
         fail(
             f"items delivered more than once: {dict(list(twice.items())[:5])}",
             "every item delivered exactly once",
-            "an item put twice, or a consumer recording the same entry again",
+            ["an item put twice", "a consumer recording the same entry again"],
             picture,
         )
     wrong = [d for d in deliveries if d.result != expected[(d.producer, d.seq)]]
@@ -285,35 +486,110 @@ def _check_order(deliveries, picture) -> None:
                     f"{seqs}",
                     "each consumer sees every producer's items in the order they were made "
                     "(the queue is first in, first out)",
-                    "a producer that puts several items at once (gather over put_async) or "
-                    "does not wait for each put; or deliveries not kept in the order each "
-                    "consumer handled them",
+                    [
+                        "a producer that puts several items at once (gather over put_async) "
+                        "or does not wait for each put",
+                        "deliveries not kept in the order each consumer handled them",
+                    ],
                     picture,
                 )
 
 
-async def test_every_item_is_delivered_once_in_producer_order(kata, make_probe, tasks_left):
+class _BlockingCalls:
+    """Counts the ray.get and ray.wait calls made on the event loop's thread while it is
+    installed (they are still made: this only watches). Such a call stops the whole loop
+    until Ray answers; ray.util.queue.Queue's get, get_nowait, put, put_nowait, size, empty
+    and full are all made of one."""
+
+    def __init__(self, monkeypatch):
+        self.thread = threading.get_ident()
+        self.count = 0
+        self.first: tuple[str, str] | None = None  # (through what, where in your code)
+        for name in ("get", "wait"):
+            monkeypatch.setattr(ray, name, self._watch(getattr(ray, name), f"ray.{name}"))
+
+    def _watch(self, real, name: str):
+        def watched(*args, **kwargs):
+            if threading.get_ident() == self.thread:
+                self.count += 1
+                if self.first is None:
+                    stack = traceback.extract_stack(sys._getframe(1))
+                    self.first = _blocking_site(stack, name)
+            return real(*args, **kwargs)
+
+        return watched
+
+
+def _blocking_lesson(through: str) -> str:
+    if through == "Queue.get_nowait()":
+        return (
+            "polling the queue with get_nowait(): each call is a ray.get that holds the event "
+            "loop until the queue actor answers, and a loop of them keeps the loop busy "
+            "instead of waiting. Wait with `await queue.get_async(timeout=poll)`: the waiting "
+            "then happens inside the queue actor"
+        )
+    if through == "Queue.get()":
+        return (
+            "Queue.get() is the blocking twin of get_async: it waits for the queue actor with "
+            "ray.get, and the whole event loop waits with it. Use "
+            "`await queue.get_async(timeout=poll)`"
+        )
+    if through in ("Queue.put()", "Queue.put_nowait()"):
+        return (
+            f"{through} waits for the queue actor with ray.get, and the whole event loop "
+            "waits with it. Use `await queue.put_async(...)`"
+        )
+    return (
+        f"a blocking {through} inside a coroutine: `await` the ref, or the queue's "
+        "*_async method, instead"
+    )
+
+
+async def test_every_item_is_delivered_once_in_producer_order(kata, make_probe, tasks_left, watch):
     producers = {"a": _items("a", 6), "b": _items("b", 4), "c": []}
     consumers = 2
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     # Uneven handling times, so the two consumers interleave.
     sink_delays = {_record(item): 0.03 for item in _items("a", 6)[::2] + _items("b", 4)[1::2]}
     source, sink = _services(probe, producers, sink_delays=sink_delays)
-    run, call = _start(kata, source, sink, producers, consumers, POLL)
+    run, call = _start(kata, watch, source, sink, producers, consumers, POLL)
     deliveries = await _finish(
-        run,
-        call,
-        probe,
-        producers,
-        "a consumer that stopped before the queue was empty, or a get that timed out but "
-        "still took an item",
+        run, call, probe, producers, watch, f"whenever the queue stayed empty for {POLL} s"
     )
     picture = (await probe.areport()).timeline()
     _check_exactly_once(deliveries, producers, consumers, picture)
     _check_order(deliveries, picture)
 
 
-async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_left):
+def _ran_ahead(state: _QueueState, bound: int) -> str | list[str]:
+    """Why items piled up beyond the bound, from what the queue says about itself."""
+    sizes = {maxsize for maxsize, _ in state.facts}
+    if sizes and all(maxsize is None or maxsize <= 0 for maxsize in sizes):
+        return (
+            "an unbounded queue: Queue() or Queue(maxsize=0) never makes a producer wait. "
+            "Create it with Queue(maxsize=maxsize)"
+        )
+    if sizes and all(maxsize > MAXSIZE for maxsize in sizes):
+        return (
+            f"a queue larger than asked for: Queue(maxsize={min(sizes)}), with maxsize="
+            f"{MAXSIZE}. Create it with Queue(maxsize=maxsize)"
+        )
+    not_waiting = (
+        "producers that do not wait for their put: a put_async started with "
+        "asyncio.create_task / ensure_future (or a put inside a task nobody awaits) lets the "
+        "producer go on making items. `await queue.put_async(...)` in the producer itself"
+    )
+    kept_aside = "items kept in a buffer of your own before they are put on the queue"
+    if sizes == {MAXSIZE}:
+        return [not_waiting, kept_aside]
+    return [
+        "an unbounded queue (Queue() or Queue(maxsize=0)) or one larger than maxsize",
+        not_waiting,
+        kept_aside,
+    ]
+
+
+async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_left, watch):
     producers = {"a": _items("a", 8), "b": _items("b", 8)}
     consumers = 2
     # Items made but not yet taken: the queue's maxsize, plus one in each producer's hand
@@ -321,7 +597,7 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
     bound = MAXSIZE + len(producers) + consumers
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     source, sink = _services(probe, producers, sink_gate="consumers")
-    run, call = _start(kata, source, sink, producers, consumers, POLL)
+    run, call = _start(kata, watch, source, sink, producers, consumers, POLL)
 
     async def flow():
         return _Flow(await probe.areport(), producers)
@@ -343,35 +619,44 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
     async def overrun():
         return run.done() or len((await flow()).made) > bound
 
-    # The consumers are frozen at the sink, each holding one item: once the queue is full
-    # and each producer holds the next item, the producers must wait.
-    await wait_until(full, within=FILL_WITHIN)
-    # A producer that does not wait goes on making items: give it a moment to show it.
-    await wait_until(overrun, within=SETTLE)
-    held = await flow()
-    await probe.open_gate("consumers")
+    try:
+        # The consumers are frozen at the sink, each holding one item: once the queue is
+        # full and each producer holds the next item, the producers must wait.
+        await wait_until(full, within=FILL_WITHIN)
+        # A producer that does not wait goes on making items: give it a moment to show it.
+        await wait_until(overrun, within=SETTLE)
+        held = await flow()
+        state = await _QueueState.read(watch.queues)
+    finally:
+        await probe.open_gate("consumers")
     deliveries = await _finish(
-        run, call, probe, producers, "a consumer that stopped before the queue was empty"
+        run, call, probe, producers, watch, f"whenever the queue stayed empty for {POLL} s"
     )
     final = _Flow(await probe.areport(), producers)
     picture = final.report.timeline()
     peak = final.peak_waiting()
     if peak > bound:
+        in_queue = (
+            f"; the queue itself held {state.waiting} (maxsize "
+            f"{', '.join(str(m) for m, _ in state.facts)})"
+            if state.known
+            else ""
+        )
         fail(
             f"while the consumers were busy, the producers ran ahead: up to {peak} items "
             f"were made but not yet taken by a consumer ({len(held.made)} of "
-            f"{len(held.items)} made while the {consumers} consumers were each stuck on one)",
+            f"{len(held.items)} made while the {consumers} consumers were each stuck on "
+            f"one{in_queue})",
             f"at most {bound}: the queue's maxsize={MAXSIZE}, plus one item in each "
             "producer's hand and one in each consumer's; put_async must wait while the "
             "queue is full",
-            "an unbounded queue: Queue() or Queue(maxsize=0) never makes a producer wait. "
-            "Create it with Queue(maxsize=maxsize)",
+            _ran_ahead(state, bound),
             picture,
         )
     if len(held.consumers_busy) < consumers:
         fail(
             f"only {len(held.consumers_busy)} item(s) were being handled at once, with "
-            f"consumers={consumers}",
+            f"consumers={consumers} and items waiting to be taken",
             f"{consumers} consumers taking items from the queue concurrently",
             "start `consumers` consumer tasks, all running at the same time",
             picture,
@@ -379,87 +664,86 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
     _check_exactly_once(deliveries, producers, consumers, picture)
 
 
-async def test_no_item_is_lost_when_a_poll_times_out(kata, make_probe, tasks_left):
+async def test_no_item_is_lost_when_a_poll_times_out(kata, make_probe, tasks_left, watch):
     producers = {"a": _items("a", 6), "b": _items("b", 2)}
     paused = "a3"
     consumers = 2
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     source, sink = _services(probe, producers, source_gates={paused: "pause"})
-    run, call = _start(kata, source, sink, producers, consumers, LOSS_POLL)
+    run, call = _start(kata, watch, source, sink, producers, consumers, LOSS_POLL)
     before = producers["a"][:3] + producers["b"]
 
     quiet = _Quiet()
 
-    def likely(when: str) -> str:
-        return (
-            "a timed get that still took an item. asyncio.wait_for(queue.get_async(), poll) "
-            "stops only YOUR await when poll runs out: the get stays pending inside the "
-            "queue actor and swallows the next item put there, which nobody reads. Every "
-            f"timeout costs an item (here: {when}). Use queue.get_async(timeout=poll) and "
-            "catch ray.util.queue.Empty"
-        )
-
     async def drained():
         f = _Flow(await probe.areport(), producers)
         paused_running = any(c.label == paused for c in f.report.running)
-        stuck = quiet.for_how_long(f.report) > STALL
-        return run.done() or (paused_running and (set(before) <= set(f.taken) or stuck))
+        window = STALL if f.taken else STARTUP_STALL
+        stuck = quiet.for_how_long(f.report) > window
+        return run.done() or stuck or (paused_running and set(before) <= set(f.taken))
 
-    # Producer "a" is paused before a3 and everything made so far has been taken: the queue
-    # is empty and the consumers are waiting on it. Keep it that way for ten poll timeouts.
-    await wait_until(drained, within=FILL_WITHIN)
-    flow = _Flow(await probe.areport(), producers)
-    if not run.done() and any(c.label == paused for c in flow.report.running):
-        # a3 started, so a0..a2 were all put on a queue of maxsize 2: some were taken off
-        # it. Items taken off the queue but never handled are lost.
-        missing = [item for item in before if item not in set(flow.taken)]
-        if missing:
-            await _abandon(run)
-            fail(
-                f"{missing} were made and put on the queue, but no consumer received them "
-                f"(nothing happened for {STALL:.0f} s; producer 'a' had already put a2 on "
-                f"a queue of maxsize {MAXSIZE}, so something had been taking items off it)",
-                "every item put on the queue reaches exactly one consumer",
-                likely("while the queue actor was starting, the gets timed out again and again"),
-                flow.report.timeline(),
-            )
-    await asyncio.sleep(PAUSE)
-    await probe.open_gate("pause")
+    try:
+        # Producer "a" is paused before a3 and everything made so far has been taken: the
+        # queue is empty and the consumers are waiting on it. Keep it that way for ten poll
+        # timeouts.
+        await wait_until(drained, within=FILL_WITHIN)
+        flow = _Flow(await probe.areport(), producers)
+        if not run.done() and any(c.label == paused for c in flow.report.running):
+            # a3 started, so a0..a2 were all put on a queue of maxsize 2: some were taken
+            # off it. Items taken off the queue but never handled are lost.
+            missing = [item for item in before if item not in set(flow.taken)]
+            if missing:
+                state = await _QueueState.read(watch.queues)
+                await _abandon(run)
+                shows, likely = _diagnose_lost(
+                    missing,
+                    state,
+                    "while the queue actor was starting, the gets timed out again and again",
+                )
+                fail(
+                    f"{missing} were made and put on the queue, but no consumer received "
+                    f"them (nothing happened for {STALL:.0f} s; producer 'a' had already put "
+                    f"a2 on a queue of maxsize {MAXSIZE}){shows}",
+                    "every item put on the queue reaches exactly one consumer",
+                    likely,
+                    flow.report.timeline(),
+                )
+            await asyncio.sleep(PAUSE)
+    finally:
+        await probe.open_gate("pause")
     during_pause = (
         f"producer 'a' paused for {PAUSE:.0f} s, ten times poll={LOSS_POLL}, so the gets "
         "timed out while items were still to come"
     )
-    deliveries = await _finish(run, call, probe, producers, likely(during_pause))
+    deliveries = await _finish(run, call, probe, producers, watch, during_pause)
     picture = (await probe.areport()).timeline()
     _check_exactly_once(deliveries, producers, consumers, picture)
     _check_order(deliveries, picture)
 
 
-async def test_consumers_stop_when_the_producers_are_done(kata, make_probe, tasks_left):
+async def test_consumers_stop_when_the_producers_are_done(kata, make_probe, tasks_left, watch):
     # More consumers than items: some consumers never get an item and must still stop.
     producers = {"a": _items("a", 2)}
     consumers = 3
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     source, sink = _services(probe, producers)
-    run, call = _start(kata, source, sink, producers, consumers, POLL)
+    run, call = _start(kata, watch, source, sink, producers, consumers, POLL)
+    # The tasks still pending at the moment run_pipeline returns (seen by a callback that
+    # runs right then, before any of them can end by accident).
+    left: list[asyncio.Task] = []
+    me = asyncio.current_task()
+    run.add_done_callback(lambda _: left.extend(t for t in tasks_left() if t is not me))
     deliveries = await _finish(
-        run, call, probe, producers, "a consumer that stopped before the queue was empty"
+        run, call, probe, producers, watch, f"whenever the queue stayed empty for {POLL} s"
     )
-
-    async def nothing_left():
-        return not tasks_left()
-
-    if not await wait_until(nothing_left, within=1.0):
-        left = tasks_left()
-        for task in left:
-            task.cancel()
+    if left:
         fail(
-            f"{call} returned, but {len(left)} task(s) it started were still running "
+            f"{call} returned while {len(left)} task(s) it started were still running "
             f"(e.g. {left[0].get_coro()!r:.70})",
             "when run_pipeline returns, every consumer has stopped",
-            "consumers started with create_task and never stopped or awaited: returning "
-            "once enough items have arrived leaves them polling forever. Tell each consumer "
-            "to stop (a STOP marker per consumer) and wait for them all",
+            "consumers started as tasks and never stopped or awaited: returning once enough "
+            "items have arrived leaves them polling. Tell each consumer to stop (a STOP "
+            "marker per consumer) and wait for them all",
             (await probe.areport()).timeline(),
         )
     report = await probe.areport()
@@ -471,3 +755,41 @@ async def test_consumers_stop_when_the_producers_are_done(kata, make_probe, task
             report.timeline(),
         )
     _check_exactly_once(deliveries, producers, consumers, report.timeline())
+
+    async def shut_down():
+        state = await _QueueState.read(watch.queues)
+        return not state.known
+
+    if not await wait_until(shut_down, within=SHUT_DOWN_WITHIN):
+        fail(
+            f"{call} had returned, but its queue's actor still answered "
+            f"{SHUT_DOWN_WITHIN:.0f} s later",
+            "the queue is shut down when run_pipeline ends",
+            "the queue is an actor and lives until it is shut down: call "
+            "queue.shutdown(force=True) at the end, in a `finally`",
+        )
+
+
+async def test_the_pipeline_never_blocks_the_event_loop(kata, make_probe, monkeypatch, watch):
+    producers = {"a": _items("a", 4)}
+    consumers = 2
+    probe = make_probe(gate_timeout=GATE_TIMEOUT)
+    # The source takes IDLE seconds over a2: meanwhile the consumers wait on an empty queue.
+    source, sink = _services(probe, producers, delays={"a2": IDLE})
+    blocking = _BlockingCalls(monkeypatch)
+    run, call = _start(kata, watch, source, sink, producers, consumers, LOOP_POLL)
+    during = f"whenever the queue stayed empty for {LOOP_POLL} s"
+    deliveries = await _finish(run, call, probe, producers, watch, during)
+    picture = (await probe.areport()).timeline()
+    if blocking.count:
+        through, where = blocking.first
+        fail(
+            f"{call} made {blocking.count} blocking ray.get call(s) on the event loop's "
+            f"thread, the first through {through} ({where})",
+            "every wait in run_pipeline is awaited: the event loop keeps running while the "
+            "queue answers",
+            _blocking_lesson(through),
+            picture,
+        )
+    watch.heartbeat.assert_never_froze(MAX_FREEZE, during=f"{call} ran")
+    _check_exactly_once(deliveries, producers, consumers, picture)

@@ -1,13 +1,20 @@
 """Kata 17 · Streaming results: the tests your code must pass.
 
-How "as it arrives" is proven: each item's call to the service waits at a gate, and the
-test's on_item opens the gate of the NEXT item when it receives a result. So the call for
-item k+1 can only finish after the driver has received item k. Code that sends everything
-at the end cannot get past the first gate: each gate then opens by itself after
-GATE_TIMEOUT seconds, and the probe reports "timeout" instead of "signal".
+How "as soon as it is ready" is proven: each item's call to the service waits at a gate, and
+the receiving side opens the gate of the NEXT item when it receives a result. So the call for
+item k+1 can only finish after item k's result has arrived. Code that sends everything at
+the end cannot get past the first gate: nothing moves any more. Once nothing has moved for
+STALL seconds (a streaming answer moves in milliseconds), the test opens the remaining gates
+itself, lets the call finish, and says where the result got stuck.
+
+The two halves are proven apart. The stream test iterates over your actor's stream itself
+(so it knows the receiving side streams); the collect test runs your collect over a
+streaming actor of its own (so it knows the sending side streams).
 """
 
+import asyncio
 import itertools
+import time
 
 import pytest
 import ray
@@ -20,7 +27,13 @@ from dojo.harness.teach import fail, finishes_within
 pytestmark = pytest.mark.timeout(30)
 
 ITEMS = ["ant", "bee", "cat"]
-GATE_TIMEOUT = 4.0
+# Safety net only: the tests open every gate themselves.
+GATE_TIMEOUT = 60.0
+# A streaming answer moves (a call starts or ends, a result arrives) within milliseconds of
+# the previous move; after this long without one, the pipeline is stuck behind a gate.
+STALL = 4.0
+# Before the first call starts, allow for the actor to start (seconds on a busy machine).
+STARTUP = 15.0
 # The error test: the last item fails, and its call may only fail once the driver has
 # received every earlier result.
 ERROR_ITEMS = ["ant", "bee", "cat", "dog"]
@@ -38,6 +51,23 @@ def streamer(kata, ray_cluster):
     ray.kill(actor)
 
 
+@ray.remote(num_cpus=0)
+class _Relay:
+    """The collect test's own streaming actor: it yields each result the moment the service
+    returns it, so whatever holds a result back is on the receiving side."""
+
+    async def stream(self, service, items):
+        for item in items:
+            yield await service.acall(item)
+
+
+@pytest.fixture
+def relay(ray_cluster):
+    actor = _Relay.remote()
+    yield actor
+    ray.kill(actor)
+
+
 def _after(item: str) -> str:
     return f"after {item}"
 
@@ -45,6 +75,74 @@ def _after(item: str) -> str:
 def _chained_gates(items: list[str]) -> dict[str, str]:
     """Item k+1's call waits at the gate 'after <item k>'."""
     return {item: _after(before) for before, item in itertools.pairwise(items)}
+
+
+class _Chain:
+    """The receiving side of the chained gates: `receive(value)` records a result and opens
+    the gate of the next item's call."""
+
+    def __init__(self, probe, items: list[str]):
+        self.probe = probe
+        self.items = items
+        self.next_gate = {answer(before): _after(before) for before in items[:-1]}
+        self.received: list = []
+
+    def receive(self, value) -> None:
+        self.received.append(value)
+        if isinstance(value, str) and value in self.next_gate:
+            self.probe.open_gate(self.next_gate[value])  # fire-and-forget
+
+    async def open_all(self) -> None:
+        await asyncio.gather(*(self.probe.open_gate(g) for g in self.next_gate.values()))
+
+
+async def _stall_or_done(task: asyncio.Future, probe, progress) -> object | None:
+    """Wait until `task` is done (None), or until nothing has moved for STALL seconds (then
+    return the probe's report of that moment). `progress()` counts what the receiving side
+    has seen; the probe counts calls started and ended."""
+    seen, since = None, time.monotonic()
+    while True:
+        await asyncio.wait([task], timeout=0.1)
+        if task.done():
+            return None
+        report = await probe.areport()
+        moved = (progress(), len(report.calls), len(report.finished()))
+        if moved != seen:
+            seen, since = moved, time.monotonic()
+        window = STALL if report.calls else STARTUP
+        if time.monotonic() - since > window:
+            return report
+
+
+def _stuck_at(report, items: list[str], received: list) -> tuple[str, str] | None:
+    """(item whose result never arrived, item whose call waited for it), if the chain stopped
+    at a gate: the call for `before` ended, the call for `item` waits at the gate."""
+    ended = {c.label for c in report.finished()}
+    waiting = {c.label for c in report.running}
+    for before, item in itertools.pairwise(items):
+        if before in ended and item in waiting and answer(before) not in received:
+            return before, item
+    return None
+
+
+async def _through_the_chain(task, probe, chain: _Chain, call: str) -> tuple[str, str] | None:
+    """Let `task` (something that receives ITEMS' results into `chain`) run to its end. If it
+    stalls first, open the remaining gates so it can finish, and return (item whose result
+    never arrived, item whose call waited for it); None if every result came in time. The
+    results received are checked either way."""
+    try:
+        stalled = await _stall_or_done(task, probe, lambda: len(chain.received))
+        received_then = list(chain.received)
+        if stalled is not None:
+            await chain.open_all()
+        await finishes_within(task, 20, call)
+    finally:
+        if not task.done():
+            task.cancel()
+    _check_values(chain.received, [answer(item) for item in ITEMS], call, ordered=True)
+    if stalled is None:
+        return None
+    return _stuck_at(stalled, ITEMS, received_then) or (ITEMS[0], ITEMS[1])
 
 
 def _check_values(received: list, expected: list, call: str, ordered: bool) -> None:
@@ -71,50 +169,81 @@ def _check_values(received: list, expected: list, call: str, ordered: bool) -> N
         )
 
 
-async def test_each_result_arrives_before_the_next_is_made(kata, make_probe, streamer):
+async def _value(ref):
+    """A streamed value; NOT DONE YET (raised inside the actor) goes on up."""
+    try:
+        return await ref
+    except NotDoneYet:
+        raise
+    except Exception as error:
+        if isinstance(getattr(error, "cause", None), NotDoneYet):
+            raise error.cause from error
+        fail(
+            f"awaiting a ref from the stream raised {type(error).__name__}: "
+            f"{str(error).strip().splitlines()[-1:]}",
+            "each ref gives one result: every service call succeeds here",
+            "an error inside the stream method",
+        )
+
+
+async def test_the_stream_yields_each_result_as_soon_as_it_is_ready(kata, make_probe, streamer):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     service = SlowService(probe, delay=0.0, gates=_chained_gates(ITEMS))
-    next_gate = {answer(before): _after(before) for before in ITEMS[:-1]}
-    received = []
+    chain = _Chain(probe, ITEMS)
+    call = f"actor.stream.remote(service, {ITEMS!r})"
+    stream = streamer.stream.remote(service, ITEMS)
+    if isinstance(stream, ray.ObjectRef):
+        await chain.open_all()
+        outcome = await finishes_within(asyncio.gather(stream, return_exceptions=True), 20, call)
+        fail(
+            f"{call} gave one ObjectRef (to {outcome[0]!r:.100}), not a stream of refs",
+            "a generator method: `.remote()` gives an ObjectRefGenerator with one ref per "
+            "yielded result",
+            "the method returns its results at the end (`return results`) instead of "
+            "yielding each one: Ray streams only a method with `yield` in it",
+        )
 
-    def on_item(value):
-        received.append(value)
-        if isinstance(value, str) and value in next_gate:
-            probe.open_gate(next_gate[value])  # fire-and-forget: let the next call finish
+    async def receive_all():
+        async for ref in stream:
+            chain.receive(await _value(ref))
 
-    call = f"collect(actor, service, {ITEMS!r}, on_item)"
-    await finishes_within(kata.collect(streamer, service, ITEMS, on_item), 20, call)
-    report = await probe.areport()
-    _check_values(received, [answer(item) for item in ITEMS], call, ordered=True)
-    timed_out = [
-        item for item in ITEMS[1:] if report.gates.get(_chained_gates(ITEMS)[item]) != "signal"
-    ]
-    if not timed_out:
-        return
-    likely = (
-        "you built a list and returned it (or collected every ref before handling any): "
-        "yield each result from the generator method as soon as you have it, and call "
-        "on_item inside the `async for` over the stream"
+    stuck = await _through_the_chain(
+        asyncio.ensure_future(receive_all()), probe, chain, f"iterating over {call}"
     )
-    if len(timed_out) == len(ITEMS) - 1:
-        happened = (
-            "the first result only arrived after the last was produced: the call for "
-            f"{ITEMS[1]!r} waited {GATE_TIMEOUT:.0f} s for the result for {ITEMS[0]!r} to "
-            "reach the driver, then gave up, and so did every later call"
-        )
-    else:
-        item = timed_out[0]
-        before = ITEMS[ITEMS.index(item) - 1]
-        happened = (
-            f"the result for {before!r} reached the driver only after the call for {item!r} "
-            f"had given up waiting for it ({GATE_TIMEOUT:.0f} s)"
-        )
+    if stuck is None:
+        return
+    before, item = stuck
     fail(
-        happened,
-        "each result reaches on_item while the later calls are still running (the test "
-        "holds the call for item k+1 until on_item has received item k)",
-        likely,
-        report.timeline(),
+        f"the stream had not yielded the result for {before!r} {STALL:.0f} s after the call "
+        f"for {before!r} had finished, while the call for {item!r} waited for that result "
+        "to arrive (the test let the calls through then, and the results came all at the end)",
+        "the method yields each result as soon as service.acall returns it, while the later "
+        "calls are still running",
+        "collecting the results first (a list, or asyncio.gather over every call) and "
+        "yielding them only at the end: yield each result as soon as you have it",
+        (await probe.areport()).timeline(),
+    )
+
+
+async def test_collect_hands_on_each_result_as_it_arrives(kata, make_probe, relay):
+    probe = make_probe(gate_timeout=GATE_TIMEOUT)
+    service = SlowService(probe, delay=0.0, gates=_chained_gates(ITEMS))
+    chain = _Chain(probe, ITEMS)
+    call = f"collect(actor, service, {ITEMS!r}, on_item)"
+    task = asyncio.ensure_future(kata.collect(relay, service, ITEMS, chain.receive))
+    stuck = await _through_the_chain(task, probe, chain, call)
+    if stuck is None:
+        return
+    before, item = stuck
+    fail(
+        f"on_item had not received the result for {before!r} {STALL:.0f} s after the stream "
+        f"yielded it (this test's actor yields each result at once), while the call for "
+        f"{item!r} waited for it (the test let the calls through then, and on_item got "
+        "everything at the end)",
+        "collect calls on_item(result) for each result as soon as its ref arrives",
+        "collecting every ref (or every result) before handling any: call on_item inside "
+        "the `async for` over the stream, right after awaiting each ref",
+        (await probe.areport()).timeline(),
     )
 
 
@@ -135,21 +264,44 @@ async def test_an_error_arrives_after_the_earlier_results(kata, make_probe, stre
             probe.open_gate("after the rest")
 
     call = f"collect(actor, service, {ERROR_ITEMS!r}, on_item)"
+    task = asyncio.ensure_future(kata.collect(streamer, service, ERROR_ITEMS, on_item))
     try:
-        await finishes_within(kata.collect(streamer, service, ERROR_ITEMS, on_item), 20, call)
-    except NotDoneYet:
-        raise
-    except Exception as error:
-        raised = error
-    else:
-        raised = None
+        stalled = await _stall_or_done(task, probe, lambda: len(received))
+        received_then = list(received)
+        if stalled is not None:
+            await probe.open_gate("after the rest")
+        await finishes_within(asyncio.wait([task]), 20, call)
+    finally:
+        if not task.done():
+            task.cancel()
+    raised = task.exception()
+    if isinstance(raised, NotDoneYet):
+        raise raised
     report = await probe.areport()
+    if stalled is not None:
+        fail(
+            f"the results before {FAILING!r} had not all reached on_item {STALL:.0f} s after "
+            f"their calls finished (on_item had {received_then!r:.200} then), while the call for "
+            f"{FAILING!r} waited for them",
+            "each result reaches on_item as soon as it is ready, long before the error",
+            [
+                "the method builds a list and returns (or yields) it at the end: yield each "
+                "result as soon as it is ready",
+                "collect gathers every ref (or result) before handling any: call on_item "
+                "inside the `async for` over the stream",
+            ],
+            report.timeline(),
+        )
     if raised is None:
         fail(
             f"{call} returned normally; on_item received {received!r:.200}",
             f"the OutOfStock raised by the call for {FAILING!r} reaches collect's caller",
-            "catching the error inside the generator or in collect: let it propagate (it "
-            "arrives when you await the ref after the last good result)",
+            [
+                "catching the error in collect (an `except` around the `async for`): let it "
+                "propagate",
+                "catching the error inside the generator method and stopping (or yielding "
+                "something else): let it propagate",
+            ],
             report.timeline(),
         )
     if not isinstance(raised, OutOfStock):
@@ -161,25 +313,12 @@ async def test_an_error_arrives_after_the_earlier_results(kata, make_probe, stre
             "original propagate",
             report.timeline(),
         )
-    gave_up = report.gates.get("after the rest") != "signal"
     if sorted(map(repr, received)) != sorted(map(repr, earlier)):
         fail(
             f"when the error arrived, on_item had received {received!r:.200}",
             f"the results before the failing item first: {earlier!r} (in any order), then "
             "the error",
-            "you built a list and returned it: one error then loses every result; yield "
-            "each result as soon as it is ready"
-            if gave_up
-            else "each result must be passed on as it arrives, before the error",
-            report.timeline(),
-        )
-    if gave_up:
-        fail(
-            f"the earlier results reached on_item only after the call for {FAILING!r} had "
-            f"given up waiting for them ({GATE_TIMEOUT:.0f} s) and failed",
-            "each result reaches on_item as soon as it is ready, long before the error",
-            "collecting every ref (or every result) before handling any: call on_item "
-            "inside the `async for` over the stream",
+            "each result must be passed on as it arrives, before the error",
             report.timeline(),
         )
 

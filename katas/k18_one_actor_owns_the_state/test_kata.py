@@ -6,11 +6,14 @@ gate is shut, no audit can finish. Code that records the claim before awaiting t
 answers the other callers of a url False at once, and exactly one audit per url waits at
 the gate. Code that awaits between its check and its update lets every caller of a url pass
 the check: their audits pile up at the gate, which the test sees, and then they all win.
+And since no audit can finish while the gate is shut, a claim that answers True meanwhile
+has returned before its audit was done.
 """
 
 import asyncio
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 import pytest
 import ray
@@ -33,7 +36,12 @@ QUIET = 1.5
 # How long the claims may take to settle, starting the actor included (seconds on a busy
 # machine).
 SETTLE_WITHIN = 15.0
-GATE_TIMEOUT = 20.0
+# Safety net only: the test opens the audit gate itself once the claims have settled.
+GATE_TIMEOUT = 60.0
+# The audit test: fewer urls are enough. An audit started but not awaited reaches the gate
+# a moment after its claim has answered True; this is how long the test waits to see it.
+AUDIT_URLS = 20
+AUDITS_SHOW_WITHIN = 3.0
 
 
 @pytest.fixture
@@ -67,11 +75,18 @@ async def _answer(ref, call: str):
         )
 
 
-async def _claim_all_at_once(actor, probe) -> tuple[list[str], list, object]:
-    """Submit every claim before awaiting any, hold the audits until the claims have
-    settled, then let them finish. Returns (urls in call order, answers, report taken while
-    the audits were held)."""
-    order = [url for _ in range(CALLERS) for url in URLS]
+@dataclass
+class _Claims:
+    order: list[str]  # the url of each claim, in the order they were sent
+    results: list  # what each claim answered
+    held: object  # the probe's report while the audits were held at the gate
+    early: list[str]  # urls answered True while every audit was still held at the gate
+
+
+async def _claim_all_at_once(actor, probe, urls: list[str]) -> _Claims:
+    """Submit every claim (CALLERS per url) before awaiting any, hold the audits until the
+    claims have settled, then let them finish."""
+    order = [url for _ in range(CALLERS) for url in urls]
     answers = [asyncio.ensure_future(actor.claim.remote(url)) for url in order]
     progress = {"seen": None, "since": time.monotonic()}
 
@@ -92,10 +107,25 @@ async def _claim_all_at_once(actor, probe) -> tuple[list[str], list, object]:
             return report
         return None
 
-    held = await wait_until(settled, within=SETTLE_WITHIN, interval=0.05)
-    await probe.open_gate("audit")
+    try:
+        held = await wait_until(settled, within=SETTLE_WITHIN, interval=0.05)
+        early = [
+            url
+            for url, a in zip(order, answers, strict=True)
+            if a.done() and not a.cancelled() and a.exception() is None and a.result() is True
+        ]
+        if early:
+            # An audit started without being awaited may reach the gate a moment after its
+            # claim has answered: give those audits the time to show up.
+            async def audits_seen():
+                report = await probe.areport()
+                return set(early) <= {c.label for c in report.calls} and report
+
+            held = await wait_until(audits_seen, within=AUDITS_SHOW_WITHIN) or held
+    finally:
+        await probe.open_gate("audit")
     results = await _answer(asyncio.gather(*answers), f"{len(order)} concurrent claim() calls")
-    return order, results, held or await probe.areport()
+    return _Claims(order, results, held or await probe.areport(), early)
 
 
 def _audit_log(probe) -> SlowService:
@@ -113,32 +143,66 @@ async def test_the_first_claim_wins_and_later_ones_lose(kata, make_probe, make_c
     got = list(zip([url for url, _ in expected], answers, strict=True))
     if got != expected:
         fail(
-            f"claims one after another answered {answers}",
+            f"claims one after another ({[url for url, _ in expected]}) answered {answers}",
             f"{[want for _, want in expected]}: True for a url's first claim, False after",
             "remember every claimed url (a set) and answer False when it is already there",
         )
-    audited = [c.label for c in (await probe.areport()).calls]
-    if sorted(audited) != sorted([a, b]):
+    audited = Counter(c.label for c in (await probe.areport()).calls)
+    if audited != Counter([a, b]):
+        extra = sum(audited.values()) - 2
         fail(
-            f"the audit log recorded {audited}",
-            f"each successful claim audited once: {[a, b]}",
-            "await self._audit(url) once for each claim that returns True, and not for "
-            "refused ones",
+            f"the audit log recorded {sorted(audited.elements())} for these claims",
+            f"each successful claim audited once, refused ones not: {[a, b]}",
+            "refused claims were audited too: await self._audit(url) only on the way to "
+            "returning True"
+            if extra > 0 and all(audited[url] >= 1 for url in (a, b))
+            else "await self._audit(url) once for each claim that returns True",
         )
     stats = await _answer(actor.stats.remote(), "stats()")
     want = {"calls": 5, "claimed": 2, "duplicates": 3}
     if stats != want:
         fail(
-            f"after those 5 claims, stats() returned {stats!r}",
+            f"after those 5 claims, one after another, stats() returned {stats!r}",
             f"{want}",
             "count every call, every url claimed and every refused call",
         )
 
 
+async def test_a_claim_answers_true_only_after_its_audit(kata, make_probe, make_coordinator):
+    probe = make_probe(gate_timeout=GATE_TIMEOUT)
+    actor = make_coordinator(_audit_log(probe))
+    claims = await _claim_all_at_once(actor, probe, URLS[:AUDIT_URLS])
+    if not claims.early:
+        return
+    url = claims.early[0]
+    waiting = {c.label for c in claims.held.running}
+    audited_later = [u for u in claims.early if u in waiting]
+    happened = (
+        f"{len(claims.early)} claims answered True while every audit was still held at the "
+        f"gate, e.g. claim({url!r})"
+    )
+    if audited_later:
+        fail(
+            f"{happened}; their audits were still waiting there after claim had returned",
+            "claim returns True only once `await self._audit(url)` has finished: the audit is "
+            "part of the claim",
+            "the audit was started but not awaited (asyncio.create_task or ensure_future of "
+            "self._audit(url)): claim returned True while its audit was still running",
+            claims.held.timeline("audits waiting while the gate was shut"),
+        )
+    fail(
+        f"{happened}, and no audit for them reached the audit log",
+        "claim returns True only once `await self._audit(url)` has finished",
+        "claim never awaits self._audit(url) on the way to returning True",
+        claims.held.timeline("audits waiting while the gate was shut"),
+    )
+
+
 async def test_each_url_is_claimed_exactly_once(kata, make_probe, make_coordinator):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = make_coordinator(_audit_log(probe))
-    order, results, held = await _claim_all_at_once(actor, probe)
+    claims = await _claim_all_at_once(actor, probe, URLS)
+    order, results, held = claims.order, claims.results, claims.held
     if not all(isinstance(r, bool) for r in results):
         fail(
             f"claim() returned {Counter(type(r).__name__ for r in results)}",
@@ -159,9 +223,11 @@ async def test_each_url_is_claimed_exactly_once(kata, make_probe, make_coordinat
             f"other {CALLERS - 1} get False",
             "check, then await, then update: `if url in seen: return False`, "
             "`await self._audit(url)`, `seen.add(url)`. While the audit awaits, the other "
-            "claims for the same url run and pass the check too. Record the claim BEFORE the "
+            "claims for the same url run and pass the check too. Record the claim before the "
             "first await: code with no await between the check and the update cannot be "
-            "interleaved",
+            "interleaved"
+            if audited_while_held[url] > 1
+            else "the claim is not recorded where the other callers look for it",
             held.timeline("audits waiting while the gate was shut"),
         )
     nobody = [url for url in URLS if winners[url] == 0]
@@ -177,26 +243,45 @@ async def test_each_url_is_claimed_exactly_once(kata, make_probe, make_coordinat
 async def test_stats_count_every_call_exactly(kata, make_probe, make_coordinator):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = make_coordinator(_audit_log(probe))
-    order, results, held = await _claim_all_at_once(actor, probe)
+    claims = await _claim_all_at_once(actor, probe, URLS)
     stats = await _answer(actor.stats.remote(), "stats()")
-    refused = sum(1 for r in results if r is False)
-    want = {"calls": len(order), "claimed": len(URLS), "duplicates": len(order) - len(URLS)}
+    refused = sum(1 for r in claims.results if r is False)
+    calls = len(claims.order)
+    want = {"calls": calls, "claimed": len(URLS), "duplicates": calls - len(URLS)}
     if not isinstance(stats, dict) or set(stats) != set(want):
         fail(
             f"stats() returned {stats!r:.200}",
             f"a dict with exactly the keys {sorted(want)}",
             'return {"calls": ..., "claimed": ..., "duplicates": ...}',
         )
-    if stats != want:
-        wrong = {key: stats[key] for key in want if stats[key] != want[key]}
+    if stats == want:
+        return
+    # Two more claims, one after another (the gate is open now): a new url and a repeat.
+    # If these count right, the counts go wrong only when claims run concurrently.
+    fresh = "s.test/one-more"
+    for url in (fresh, fresh):
+        await _answer(actor.claim.remote(url), f"claim({url!r})")
+    after = await _answer(actor.stats.remote(), "stats()")
+    step = {key: after[key] - stats[key] for key in want}
+    wrong = sorted(key for key in want if stats[key] != want[key])
+    happened = (
+        f"after {calls} concurrent claims ({refused} answered False), stats() returned "
+        f"{stats!r}: wrong {wrong}"
+    )
+    if step == {"calls": 2, "claimed": 1, "duplicates": 1}:
         fail(
-            f"after {len(order)} concurrent claims ({refused} answered False), stats() "
-            f"returned {stats!r}: wrong {sorted(wrong)}",
+            f"{happened}. Two more claims one after another were counted right",
             f"{want}",
             "a counter updated across an await: `n = self.calls`, then an await, then "
             "`self.calls = n + 1` loses every update made by the calls that ran during the "
             "await. Update counters with no await between the read and the write "
             "(`self.calls += 1` before awaiting); and count from the state itself where "
             "you can (len(claimed))",
-            held.timeline("audits waiting while the gate was shut"),
+            claims.held.timeline("audits waiting while the gate was shut"),
         )
+    fail(
+        f"{happened}. Two more claims one after another (a new url, then the same again) "
+        f"changed it by {step}",
+        f"{want}, and by {{'calls': 2, 'claimed': 1, 'duplicates': 1}} for the two",
+        "count every call, every url claimed and every refused call",
+    )

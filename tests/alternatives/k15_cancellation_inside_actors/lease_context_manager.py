@@ -2,24 +2,16 @@
 taking and giving back live in one place and every way out of the block returns it. Must
 pass."""
 
-import asyncio
 import contextlib
 
 import ray
 
+from solutions.k15_cancellation_inside_actors.kata import *  # the solution, but a lease manager
+from solutions.k15_cancellation_inside_actors.kata import Pool as _Solution
+
 
 @ray.remote(num_cpus=0)
-class Pool:
-    def __init__(self):
-        self.leased = 0
-
-    async def leased_count(self) -> int:
-        return self.leased
-
-    async def use_with_deadline(self, service, item, seconds: float):
-        async with asyncio.timeout(seconds):
-            return await self.use(service, item)
-
+class Pool(_Solution.__ray_actor_class__):
     @contextlib.asynccontextmanager
     async def _lease(self):
         self.leased += 1

@@ -2,23 +2,14 @@
 (cancellation included, BaseException), then re-raise, and once more on the success path.
 Must pass."""
 
-import asyncio
-
 import ray
+
+from solutions.k15_cancellation_inside_actors.kata import *  # the solution, but no finally
+from solutions.k15_cancellation_inside_actors.kata import Pool as _Solution
 
 
 @ray.remote(num_cpus=0)
-class Pool:
-    def __init__(self):
-        self.leased = 0
-
-    async def leased_count(self) -> int:
-        return self.leased
-
-    async def use_with_deadline(self, service, item, seconds: float):
-        async with asyncio.timeout(seconds):
-            return await self.use(service, item)
-
+class Pool(_Solution.__ray_actor_class__):
     async def use(self, service, item):
         self.leased += 1
         try:

@@ -4,34 +4,20 @@ FIFO order puts every item before its producer's markers, and the markers add up
 one full set per consumer, so no consumer stops while items are left."""
 
 import asyncio
-from dataclasses import dataclass
 
-from ray.util.queue import Empty, Queue
-
-
-@dataclass(frozen=True)
-class Delivery:
-    consumer: int
-    producer: str
-    seq: int
-    result: str
-
+from solutions.k16_queue_pipeline.kata import *  # the solution, but end markers
+from tests.alternatives.k16_queue_pipeline import rebound
 
 END = "end of stream"
 
 
-async def run_pipeline(
-    source, sink, producers: dict[str, list], consumers: int, maxsize: int, poll: float
-) -> list[Delivery]:
-    queue = Queue(maxsize=maxsize)
-
-    async def produce(producer: str, items: list) -> None:
-        for seq, item in enumerate(items):
-            await queue.put_async((producer, seq, await source.acall(item)))
+async def pipe(queue, source, sink, producers, consumers, poll):
+    async def produce_and_end(producer, items):
+        await produce(queue, source, producer, items)
         for _ in range(consumers):
             await queue.put_async(END)
 
-    async def consume(consumer: int) -> list[Delivery]:
+    async def consume(consumer):
         handled, ends = [], 0
         while ends < len(producers):
             try:
@@ -45,11 +31,12 @@ async def run_pipeline(
             handled.append(Delivery(consumer, producer, seq, await sink.acall(record)))
         return handled
 
-    try:
-        per_consumer = await asyncio.gather(
-            *(consume(c) for c in range(consumers)),
-            *(produce(p, items) for p, items in producers.items()),
-        )
-    finally:
-        queue.shutdown(force=True)
+    per_consumer = await asyncio.gather(
+        *(consume(c) for c in range(consumers)),
+        *(produce_and_end(p, items) for p, items in producers.items()),
+    )
     return [d for handled in per_consumer[:consumers] for d in handled]
+
+
+# The solution's run_pipeline, calling this module's pipe.
+(run_pipeline,) = rebound(globals(), "run_pipeline")

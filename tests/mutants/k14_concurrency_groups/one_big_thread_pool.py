@@ -1,28 +1,19 @@
 """Mutant: no groups, one big pool of threads (max_concurrency=8). Health always finds a free
 thread, but nothing limits the heavy calls: all of them hit the service at once."""
 
-import threading
-
 import ray
 
-REJECTED_BY = "test_work_group_runs_at_most_two_heavy_calls"
+from solutions.k14_concurrency_groups.kata import *  # the solution, but one pool of 8
+from solutions.k14_concurrency_groups.kata import Service as _Solution
+
+BREAKS = "at-most-two-heavy-calls"
+SAYS = ("max_concurrency",)
 
 
 @ray.remote(num_cpus=0, max_concurrency=8)
-class Service:
-    def __init__(self, service):
-        self.service = service
-        self.working = 0
-        self.lock = threading.Lock()
-
+class Service(_Solution.__ray_actor_class__):
     def heavy(self, item):
-        with self.lock:
-            self.working += 1
-        try:
-            return self.service.call(item)
-        finally:
-            with self.lock:
-                self.working -= 1
+        return super().heavy(item)
 
     def health(self) -> dict:
-        return {"status": "ok", "working": self.working}
+        return super().health()

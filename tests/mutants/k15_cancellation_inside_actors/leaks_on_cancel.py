@@ -1,27 +1,24 @@
-"""Mutant: gives the lease back only on the success path (no finally). A cancelled (or
-failed) call leaves its lease taken for ever."""
-
-import asyncio
+"""Mutant: gives the lease back after the call and in `except Exception:`, but not in a
+`finally`. CancelledError is a BaseException, not an Exception: a cancelled call skips both
+and keeps its lease for ever (a failed one gives it back)."""
 
 import ray
 
-REJECTED_BY = "test_a_cancelled_call_gives_its_lease_back"
+from solutions.k15_cancellation_inside_actors.kata import *  # the solution, but no finally
+from solutions.k15_cancellation_inside_actors.kata import Pool as _Solution
+
+BREAKS = "gives-the-lease-back-on-cancel"
+SAYS = ("except Exception", "finally")
 
 
 @ray.remote(num_cpus=0)
-class Pool:
-    def __init__(self):
-        self.leased = 0
-
-    async def leased_count(self) -> int:
-        return self.leased
-
-    async def use_with_deadline(self, service, item, seconds: float):
-        async with asyncio.timeout(seconds):
-            return await self.use(service, item)
-
+class Pool(_Solution.__ray_actor_class__):
     async def use(self, service, item):
         self.leased += 1
-        reply = await service.acall(item)
+        try:
+            reply = await service.acall(item)
+        except Exception:
+            self.leased -= 1
+            raise
         self.leased -= 1
         return reply

@@ -6,26 +6,17 @@ import asyncio
 
 import ray
 
-REJECTED_BY = "test_a_deadline_inside_the_actor_still_raises_timeout"
+from solutions.k15_cancellation_inside_actors.kata import *  # the solution, but swallowing
+from solutions.k15_cancellation_inside_actors.kata import Pool as _Solution
+
+BREAKS = "the-cancellation-goes-on-up"
+SAYS = ("swallowed the CancelledError", "re-raise")
 
 
 @ray.remote(num_cpus=0)
-class Pool:
-    def __init__(self):
-        self.leased = 0
-
-    async def leased_count(self) -> int:
-        return self.leased
-
-    async def use_with_deadline(self, service, item, seconds: float):
-        async with asyncio.timeout(seconds):
-            return await self.use(service, item)
-
+class Pool(_Solution.__ray_actor_class__):
     async def use(self, service, item):
-        self.leased += 1
         try:
-            return await service.acall(item)
+            return await super().use(service, item)
         except asyncio.CancelledError:
             return None
-        finally:
-            self.leased -= 1

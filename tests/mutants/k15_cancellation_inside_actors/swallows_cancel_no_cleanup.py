@@ -6,26 +6,23 @@ import asyncio
 
 import ray
 
-REJECTED_BY = "test_a_cancelled_call_gives_its_lease_back"
+from solutions.k15_cancellation_inside_actors.kata import *  # the solution, but swallowing
+from solutions.k15_cancellation_inside_actors.kata import Pool as _Solution
+
+BREAKS = "gives-the-lease-back-on-cancel"
+SAYS = ("except asyncio.CancelledError",)
 
 
 @ray.remote(num_cpus=0)
-class Pool:
-    def __init__(self):
-        self.leased = 0
-
-    async def leased_count(self) -> int:
-        return self.leased
-
-    async def use_with_deadline(self, service, item, seconds: float):
-        async with asyncio.timeout(seconds):
-            return await self.use(service, item)
-
+class Pool(_Solution.__ray_actor_class__):
     async def use(self, service, item):
         self.leased += 1
         try:
             reply = await service.acall(item)
         except asyncio.CancelledError:
             return None
+        except Exception:
+            self.leased -= 1
+            raise
         self.leased -= 1
         return reply

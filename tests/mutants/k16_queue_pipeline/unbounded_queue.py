@@ -1,67 +1,15 @@
 """Mutant: an unbounded queue. `Queue()` (maxsize 0) never makes put_async wait, so while
 the consumers are slow the producers run ahead and the backlog grows without limit."""
 
-import asyncio
-from dataclasses import dataclass
+from solutions.k16_queue_pipeline.kata import *  # the solution, but Queue()
 
-from ray.util.queue import Empty, Queue
-
-REJECTED_BY = "test_producers_wait_while_the_queue_is_full"
+BREAKS = "producers-wait-while-the-queue-is-full"
+SAYS = ("unbounded queue",)
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One item, handled by one consumer. (Given: keep it.)"""
-
-    consumer: int  # which consumer handled it: 0 .. consumers - 1
-    producer: str  # which producer made it (its key in `producers`)
-    seq: int  # its position in that producer's list
-    result: str  # what sink.acall(record) returned for it
-
-
-# The end-of-work marker: after every producer is done, one STOP per consumer goes on the
-# queue. FIFO order puts it behind every real item, so a consumer that sees it is done.
-STOP = None
-
-
-async def run_pipeline(
-    source, sink, producers: dict[str, list], consumers: int, maxsize: int, poll: float
-) -> list[Delivery]:
-    """Run one producer per entry of `producers` and `consumers` consumers, connected by a
-    ray.util.queue.Queue of `maxsize`. Return one Delivery per item."""
+async def run_pipeline(source, sink, producers, consumers, maxsize, poll):
     queue = Queue()  # the mistake: unbounded, so put_async never waits
-    deliveries: list[Delivery] = []
-
-    async def produce(producer: str, items: list) -> None:
-        for seq, item in enumerate(items):
-            record = await source.acall(item)
-            await queue.put_async((producer, seq, record))
-
-    async def consume(consumer: int) -> None:
-        while True:
-            try:
-                # The timeout is handled INSIDE the queue actor: when it fires, the get is
-                # withdrawn there and no item can be taken by it afterwards.
-                # asyncio.wait_for(queue.get_async(), poll) would only stop our await; the
-                # get would stay pending in the actor and swallow the next item.
-                entry = await queue.get_async(timeout=poll)
-            except Empty:
-                continue  # idle: a real consumer would check for shutdown or send a heartbeat
-            if entry is STOP:
-                return
-            producer, seq, record = entry
-            result = await sink.acall(record)
-            deliveries.append(Delivery(consumer, producer, seq, result))
-
     try:
-        # The TaskGroup waits for every consumer before it exits (and cancels them all if
-        # anything fails), so no consumer is left running when we return.
-        async with asyncio.TaskGroup() as group:
-            for consumer in range(consumers):
-                group.create_task(consume(consumer))
-            await asyncio.gather(*(produce(p, items) for p, items in producers.items()))
-            for _ in range(consumers):
-                await queue.put_async(STOP)
+        return await pipe(queue, source, sink, producers, consumers, poll)
     finally:
         queue.shutdown(force=True)
-    return deliveries

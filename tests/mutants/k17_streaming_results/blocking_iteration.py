@@ -3,14 +3,10 @@ arrive one by one, but each wait for the next ref blocks the driver's event loop
 
 import ray
 
-REJECTED_BY = "test_the_event_loop_stays_free_while_waiting"
+from solutions.k17_streaming_results.kata import *  # the solution, but a blocking collect
 
-
-@ray.remote(num_cpus=0)
-class Streamer:
-    async def stream(self, service, items):
-        for item in items:
-            yield await service.acall(item)
+BREAKS = "the-loop-stays-free"
+SAYS = ("async for",)
 
 
 async def collect(actor, service, items, on_item) -> None:

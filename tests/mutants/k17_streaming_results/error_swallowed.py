@@ -1,21 +1,15 @@
 """Mutant: collect catches the stream's error and just stops. The earlier results arrive,
 but the caller never learns that the last item failed."""
 
-import ray
+from solutions.k17_streaming_results.kata import *  # the solution, but the error is caught
+from solutions.k17_streaming_results.kata import collect as _collect
 
-REJECTED_BY = "test_an_error_arrives_after_the_earlier_results"
-
-
-@ray.remote(num_cpus=0)
-class Streamer:
-    async def stream(self, service, items):
-        for item in items:
-            yield await service.acall(item)
+BREAKS = "the-error-reaches-the-caller"
+SAYS = ("catching the error in collect", "propagate")
 
 
 async def collect(actor, service, items, on_item) -> None:
     try:
-        async for ref in actor.stream.remote(service, items):
-            on_item(await ref)
+        await _collect(actor, service, items, on_item)
     except Exception:
         return

@@ -1,21 +1,19 @@
 """Mutant: the actor method builds a list of every result and returns it at the end (no
-generator), and collect loops over that list. Right values, but nothing reaches the driver
-until the last call has finished."""
+generator): right values, but nothing reaches the caller until the last call has finished."""
 
 import ray
 
-REJECTED_BY = "test_each_result_arrives_before_the_next_is_made"
+from solutions.k17_streaming_results.kata import *  # the solution, but stream returns a list
+from solutions.k17_streaming_results.kata import Streamer as _Solution
+
+BREAKS = "the-method-yields-each-result"
+SAYS = ("return results", "yield")
 
 
 @ray.remote(num_cpus=0)
-class Streamer:
+class Streamer(_Solution.__ray_actor_class__):
     async def stream(self, service, items):
         results = []
         for item in items:
             results.append(await service.acall(item))
         return results
-
-
-async def collect(actor, service, items, on_item) -> None:
-    for value in await actor.stream.remote(service, items):
-        on_item(value)

@@ -4,20 +4,15 @@ so several callers win the same url."""
 
 import ray
 
-REJECTED_BY = "test_each_url_is_claimed_exactly_once"
+from solutions.k18_one_actor_owns_the_state.kata import *  # the solution, but a racy claim
+from solutions.k18_one_actor_owns_the_state.kata import Coordinator as _Solution
+
+BREAKS = "one-winner-under-concurrency"
+SAYS = ("before the first await",)
 
 
 @ray.remote(num_cpus=0)
-class Coordinator:
-    def __init__(self, audit_log):
-        self._audit_log = audit_log
-        self._claimed: set[str] = set()
-        self._calls = 0
-        self._duplicates = 0
-
-    async def _audit(self, url: str) -> None:
-        await self._audit_log.acall(url)
-
+class Coordinator(_Solution.__ray_actor_class__):
     async def claim(self, url: str) -> bool:
         self._calls += 1
         if url in self._claimed:
@@ -26,10 +21,3 @@ class Coordinator:
         await self._audit(url)  # the mistake: other claims run here, and pass the check too
         self._claimed.add(url)
         return True
-
-    async def stats(self) -> dict:
-        return {
-            "calls": self._calls,
-            "claimed": len(self._claimed),
-            "duplicates": self._duplicates,
-        }

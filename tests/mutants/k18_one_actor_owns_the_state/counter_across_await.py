@@ -3,20 +3,15 @@ written after it. Every call that ran during the await had its increment overwri
 
 import ray
 
-REJECTED_BY = "test_stats_count_every_call_exactly"
+from solutions.k18_one_actor_owns_the_state.kata import *  # the solution, but a racy counter
+from solutions.k18_one_actor_owns_the_state.kata import Coordinator as _Solution
+
+BREAKS = "stats-are-exact"
+SAYS = ("counter updated across an await",)
 
 
 @ray.remote(num_cpus=0)
-class Coordinator:
-    def __init__(self, audit_log):
-        self._audit_log = audit_log
-        self._claimed: set[str] = set()
-        self._calls = 0
-        self._duplicates = 0
-
-    async def _audit(self, url: str) -> None:
-        await self._audit_log.acall(url)
-
+class Coordinator(_Solution.__ray_actor_class__):
     async def claim(self, url: str) -> bool:
         calls = self._calls  # the mistake: read here ...
         if url in self._claimed:
@@ -27,10 +22,3 @@ class Coordinator:
         await self._audit(url)
         self._calls = calls + 1  # ... written back after the await, over other calls' updates
         return True
-
-    async def stats(self) -> dict:
-        return {
-            "calls": self._calls,
-            "claimed": len(self._claimed),
-            "duplicates": self._duplicates,
-        }

@@ -1,0 +1,17 @@
+"""Mutant: claim never records the url, so every caller of every url wins."""
+
+import ray
+
+from solutions.k18_one_actor_owns_the_state.kata import *  # the solution, but no record
+from solutions.k18_one_actor_owns_the_state.kata import Coordinator as _Solution
+
+BREAKS = "first-claim-wins"
+SAYS = ("remember every claimed url",)
+
+
+@ray.remote(num_cpus=0)
+class Coordinator(_Solution.__ray_actor_class__):
+    async def claim(self, url: str) -> bool:
+        self._calls += 1
+        await self._audit(url)
+        return True
