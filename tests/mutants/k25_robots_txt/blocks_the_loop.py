@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules
 
 BREAKS = "the-loop-stays-free"
-SAYS = ("froze", "blocking call")
+SAYS = ("froze", "Future.result()")
 
 
 class RobotsCache(RobotsCache):
