@@ -235,6 +235,27 @@ class Probe:
     def leave_remote(self, call_id: int, outcome: str = "ok") -> ray.ObjectRef:
         return self._actor.leave.remote(self._round, call_id, outcome)
 
+    # ray.cancel(ref) is recursive by default: it also cancels the tasks the cancelled one
+    # started, and the "call ended" record sent from its `finally` can be one of them. The
+    # record is sent again until it lands, so a cancelled call never stays "running".
+    _RECORD_TRIES = 3
+
+    def _record_end(self, call_id: int, outcome: str) -> None:
+        for _ in range(self._RECORD_TRIES):
+            try:
+                self.leave_remote(call_id, outcome).future().result()
+                return
+            except ray.exceptions.TaskCancelledError:
+                continue
+
+    async def _arecord_end(self, call_id: int, outcome: str) -> None:
+        for _ in range(self._RECORD_TRIES):
+            try:
+                await self.leave_remote(call_id, outcome)
+                return
+            except ray.exceptions.TaskCancelledError:
+                continue
+
     def mark(self, name: str) -> ray.ObjectRef:
         """Note a fact about how the code under test ran (fire-and-forget), e.g. that a
         blocking call ran on an event loop's thread; the report lists the marks."""
@@ -257,7 +278,7 @@ class Probe:
             outcome = "cancelled"
             raise
         finally:
-            self.leave_remote(call_id, outcome).future().result()
+            self._record_end(call_id, outcome)
 
     @contextlib.asynccontextmanager
     async def track_async(self, label: str, gate: str | None = None):
@@ -272,7 +293,7 @@ class Probe:
             raise
         finally:
             # Shielded so a cancelled caller still records how its call ended.
-            await asyncio.shield(asyncio.ensure_future(self.leave_remote(call_id, outcome)))
+            await asyncio.shield(asyncio.ensure_future(self._arecord_end(call_id, outcome)))
 
     # -- used by the tests ---------------------------------------------------------------
     def open_gate(self, name: str):
