@@ -359,138 +359,192 @@ def generate_site(
         raise ValueError(f"need 1 <= hosts <= pages, got hosts={hosts}, pages={pages}")
     if fanout < 1 or depth < 0:
         raise ValueError("need fanout >= 1 and depth >= 0")
-    rng = random.Random(seed)
-    host_names = tuple(f"h{i}.example.test" for i in range(hosts))
-    disallow = tuple(disallow) if robots else ()
+    build = _Build(pages, hosts, fanout, depth, latency, tuple(disallow) if robots else (), seed)
+    # The steps draw from one random generator in this order: the same seed, the same site.
+    build.tree()
+    build.disallowed_pages()
+    build.files(round(pages * non_html))
+    build.broken(round(pages * fanout * broken_links))
+    build.redirects(round(pages * fanout * redirects))
+    build.cross_links()
+    build.bodies(flaky)
+    if robots:
+        build.robots_txt()
+    return build.result()
 
-    def lat() -> float:
-        return round(latency * rng.uniform(0.5, 1.5), 4) if latency else 0.0
 
-    # 1. pages, levels, hosts, tree ---------------------------------------------------------
-    sizes = _level_sizes(pages, fanout, depth)
-    levels = [d for d, n in enumerate(sizes) for _ in range(n)]
-    # Page i < hosts is on host i, so every host has a page; the rest are spread at random.
-    page_hosts = [*host_names, *(rng.choice(host_names) for _ in range(pages - hosts))]
-    all_pages = [
-        _Page(i, page_hosts[i], "/" if i == 0 else _page_path(rng, i), levels[i])
-        for i in range(pages)
-    ]
-    by_level: list[list[_Page]] = [[] for _ in sizes]
-    for p in all_pages:
-        by_level[p.level].append(p)
-    for d in range(1, depth + 1):
-        for child in by_level[d]:
-            parents = [p for p in by_level[d - 1] if len(p.children) < fanout]
-            parent = rng.choice(parents)
-            parent.children.append(child.index)
-            parent.targets.append(child.url)
+class _Build:
+    """One site being generated: its pages and resources, built step by step."""
 
-    # 2. special resources ------------------------------------------------------------------
-    resources: list[Resource] = []
-    n_links = pages * fanout
-    upper = [p for p in all_pages if p.level < depth] or all_pages[:1]
-    # Pages are numbered level by level: those at depth <= d are all_pages[:up_to[d]].
-    up_to = [sum(sizes[: d + 1]) for d in range(depth + 1)] + [pages]
+    def __init__(
+        self,
+        pages: int,
+        hosts: int,
+        fanout: int,
+        depth: int,
+        latency: float,
+        disallow: tuple[str, ...],
+        seed: int,
+    ):
+        self.pages, self.fanout, self.depth, self.latency = pages, fanout, depth, latency
+        self.disallow = disallow
+        self.rng = random.Random(seed)
+        self.host_names = tuple(f"h{i}.example.test" for i in range(hosts))
+        self.resources: list[Resource] = []
+        self.disallowed: list[_Page] = []
+        self.file_urls: list[str] = []
+        self.broken_urls: list[str] = []
+        self.redirect_chains: dict[str, tuple[str, ...]] = {}
+        self.decoys: list[str] = []
+        self.flaky_urls: list[str] = []
+        self.links: dict[str, tuple[str, ...]] = {}
+        self.robots_bodies: dict[str, str] = {}
 
-    def free_page() -> _Page:
+    def lat(self) -> float:
+        return round(self.latency * self.rng.uniform(0.5, 1.5), 4) if self.latency else 0.0
+
+    def tree(self) -> None:
+        """Pages, their levels and hosts, and the tree of links that makes every page
+        reachable at its level."""
+        rng, pages, hosts = self.rng, self.pages, len(self.host_names)
+        self.sizes = _level_sizes(pages, self.fanout, self.depth)
+        levels = [d for d, n in enumerate(self.sizes) for _ in range(n)]
+        # Page i < hosts is on host i, so every host has a page; the rest are spread at random.
+        page_hosts = [
+            *self.host_names,
+            *(rng.choice(self.host_names) for _ in range(pages - hosts)),
+        ]
+        self.all_pages = [
+            _Page(i, page_hosts[i], "/" if i == 0 else _page_path(rng, i), levels[i])
+            for i in range(pages)
+        ]
+        by_level: list[list[_Page]] = [[] for _ in self.sizes]
+        for p in self.all_pages:
+            by_level[p.level].append(p)
+        for d in range(1, self.depth + 1):
+            for child in by_level[d]:
+                parents = [p for p in by_level[d - 1] if len(p.children) < self.fanout]
+                parent = rng.choice(parents)
+                parent.children.append(child.index)
+                parent.targets.append(child.url)
+        self.upper = [p for p in self.all_pages if p.level < self.depth] or self.all_pages[:1]
+        # Pages are numbered level by level: those at depth <= d are all_pages[:up_to[d]].
+        self.up_to = [sum(self.sizes[: d + 1]) for d in range(self.depth + 1)] + [pages]
+
+    def free_page(self) -> _Page:
         """A page with a free link slot, above the deepest level if possible (so specials stay
         within `depth`), else at the deepest level (then they sit at depth + 1)."""
-        for pool in (upper, all_pages):
+        for pool in (self.upper, self.all_pages):
             for _ in range(20):  # usually the first random pick has room; scan only if not
-                p = rng.choice(pool)
-                if len(p.targets) < fanout:
+                p = self.rng.choice(pool)
+                if len(p.targets) < self.fanout:
                     return p
-            candidates = [p for p in pool if len(p.targets) < fanout]
+            candidates = [p for p in pool if len(p.targets) < self.fanout]
             if candidates:
-                return rng.choice(candidates)
+                return self.rng.choice(candidates)
         raise ValueError(
-            f"fanout {fanout} leaves no room for the broken links, redirects, files and "
+            f"fanout {self.fanout} leaves no room for the broken links, redirects, files and "
             "disallowed pages asked for: raise fanout or lower those fractions"
         )
 
-    def place(url: str) -> None:
-        free_page().targets.append(url)
+    def place(self, url: str) -> None:
+        self.free_page().targets.append(url)
 
-    disallowed_pages: list[_Page] = []
-    if disallow:
-        for j in range(max(1, pages // 25)):
-            prefix = disallow[j % len(disallow)]
-            host = rng.choice(host_names)
-            page = _Page(pages + j, host, f"{prefix.rstrip('/')}/secret-{j}.html", depth, False)
-            place(page.url)
-            disallowed_pages.append(page)
+    def disallowed_pages(self) -> None:
+        for j in range(max(1, self.pages // 25) if self.disallow else 0):
+            prefix = self.disallow[j % len(self.disallow)]
+            host = self.rng.choice(self.host_names)
+            path = f"{prefix.rstrip('/')}/secret-{j}.html"
+            page = _Page(self.pages + j, host, path, self.depth, False)
+            self.place(page.url)
+            self.disallowed.append(page)
 
-    files: list[str] = []
-    for j in range(round(pages * non_html)):
-        kind, ext = FILE_KINDS[j % len(FILE_KINDS)]
-        url = canonical(f"http://{rng.choice(host_names)}/files/file-{j}{ext}")
-        body: str | bytes = (
-            f"%PDF-1.4 fake {j}".encode() if ext == ".pdf"
-            else b"\x89PNG\r\n\x1a\n" + bytes([j % 256]) * 16 if ext == ".png"
-            else f"body {{ color: #{j:06x}; }}\n" if ext == ".css"
-            else f"plain text file {j}\n"
-        )  # fmt: skip
-        place(url)
-        files.append(url)
-        resources.append(Resource(url, (Response(content_type=kind, body=body, latency=lat()),)))
+    def files(self, count: int) -> None:
+        for j in range(count):
+            kind, ext = FILE_KINDS[j % len(FILE_KINDS)]
+            url = canonical(f"http://{self.rng.choice(self.host_names)}/files/file-{j}{ext}")
+            body: str | bytes = (
+                f"%PDF-1.4 fake {j}".encode() if ext == ".pdf"
+                else b"\x89PNG\r\n\x1a\n" + bytes([j % 256]) * 16 if ext == ".png"
+                else f"body {{ color: #{j:06x}; }}\n" if ext == ".css"
+                else f"plain text file {j}\n"
+            )  # fmt: skip
+            self.place(url)
+            self.file_urls.append(url)
+            response = Response(content_type=kind, body=body, latency=self.lat())
+            self.resources.append(Resource(url, (response,)))
 
-    broken: list[str] = []
-    for j in range(round(n_links * broken_links)):
-        url = canonical(f"http://{rng.choice(host_names)}/gone/missing-{j}.html")
-        place(url)
-        broken.append(url)
-        # Written out (an unknown path would 404 too) so that it takes latency like the rest.
-        missing = Response(status=404, content_type="text/plain", body="not found", latency=lat())
-        resources.append(Resource(url, (missing,)))
-
-    redirect_chains: dict[str, tuple[str, ...]] = {}
-    for j in range(round(n_links * redirects)):
-        linker = free_page()
-        target = rng.choice(all_pages[: up_to[linker.level + 1]])
-        src = canonical(f"http://{rng.choice(host_names)}/old/{j}")
-        hops = [src]
-        if rng.random() < 0.3:
-            hops.append(canonical(f"http://{rng.choice(host_names)}/moved/{j}"))
-        chain = [*hops, target.url]
-        for a, b in itertools.pairwise(chain):
-            # Same-host Locations are often written root-relative.
-            location = URL(b).raw_path_qs if host_of(a) == host_of(b) and rng.random() < 0.5 else b
-            status = rng.choice((301, 302, 307, 308)) if b != target.url else 301
-            resources.append(
-                Resource(
-                    a,
-                    (
-                        Response(
-                            status=status, headers={"Location": location}, body="", latency=lat()
-                        ),
-                    ),
-                )
+    def broken(self, count: int) -> None:
+        for j in range(count):
+            url = canonical(f"http://{self.rng.choice(self.host_names)}/gone/missing-{j}.html")
+            self.place(url)
+            self.broken_urls.append(url)
+            # Written out (an unknown path would 404 too) so that it takes latency like the rest.
+            missing = Response(
+                status=404, content_type="text/plain", body="not found", latency=self.lat()
             )
-        for k, a in enumerate(hops):
-            redirect_chains[a] = tuple(chain[k + 1 :])
-        linker.targets.append(src)
+            self.resources.append(Resource(url, (missing,)))
 
-    # 3. cross links fill the remaining slots (never to a deeper level than level + 1) -----
-    for p in all_pages:
-        pool = all_pages[: up_to[p.level + 1]]
-        if len(pool) - 1 <= fanout:  # tiny site: take every other page
-            picks = [q for q in pool if q.index != p.index]
-        else:
-            picks = (rng.choice(pool) for _ in range(fanout * 20))
-        for q in picks:
-            if len(p.targets) >= fanout:
-                break
-            if q.index != p.index and q.url not in p.targets:
-                p.targets.append(q.url)
-    for p in disallowed_pages:  # what a crawler ignoring robots.txt would go on to find
-        p.targets = [q.url for q in rng.sample(all_pages, min(fanout, pages))]
+    def redirects(self, count: int) -> None:
+        rng = self.rng
+        for j in range(count):
+            linker = self.free_page()
+            target = rng.choice(self.all_pages[: self.up_to[linker.level + 1]])
+            src = canonical(f"http://{rng.choice(self.host_names)}/old/{j}")
+            hops = [src]
+            if rng.random() < 0.3:
+                hops.append(canonical(f"http://{rng.choice(self.host_names)}/moved/{j}"))
+            chain = [*hops, target.url]
+            for a, b in itertools.pairwise(chain):
+                # Same-host Locations are often written root-relative.
+                same_host = host_of(a) == host_of(b) and rng.random() < 0.5
+                location = URL(b).raw_path_qs if same_host else b
+                status = rng.choice((301, 302, 307, 308)) if b != target.url else 301
+                hop = Response(
+                    status=status, headers={"Location": location}, body="", latency=self.lat()
+                )
+                self.resources.append(Resource(a, (hop,)))
+            for k, a in enumerate(hops):
+                self.redirect_chains[a] = tuple(chain[k + 1 :])
+            linker.targets.append(src)
 
-    # 4. bodies -----------------------------------------------------------------------------
-    decoys_all: list[str] = []
-    flaky_urls: list[str] = []
-    flaky_pages = set(rng.sample(range(1, pages), min(pages - 1, round(pages * flaky))))
-    links: dict[str, tuple[str, ...]] = {}
-    for p in [*all_pages, *disallowed_pages]:
+    def cross_links(self) -> None:
+        """Cross links fill the remaining slots (never to a deeper level than level + 1)."""
+        rng = self.rng
+        for p in self.all_pages:
+            pool = self.all_pages[: self.up_to[p.level + 1]]
+            if len(pool) - 1 <= self.fanout:  # tiny site: take every other page
+                picks = [q for q in pool if q.index != p.index]
+            else:
+                picks = (rng.choice(pool) for _ in range(self.fanout * 20))
+            for q in picks:
+                if len(p.targets) >= self.fanout:
+                    break
+                if q.index != p.index and q.url not in p.targets:
+                    p.targets.append(q.url)
+        for p in self.disallowed:  # what a crawler ignoring robots.txt would go on to find
+            p.targets = [q.url for q in rng.sample(self.all_pages, min(self.fanout, self.pages))]
+
+    def bodies(self, flaky: float) -> None:
+        rng = self.rng
+        flaky_pages = set(
+            rng.sample(range(1, self.pages), min(self.pages - 1, round(self.pages * flaky)))
+        )
+        for p in [*self.all_pages, *self.disallowed]:
+            response = Response(body=self._page_body(p), latency=self.lat())
+            if p.index in flaky_pages:
+                self.flaky_urls.append(p.url)
+                busy = Response(
+                    status=503, headers={"Retry-After": "0"}, body="busy", latency=self.lat()
+                )
+                self.resources.append(Resource(p.url, (busy, response)))
+            else:
+                self.resources.append(Resource(p.url, (response,)))
+
+    def _page_body(self, p: _Page) -> str:
+        """The page's HTML (with the noise a crawler must survive), and the links a parser
+        should find in it."""
+        rng = self.rng
         targets = list(p.targets)
         rng.shuffle(targets)
         hrefs = [_href(rng, p, t) for t in targets]
@@ -510,46 +564,39 @@ def generate_site(
                 canonical(f"http://{p.host}/decoy/comment-{p.index}"),
                 canonical(f"http://{p.host}/decoy/script-{p.index}"),
             ]
-            decoys_all.extend(decoys)
+            self.decoys.extend(decoys)
         body = _render(rng, p, hrefs, [URL(d).raw_path for d in decoys])
-        links[p.url] = tuple(dict.fromkeys(parsed))
-        response = Response(body=body, latency=lat())
-        if p.index in flaky_pages:
-            flaky_urls.append(p.url)
-            busy = Response(status=503, headers={"Retry-After": "0"}, body="busy", latency=lat())
-            resources.append(Resource(p.url, (busy, response)))
-        else:
-            resources.append(Resource(p.url, (response,)))
+        self.links[p.url] = tuple(dict.fromkeys(parsed))
+        return body
 
-    robots_bodies: dict[str, str] = {}
-    if robots:
-        for i, host in enumerate(host_names):
-            rules = "".join(f"Disallow: {prefix}\n" for prefix in disallow)
+    def robots_txt(self) -> None:
+        for i, host in enumerate(self.host_names):
+            rules = "".join(f"Disallow: {prefix}\n" for prefix in self.disallow)
             text = f"# robots.txt for {host}\n"
             if i == 0:  # a group for another robot first: the crawler must pick the * group
                 text += "User-agent: BadBot\nDisallow: /\n\n"
             text += f"User-agent: *\n{rules}"
             url = canonical(f"http://{host}/robots.txt")
-            robots_bodies[url] = text
-            resources.append(
-                Resource(url, (Response(content_type="text/plain", body=text, latency=lat()),))
-            )
+            self.robots_bodies[url] = text
+            response = Response(content_type="text/plain", body=text, latency=self.lat())
+            self.resources.append(Resource(url, (response,)))
 
-    site = Site.of(resources)
-    facts = SiteFacts(
-        start=all_pages[0].url,
-        hosts=host_names,
-        depth_of={p.url: p.level for p in all_pages},
-        files=tuple(files),
-        disallowed=tuple(p.url for p in disallowed_pages),
-        disallow=disallow,
-        broken=tuple(broken),
-        redirects=redirect_chains,
-        offsite=tuple(canonical(o) for o in OFFSITE),
-        decoys=tuple(decoys_all),
-        flaky=tuple(flaky_urls),
-        robots=robots_bodies,
-        links=links,
-        latency={url: r.responses[0].latency for url, r in site.resources.items()},
-    )
-    return site, facts
+    def result(self) -> tuple[Site, SiteFacts]:
+        site = Site.of(self.resources)
+        facts = SiteFacts(
+            start=self.all_pages[0].url,
+            hosts=self.host_names,
+            depth_of={p.url: p.level for p in self.all_pages},
+            files=tuple(self.file_urls),
+            disallowed=tuple(p.url for p in self.disallowed),
+            disallow=self.disallow,
+            broken=tuple(self.broken_urls),
+            redirects=self.redirect_chains,
+            offsite=tuple(canonical(o) for o in OFFSITE),
+            decoys=tuple(self.decoys),
+            flaky=tuple(self.flaky_urls),
+            robots=self.robots_bodies,
+            links=self.links,
+            latency={url: r.responses[0].latency for url, r in site.resources.items()},
+        )
+        return site, facts
