@@ -33,6 +33,18 @@ def _ray_executable() -> str:
 
 
 class LocalHead:
+    """A `ray start --head` of the dojo's own, on 127.0.0.1, with its own temp dir; stopped
+    without `ray stop`, so no other Ray on the machine is touched.
+
+    Args:
+        num_cpus: CPUs the head offers.
+        port: the GCS port (default: a free one).
+
+    Examples:
+        >>> with LocalHead(num_cpus=2) as head:
+        ...     os.environ["RAY_ADDRESS"] = head.address   # drivers connect in ~0.2 s
+    """
+
     def __init__(self, num_cpus: int = 2, port: int | None = None):
         self.num_cpus = num_cpus
         self.port = port or _free_port()

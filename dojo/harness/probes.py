@@ -200,7 +200,22 @@ def _to_report(raw: dict) -> ProbeReport:
 
 
 class Probe:
-    """Picklable handle to one round of a probe actor: pass it into tasks and actors."""
+    """Picklable handle to one round of a probe actor: pass it into tasks and actors.
+
+    The code under test wraps each unit of work in `track` (blocking code) or `track_async`;
+    the test reads what happened with `report()` / `areport()`.
+
+    Args:
+        actor: the probe actor (use `Probe.create`, which reuses an idle one).
+        round_number: this recording's round on that actor.
+
+    Examples:
+        >>> probe = Probe.create(barrier=8, barrier_idle=3.0)   # in a test (make_probe)
+        >>> service = SlowService(probe, delay=0.2)              # its calls are tracked
+        >>> ...                                                  # run the learner's code
+        >>> report = probe.report()
+        >>> report.peak, report.barrier_broken, print(report.timeline())
+    """
 
     def __init__(self, actor, round_number: int):
         self._actor = actor

@@ -16,6 +16,16 @@ from dojo.harness.teach import fail
 
 
 class Stopwatch:
+    """Wall-clock time of a block (time.monotonic); `elapsed` is set when the block ends and
+    `so_far` reads it while it runs. For generous upper bounds only: concurrency is proven
+    by mechanism first (see dojo.harness.probes).
+
+    Examples:
+        >>> with Stopwatch() as watch:
+        ...     do_something()
+        >>> watch.elapsed
+    """
+
     def __enter__(self) -> Stopwatch:
         self.started = time.monotonic()
         self.elapsed = 0.0

@@ -141,7 +141,19 @@ def timeline(hits: Iterable[Hit], title: str = "what the fake web served") -> st
 
 
 class LocalHitLog:
-    """A hit log in this process. Thread-safe: the real server may run in another thread."""
+    """What the fake web served, seen from the server's side: one Hit per request (who asked,
+    for which URL, when it started and ended, how it ended). Thread-safe: the real server may
+    run in another thread. `HitLog` is the same as a Ray actor, for mocks in many processes.
+
+    Examples:
+        >>> log = LocalHitLog()
+        >>> web = start_mock(site, log)              # every request the mock answers is recorded
+        >>> ...                                      # the learner's crawler runs
+        >>> log.counts()                             # {url: how many requests}
+        >>> log.peak_in_flight(by="host")            # {host: most requests at once}
+        >>> log.min_gap(by="host")                   # {host: shortest gap between two}
+        >>> print(log.timeline())
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
