@@ -37,6 +37,10 @@ ENDED_WITHIN = SLOW_DELAY + 3.0
 TIMING_SLOW_DELAY = 3.0
 STALL = 0.05
 LATE = 0.4
+# The caller-cancels test: the caller cancels call_with_deadline once the call is running,
+# long before ROOMY_DEADLINE; a coroutine that was cancelled ends at its next turn of the
+# loop, so it has ENDS_WITHIN (generous, for a busy machine) to end.
+ENDS_WITHIN = 5.0
 # The loop test's deadline: a blocking wait freezes the loop for all of it, clearly longer
 # than MAX_FREEZE, which a free loop does not come near (on a 2-core machine under heavy load,
 # stalls of up to 0.7 s have been seen).
@@ -283,3 +287,110 @@ async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
             ],
             picture=at_end.timeline(),
         )
+
+
+async def test_a_cancelled_caller_stops_the_ray_task(kata, probe):
+    service = SlowService(probe, delay=SLOW_DELAY)
+    call = f"call_with_deadline(service, 'slow', {ROOMY_DEADLINE})"
+    run = asyncio.ensure_future(kata.call_with_deadline(service, "slow", ROOMY_DEADLINE))
+
+    async def running_or_ended():
+        return run.done() or (await probe.areport()).running
+
+    cancelled_it = False
+    try:
+        await wait_until(running_or_ended, within=20)
+    finally:
+        if not run.done():
+            run.cancel()  # the caller gives up: its own timeout, a shutdown, ...
+            cancelled_it = True
+    await asyncio.wait({run}, timeout=ENDS_WITHIN)
+    at_cancel = await probe.areport()
+    if not run.done():
+        fail(
+            f"{call} was cancelled by its caller while slow_call was running, and was "
+            f"still running {ENDS_WITHIN:g} s later",
+            "the CancelledError ends call_with_deadline at once (after ray.cancel(ref))",
+            "catching the CancelledError and waiting on for the result: forward it with "
+            "ray.cancel(ref), then `raise`",
+            at_cancel.timeline(),
+        )
+    if not run.cancelled() and isinstance(run.exception(), NotDoneYet):
+        raise run.exception()
+    if not cancelled_it:
+        _fail_ended_before_the_cancel(run, call, at_cancel)
+    if not at_cancel.calls:
+        fail(
+            f"slow_call had not started 20 s after {call} was called",
+            f"call_with_deadline starts slow_call at once and waits for it ({SLOW_DELAY} s)",
+            "not starting slow_call.remote(service, item) before waiting",
+        )
+
+    async def slow_call_ended():
+        report = await probe.areport()
+        return report if not report.running else None
+
+    # A cancelled task ends at once, as "cancelled"; one nobody cancelled ends "ok" when its
+    # work is done.
+    report = await wait_until(slow_call_ended, within=ENDED_WITHIN) or await probe.areport()
+    if report.finished("slow", "ok") or report.running:
+        happened = (
+            f"after its caller cancelled {call}, the Ray task ran on and finished its "
+            f"{SLOW_DELAY} s of work"
+            if report.finished("slow", "ok")
+            else f"the Ray task was still running {ENDED_WITHIN:g} s after the caller "
+            f"cancelled {call}"
+        )
+        fail(
+            happened,
+            "when the caller cancels call_with_deadline, the Ray task is stopped too: its "
+            "call ends 'cancelled' at once",
+            "the asyncio.CancelledError that arrives at your `await` never reached Ray: "
+            "asyncio cancellation does not cross into Ray. Catch asyncio.CancelledError "
+            "(like the TimeoutError), call ray.cancel(ref), then `raise`",
+            report.timeline(),
+        )
+    if not run.cancelled():
+        fail(
+            f"{call} was cancelled by its caller, stopped the Ray task, and then ended with "
+            f"{_outcome(run)} instead of the CancelledError",
+            "the CancelledError goes on up to the caller, who asked for it",
+            "swallowing the CancelledError: an `except asyncio.CancelledError:` that calls "
+            "ray.cancel(ref) must end with a bare `raise`",
+            report.timeline(),
+        )
+
+
+def _fail_ended_before_the_cancel(run: asyncio.Future, call: str, report: ProbeReport) -> None:
+    """The run ended on its own before the test (its caller) could cancel it."""
+    if report.finished("slow", "ok"):
+        fail(
+            f"{call} could not be cancelled while slow_call ran: the caller's code never "
+            f"got to run until slow_call had finished its {SLOW_DELAY} s of work, and then "
+            f"{call} ended with {_outcome(run)}",
+            "the caller can cancel call_with_deadline while it waits: the event loop is free",
+            [
+                "ray.get(ref, timeout=...) inside the coroutine: it blocks the thread, so the "
+                "caller cannot even cancel you; `await` the ref instead",
+                "ray.wait([ref], timeout=...) inside the coroutine: same block; bound an "
+                "`await` with asyncio.wait_for or asyncio.timeout instead",
+            ],
+            report.timeline(),
+        )
+    fail(
+        f"{call} ended with {_outcome(run)} before slow_call had finished (it takes "
+        f"{SLOW_DELAY} s, and the deadline was {ROOMY_DEADLINE} s)",
+        "call_with_deadline waits for slow_call's result until the deadline",
+        "returning (or raising) without waiting for slow_call's result",
+        report.timeline(),
+    )
+
+
+def _outcome(run: asyncio.Future) -> str:
+    """How a finished run ended, in a few words."""
+    if run.cancelled():
+        return "CancelledError"
+    error = run.exception()
+    if error is not None:
+        return f"{type(error).__name__}: {(str(error).strip().splitlines() or [''])[-1][:100]}"
+    return f"the value {run.result()!r:.60}"

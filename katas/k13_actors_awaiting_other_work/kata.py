@@ -27,7 +27,7 @@ class Aggregator:
         {item: reply}. Other calls to this actor (ping, other callers' combine) must keep
         running while this one waits."""
         # TODO: start lookup.remote(service, item) for every item, then wait for all the refs
-        # together the asyncio way. Never ray.get here: it blocks the actor's only loop.
+        # together the asyncio way. Never ray.get on the loop: it blocks the actor's only loop.
         todo("start a lookup task per item, await them all together, return {item: reply}")
 
 

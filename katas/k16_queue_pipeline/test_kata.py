@@ -60,6 +60,10 @@ GATE_TIMEOUT = 60.0
 IDLE = 1.0
 LOOP_POLL = 0.5
 MAX_FREEZE = 0.4
+# The "other producer still works" test: producer "b" stays paused for this many polls while
+# one consumer is held at the sink, so a consumer that gives up on an empty queue has the
+# time to do so.
+WAITING_POLLS = 3
 # How long a killed queue actor may take to stop answering.
 SHUT_DOWN_WITHIN = 5.0
 
@@ -369,10 +373,9 @@ def _fail_stalled(flow: _Flow, call: str, quiet: float, state: _QueueState, duri
         f"every item was handled, but {call} did not return ({quiet:.0f} s after the last "
         "item, it was still running)",
         "run_pipeline returns once every producer is done and every item is handled",
-        "the consumers never learn that the producers are done: after the producers finish, "
-        "put one STOP marker per consumer (or have each producer end its stream with a "
-        "marker, and stop after one marker from every producer), and wait for the "
-        "consumers, not for a fixed number of items",
+        "the consumers never learn that the producers are done: once every producer has "
+        "finished, put one STOP marker per consumer, and wait for the consumers, not for a "
+        "fixed number of items",
         picture,
     )
 
@@ -719,6 +722,70 @@ async def test_no_item_is_lost_when_a_poll_times_out(kata, make_probe, tasks_lef
     picture = (await probe.areport()).timeline()
     _check_exactly_once(deliveries, producers, consumers, picture)
     _check_order(deliveries, picture)
+
+
+async def test_a_consumer_waits_while_another_producer_works(kata, make_probe, tasks_left, watch):
+    # Producer "a" makes one item and is done; producer "b" is paused before its first item.
+    # The consumer that takes a0 is held at the sink, so the other one is alone on the queue
+    # while "b" still works: it must still be there to take b's items when they come.
+    producers = {"a": _items("a", 1), "b": _items("b", 2)}
+    consumers = 2
+    held = _record("a0")
+    probe = make_probe(gate_timeout=GATE_TIMEOUT)
+    source = SlowService(probe, delay=0.0, gates={"b0": "pause"})
+    sink = SlowService(probe, delay=0.0, gates={held: "held"})
+    run, call = _start(kata, watch, source, sink, producers, consumers, POLL)
+    flow = None
+    try:
+
+        async def a0_held():
+            report = await probe.areport()
+            return run.done() or any(c.label == held for c in report.running)
+
+        if await wait_until(a0_held, within=FILL_WITHIN) and not run.done():
+            # Producer "a" is done; "b" still works. Leave the other consumer alone on the
+            # empty queue for a few polls, then let "b" make its items.
+            await asyncio.sleep(WAITING_POLLS * POLL)
+            await probe.open_gate("pause")
+            quiet = _Quiet()
+
+            async def b_taken_or_stuck():
+                f = _Flow(await probe.areport(), producers)
+                taken = set(producers["b"]) <= set(f.taken)
+                return run.done() or taken or quiet.for_how_long(f.report) > STALL
+
+            await wait_until(b_taken_or_stuck, within=FILL_WITHIN)
+            if not run.done():
+                flow = _Flow(await probe.areport(), producers)
+    finally:
+        await probe.open_gate("pause")
+        await probe.open_gate("held")
+    stranded = flow and [i for i in producers["b"] if i in flow.made and i not in flow.taken]
+    if stranded:
+        await _abandon(run)
+        fail(
+            f"while one consumer was busy with a0 (held at the sink by the test), producer "
+            f"'b' made {stranded}, and no other consumer took them for {STALL:.0f} s: "
+            f"{consumers} consumers, but only the busy one was left",
+            "the other consumer keeps taking items until every producer is done: producer "
+            "'a' had finished, but 'b' was still working",
+            [
+                "end markers counted by each consumer: when each producer puts one end "
+                "marker per consumer and a consumer stops after as many as there are "
+                "producers, one consumer can take several markers of the same (fast) "
+                "producer and stop while another producer still works. Put the STOP "
+                "markers only once EVERY producer is done, one per consumer",
+                "a consumer that stopped before every producer was done because a timed get "
+                "found the queue empty: Empty only means 'nothing yet', not the end",
+                "fewer consumers started than `consumers`",
+            ],
+            flow.report.timeline(),
+        )
+    deliveries = await _finish(
+        run, call, probe, producers, watch, f"whenever the queue stayed empty for {POLL} s"
+    )
+    picture = (await probe.areport()).timeline()
+    _check_exactly_once(deliveries, producers, consumers, picture)
 
 
 async def test_consumers_stop_when_the_producers_are_done(kata, make_probe, tasks_left, watch):

@@ -26,6 +26,7 @@ class Coordinator:
         todo("return True exactly once per url, even with hundreds of calls in flight")
 
     async def stats(self) -> dict:
-        """{"calls": claim calls so far, "claimed": urls claimed, "duplicates": calls refused}"""
+        """Three counts: {"calls": claim calls so far, "claimed": urls claimed (how many),
+        "duplicates": calls refused}"""
         # TODO: return the counters.
         todo("return the counters as a dict")

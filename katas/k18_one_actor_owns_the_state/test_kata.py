@@ -132,6 +132,31 @@ def _audit_log(probe) -> SlowService:
     return SlowService(probe, delay=0.0, gates=dict.fromkeys(URLS, "audit"))
 
 
+def _check_counts(stats, want: dict) -> None:
+    """stats() is a dict with the keys of `want`, each a count (an int)."""
+    if not isinstance(stats, dict) or set(stats) != set(want):
+        fail(
+            f"stats() returned {stats!r:.200}",
+            f"a dict with exactly the keys {sorted(want)}",
+            'return {"calls": ..., "claimed": ..., "duplicates": ...}',
+        )
+    not_counts = {
+        key: value
+        for key, value in stats.items()
+        if not isinstance(value, int) or isinstance(value, bool)
+    }
+    if not_counts:
+        key, value = next(iter(not_counts.items()))
+        fail(
+            f"stats()[{key!r}] is {type(value).__name__} {value!r:.80}, not a number",
+            f"counts: {want}",
+            "returning the collection instead of its size: every value of stats() is a "
+            "count, so 'claimed' is how many urls were claimed: len(...) of your set"
+            if isinstance(value, set | frozenset | list | tuple | dict)
+            else "every value of stats() is a count, an int",
+        )
+
+
 async def test_the_first_claim_wins_and_later_ones_lose(kata, make_probe, make_coordinator):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = make_coordinator(SlowService(probe, delay=0.0))
@@ -160,6 +185,7 @@ async def test_the_first_claim_wins_and_later_ones_lose(kata, make_probe, make_c
         )
     stats = await _answer(actor.stats.remote(), "stats()")
     want = {"calls": 5, "claimed": 2, "duplicates": 3}
+    _check_counts(stats, want)
     if stats != want:
         fail(
             f"after those 5 claims, one after another, stats() returned {stats!r}",
@@ -248,12 +274,7 @@ async def test_stats_count_every_call_exactly(kata, make_probe, make_coordinator
     refused = sum(1 for r in claims.results if r is False)
     calls = len(claims.order)
     want = {"calls": calls, "claimed": len(URLS), "duplicates": calls - len(URLS)}
-    if not isinstance(stats, dict) or set(stats) != set(want):
-        fail(
-            f"stats() returned {stats!r:.200}",
-            f"a dict with exactly the keys {sorted(want)}",
-            'return {"calls": ..., "claimed": ..., "duplicates": ...}',
-        )
+    _check_counts(stats, want)
     if stats == want:
         return
     # Two more claims, one after another (the gate is open now): a new url and a repeat.

@@ -9,7 +9,8 @@ from katas.k06_timeout_that_cancels.kata import slow_call  # given: the remote t
 
 async def call_with_deadline(service, item: str, seconds: float) -> str:
     """Run slow_call(service, item) on Ray and return its result. If it has not finished
-    within `seconds`, stop the Ray task and raise TimeoutError."""
+    within `seconds`, stop the Ray task and raise TimeoutError. If the caller cancels this
+    coroutine meanwhile, stop the Ray task too and let the CancelledError go on up."""
     ref = slow_call.remote(service, item)
     try:
         return await asyncio.wait_for(ref, seconds)

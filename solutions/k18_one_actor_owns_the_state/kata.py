@@ -32,7 +32,8 @@ class Coordinator(_Given.__ray_actor_class__):
         return True
 
     async def stats(self) -> dict:
-        """{"calls": claim calls so far, "claimed": urls claimed, "duplicates": calls refused}"""
+        """Three counts: {"calls": claim calls so far, "claimed": urls claimed (how many),
+        "duplicates": calls refused}"""
         return {
             "calls": self._calls,
             "claimed": len(self._claimed),

@@ -1,5 +1,5 @@
 """Alternative: `async with asyncio.timeout(seconds)` around the await (Python 3.11+), and
-the same forwarding of the cancellation to Ray in the `except TimeoutError`."""
+the same forwarding of the cancellation (the deadline's or the caller's) to Ray."""
 
 import asyncio
 
@@ -13,6 +13,6 @@ async def call_with_deadline(service, item: str, seconds: float) -> str:
     try:
         async with asyncio.timeout(seconds):
             return await ref
-    except TimeoutError:
+    except (TimeoutError, asyncio.CancelledError):
         ray.cancel(ref)
         raise

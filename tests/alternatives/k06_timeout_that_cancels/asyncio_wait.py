@@ -11,7 +11,11 @@ from solutions.k06_timeout_that_cancels.kata import *  # the solution, but for c
 async def call_with_deadline(service, item: str, seconds: float) -> str:
     ref = slow_call.remote(service, item)
     future = asyncio.wrap_future(ref.future())  # asyncio.wait refuses raw refs
-    done, _ = await asyncio.wait({future}, timeout=seconds)
+    try:
+        done, _ = await asyncio.wait({future}, timeout=seconds)
+    except asyncio.CancelledError:  # our caller cancelled us: forward it to Ray
+        ray.cancel(ref)
+        raise
     if not done:
         ray.cancel(ref)
         future.cancel()

@@ -19,4 +19,7 @@ async def call_with_deadline(service, item: str, seconds: float) -> str:
             return await ref
     except TimeoutError:
         ray.cancel(ref)
+    except asyncio.CancelledError:
+        ray.cancel(ref)
+        raise
     return await ref  # "wait until the cancel has landed"

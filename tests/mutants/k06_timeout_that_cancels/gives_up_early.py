@@ -16,6 +16,6 @@ async def call_with_deadline(service, item: str, seconds: float) -> str:
     ref = slow_call.remote(service, item)
     try:
         return await asyncio.wait_for(ref, seconds / 2)  # "leave time for the cancel"
-    except TimeoutError:
+    except (TimeoutError, asyncio.CancelledError):
         ray.cancel(ref)
         raise

@@ -13,7 +13,11 @@ SAYS = ("instead of its result",)
 
 async def call_with_deadline(service, item: str, seconds: float) -> str:
     ref = slow_call.remote(service, item)
-    done, _ = await asyncio.wait({asyncio.ensure_future(ref)}, timeout=seconds)
+    try:
+        done, _ = await asyncio.wait({asyncio.ensure_future(ref)}, timeout=seconds)
+    except asyncio.CancelledError:
+        ray.cancel(ref)
+        raise
     if not done:
         ray.cancel(ref)
         raise TimeoutError(f"slow_call({item!r}) took longer than {seconds} s")

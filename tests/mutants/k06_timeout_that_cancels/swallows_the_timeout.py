@@ -16,5 +16,8 @@ async def call_with_deadline(service, item: str, seconds: float) -> str:
     ref = slow_call.remote(service, item)
     try:
         return await asyncio.wait_for(ref, seconds)
+    except asyncio.CancelledError:
+        ray.cancel(ref)
+        raise
     except TimeoutError:
         ray.cancel(ref)

@@ -1,12 +1,17 @@
-"""Alternative: no coordinator. Each producer ends its stream with one END marker per
-consumer; a consumer stops once it has seen as many END markers as there are producers.
-FIFO order puts every item before its producer's markers, and the markers add up to exactly
-one full set per consumer, so no consumer stops while items are left."""
+"""Mutant: no coordinator. Each producer ends its stream with one END marker per consumer; a
+consumer stops once it has seen as many END markers as there are producers. No item is
+lost (each producer's items come before its markers), but nothing says WHOSE markers a
+consumer takes: while one consumer is busy, the other can take both markers of a fast
+producer and stop while another producer still works, leaving that producer's items to the
+busy one."""
 
 import asyncio
 
 from solutions.k16_queue_pipeline.kata import *  # the solution, but end markers
-from tests.alternatives.k16_queue_pipeline import rebound
+from tests.mutants.k16_queue_pipeline import rebound
+
+BREAKS = "consumers-wait-for-every-producer"
+SAYS = ("end marker", "once EVERY producer is done")
 
 END = "end of stream"
 
