@@ -10,7 +10,9 @@ client stopped waiting).
 import asyncio
 import time
 from dataclasses import dataclass
+from unittest.mock import patch
 
+import aiohttp
 import pytest
 import ray
 
@@ -71,6 +73,7 @@ BAD_URLS = (
     "javascript:void(0)",
     "/docs/relative",  # not absolute
     "http://",  # no host
+    "http://a.test:99999/",  # does not parse: a port out of range
 )
 
 SITE = site_from_pages(
@@ -163,11 +166,15 @@ class Attempt:
         return f"fetch_page(session, {self.url!r}, timeout={self.timeout:g})"
 
 
-async def attempt(kata, worker, url: str, limit: float = TIMEOUT, within: float = WITHIN):
-    """Run kata.fetch_page(session, url, timeout=limit) in the worker; note what happened."""
+async def attempt(kata, worker, url: str, limit: float = TIMEOUT, within: float = WITHIN, via=None):
+    """Run kata.fetch_page(session, url, timeout=limit) in the worker; note what happened.
+    `via`: a function of the worker's that makes that call itself (with a session of its own)."""
     got = Attempt(url, limit)
     started = time.monotonic()
-    ref = worker.run.remote(kata.fetch_page, url, timeout=limit)
+    if via is None:
+        ref = worker.run.remote(kata.fetch_page, url, timeout=limit)
+    else:
+        ref = worker.run.remote(via, kata.fetch_page, url, limit, session=False)
     try:
         got.result = await asyncio.wait_for(ref, within)
     except TimeoutError:
@@ -580,24 +587,65 @@ async def test_a_reset_connection_is_an_error_record(kata, worker):
         error="reset",
         body=None,
     )
+    # The other way a connection breaks: the server hangs up before it answers at all.
+    got = await attempt(kata, worker, HOME, via=fetch_while_the_server_hangs_up)
+    result = record_of(
+        got,
+        "the server hung up before answering: aiohttp.ServerDisconnectedError escaped. Catch "
+        "aiohttp.ClientError, the base of every client failure",
+    )
+    check(
+        got,
+        result,
+        {
+            "error": "a server that hangs up before it answers (aiohttp.ServerDisconnectedError) "
+            'is error="reset" too: catch it together with aiohttp.ClientPayloadError',
+        },
+        error="reset",
+        status=None,
+        body=None,
+    )
+
+
+async def _hang_up(*args, **kwargs):
+    raise aiohttp.ServerDisconnectedError()
+
+
+async def fetch_while_the_server_hangs_up(fetch_page, url: str, limit: float):
+    """Runs in the worker: fetch_page with a session whose every request meets a server that
+    closes the connection before answering (aiohttp raises ServerDisconnectedError). The fake
+    web's own patch of the session comes back when this one ends."""
+    async with aiohttp.ClientSession() as session:
+        with patch.object(aiohttp.ClientSession, "_request", _hang_up):
+            return await fetch_page(session, url, limit)
+
+
+def _refused_url_raised(error: BaseException) -> str:
+    text = _raised(error)
+    if "port" in text.lower():
+        return (
+            "a port out of range went to the HTTP client, which raised ValueError: a URL "
+            'that does not parse is refused with error="bad_url" too. yarl.URL(url) (or '
+            "urlsplit(url).port) raises ValueError for it: catch that in your URL check"
+        )
+    return (
+        "the URL went to the HTTP client, which raised: check it first, and refuse it "
+        'with error="bad_url". A crawler fetches only absolute http(s) URLs with a host: '
+        "yarl.URL(url) has .absolute, .scheme and .host (and raises ValueError for some "
+        "malformed ones)"
+    )
 
 
 async def test_bad_urls_are_refused_without_a_request(kata, worker, server):
     for url in BAD_URLS:
         got = await attempt(kata, worker, url)
-        result = record_of(
-            got,
-            "the URL went to the HTTP client, which raised: check it first, and refuse it "
-            'with error="bad_url". A crawler fetches only absolute http(s) URLs with a host: '
-            "yarl.URL(url) has .absolute, .scheme and .host (and raises ValueError for some "
-            "malformed ones)",
-        )
+        result = record_of(got, _refused_url_raised)
         check(
             got,
             result,
             {
-                "error": 'a URL that is not absolute http(s) with a host is error="bad_url"; '
-                "check it before requesting",
+                "error": "a URL that is not absolute http(s) with a host, or does not parse (a "
+                'port out of range), is error="bad_url"; check it before requesting',
                 "final_url": "without an answer, final_url is the URL asked for",
             },
             error="bad_url",

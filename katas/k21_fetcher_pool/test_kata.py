@@ -25,6 +25,7 @@ loop during the crawl: fetch_all runs there too, and must never block it.
 import asyncio
 import contextlib
 import itertools
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -251,6 +252,8 @@ def make_world(n: int) -> World:
     for i in range(60 - 1):
         urls.append(slow.pop(0) if i in (0, 13, 26, 38, 51) else next(rest))
     urls.insert(45, f"{dead}/")
+    # The README promises each URL once, and no redirect target in the list: no dedupe needed.
+    assert len(set(urls)) == len(urls) and moved_to not in urls
     latency = {u: LATENCY for u in [*pages, *broken, *down, moved, moved_to]}
     latency |= {u: SLOW_LATENCY for u in urls if "/slow/" in u}
     latency[f"{dead}/"] = 0.0
@@ -715,4 +718,10 @@ async def test_every_fetcher_is_closed(crawl):
 
 async def test_fetch_all_keeps_the_event_loop_free(crawl):
     run = judged(crawl)
-    run.heartbeat.assert_never_froze(MAX_FREEZE, during=f"{run.call} ran in it")
+    during = f"{run.call} ran in it"
+    # A freeze caught in your code (a ray.get, a time.sleep...) fails at MAX_FREEZE.
+    run.heartbeat.fail_if_caught_blocking(MAX_FREEZE, during)
+    # A freeze never caught in your code is also what a crowded machine does to the test's
+    # loop (measured: 1-2 s pauses at a load average of 25 on 2 cores): scale by the load.
+    crowding = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    run.heartbeat.assert_never_froze(MAX_FREEZE * crowding, during=during)

@@ -502,7 +502,8 @@ async def test_crawl_delay_is_read_for_our_group(kata, web):
         {
             "http://slow.test/robots.txt": robots(
                 "User-agent: *\nCrawl-delay: 2\nDisallow: /private/\n\n"
-                "User-agent: SlowBot\nCrawl-delay: 7\nDisallow:\n"
+                "User-agent: SlowBot\nCrawl-delay: 7\nDisallow:\n\n"
+                "User-agent: EagerBot\nDisallow: /private/\n"
             ),
             "http://plain.test/robots.txt": robots(PRIVATE),
             "http://gone.test/": "<p>no robots.txt here",
@@ -511,9 +512,11 @@ async def test_crawl_delay_is_read_for_our_group(kata, web):
     await web.serve(site)
     ours = kata.RobotsCache(web.fetch(), UA, TTL)
     slowbot = kata.RobotsCache(web.fetch(), "SlowBot/1.0", TTL)
+    eagerbot = kata.RobotsCache(web.fetch(), "EagerBot/3.0", TTL)  # its group sets no delay
     cases = [
         (ours, UA, "http://slow.test/docs/", 2.0),
         (slowbot, "SlowBot/1.0", "http://slow.test/docs/", 7.0),
+        (eagerbot, "EagerBot/3.0", "http://slow.test/docs/", None),
         (ours, UA, "http://plain.test/docs/", None),
         (ours, UA, "http://gone.test/docs/", None),
     ]
@@ -523,6 +526,12 @@ async def test_crawl_delay_is_read_for_our_group(kata, web):
             continue
         if got == want:
             likely = "not converting: RobotFileParser.crawl_delay(user_agent) gives an int"
+        elif agent.startswith("EagerBot") and got == 2:
+            likely = (
+                "falling back to the '*' group's Crawl-delay (2) when our own group sets none: "
+                "a robot with its own group obeys that group alone, and EagerBot's sets no "
+                "delay (None). RobotFileParser.crawl_delay(self.user_agent) gives exactly that"
+            )
         elif agent != UA and got == 2:
             likely = (
                 "reading the '*' group's Crawl-delay (2) instead of our own group's: ask "
@@ -540,9 +549,9 @@ async def test_crawl_delay_is_read_for_our_group(kata, web):
             likely,
         )
     await ask(ours, "allowed", "http://slow.test/private/x")
-    if web.asked_for("http://slow.test/robots.txt") != 2:  # once per cache (two caches)
+    if web.asked_for("http://slow.test/robots.txt") != 3:  # once per cache (three caches)
         fail(
-            f"two caches fetched http://slow.test/robots.txt "
+            f"three caches fetched http://slow.test/robots.txt "
             f"{web.asked_for('http://slow.test/robots.txt')} times for crawl_delay() and "
             "allowed() calls",
             "once per cache: crawl_delay and allowed share the cached rules",

@@ -1,6 +1,7 @@
 """Alternative: the time limit as an `async with asyncio.timeout(timeout):` block around the
-request and the body (instead of asyncio.wait_for), the URL checked with urllib.parse, and
-the body read as bytes and decoded with the charset the response declares."""
+request and the body (instead of asyncio.wait_for), the URL checked with urllib.parse, the
+body read as bytes and decoded with the charset the response declares, and the kept headers
+named in lower case, as KEEP_HEADERS spells them ("retry-after")."""
 
 import asyncio
 from urllib.parse import urlsplit
@@ -30,7 +31,8 @@ async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -
             if kind.startswith("text/"):
                 raw = await response.read()
                 body = raw.decode(response.get_encoding(), errors="replace")
-            kept = [(k, v) for k, v in response.headers.items() if k.lower() in KEEP_HEADERS]
+            # Named as KEEP_HEADERS spells them (lower case): record.header() ignores case.
+            kept = [(k, response.headers[k]) for k in KEEP_HEADERS if k in response.headers]
             return FetchResult(
                 url=url,
                 final_url=str(response.url),
@@ -45,7 +47,7 @@ async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -
         return failed("too_many_redirects", error)
     except aiohttp.ClientConnectorError as error:
         return failed("connect", error)
-    except aiohttp.ClientPayloadError as error:
+    except (aiohttp.ClientPayloadError, aiohttp.ServerDisconnectedError) as error:
         return failed("reset", error)
     except aiohttp.ClientError as error:
         return failed("other", error)

@@ -1,5 +1,8 @@
 """Alternative: yarl (ships with aiohttp) instead of urllib.parse: URL.join resolves,
-URL.host is already lowercase, explicit_port tells a written port from a default one."""
+URL.host is already lowercase, explicit_port tells a written port from a default one. yarl
+normalises as it parses (`%41` becomes `A`, `%2F` in a query `/`, `/a/../b` becomes `/b`),
+which the README leaves open; an href with a scheme is taken as absolute (`http:x`: no host,
+skipped)."""
 
 from yarl import URL
 
@@ -30,7 +33,10 @@ def extract_links(html: str, base_url: str, allowed_domains: set[str]) -> list[s
     links: list[str] = []
     for href in hrefs:
         try:
-            url = canonical(str(base.join(URL(href))))
+            # An href with a scheme is taken as absolute (so `http:x` has no host and is
+            # skipped, where urljoin would resolve it as a relative path): both pass.
+            link = URL(href)
+            url = canonical(str(link if link.scheme else base.join(link)))
         except ValueError:
             continue
         host = URL(url).host

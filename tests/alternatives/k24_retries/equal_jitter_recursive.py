@@ -1,6 +1,7 @@
 """Alternative: equal jitter (half the envelope fixed, half random) instead of full jitter,
-a recursive fetch_with_retries (one call per attempt) instead of a loop, and Retry-After
-dates read with parsedate_tz / mktime_tz against `now` as a timestamp."""
+a recursive fetch_with_retries (one call per attempt) instead of a loop, Retry-After
+dates read with parsedate_tz / mktime_tz against `now` as a timestamp, and a Retry-After over
+max_wait on the last attempt reported as such (not as "gave up after N attempts")."""
 
 import asyncio
 import dataclasses
@@ -52,13 +53,15 @@ async def fetch_with_retries(
         if not is_retryable(result):
             return result
         why = result.error or str(result.status)
-        if n == attempts:
-            return dataclasses.replace(result, detail=f"gave up after {n} attempts: {why}")
+        # Retry-After over max_wait first: on the last attempt it names that reason, not the
+        # count (the README leaves the choice open).
         asked = parse_retry_after(result.header("retry-after"), datetime.now(UTC))
         if asked is not None and asked > max_wait:
             return dataclasses.replace(
                 result, detail=f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
             )
+        if n == attempts:
+            return dataclasses.replace(result, detail=f"gave up after {n} attempts: {why}")
         await sleep(max(backoff_delay(n, base, cap, rng), asked or 0.0))
         return await attempt(n + 1)
 

@@ -1,7 +1,8 @@
 """Alternative: a tenacity-like shape. A RetryPolicy object answers the two questions
 (retry this result? how long to wait, or give up?), and a generic `retrying` loop runs any
 call under a policy. Full jitter drawn as rng.random() * envelope; "now" for HTTP-dates
-built from time.time()."""
+built from time.time(); a Retry-After (seconds or date) waited exactly, not maxed with the
+backoff."""
 
 import asyncio
 import dataclasses
@@ -60,7 +61,9 @@ class RetryPolicy:
         asked = parse_retry_after(result.header("Retry-After"), now)
         if asked is not None and asked > self.max_wait:
             return None, f"gave up: Retry-After {asked:g} s is over max_wait {self.max_wait:g} s"
-        return max(asked or 0.0, backoff_delay(retry, self.base, self.cap, self.rng)), ""
+        if asked is not None:
+            return asked, ""  # exactly what the server asked (no backoff on top): also fine
+        return backoff_delay(retry, self.base, self.cap, self.rng), ""
 
 
 async def retrying(call, policy: RetryPolicy, sleep: Sleep) -> FetchResult:

@@ -1,6 +1,7 @@
 """Alternative: the cache entry IS the fetch task. An origin maps to (task, expiry); the expiry is
 stamped by a done-callback when the answer arrives (infinite while it is in flight), and
-every caller awaits the task through asyncio.shield, finished or not."""
+every caller awaits the task through asyncio.shield, finished or not. A fetch that raises
+(which the given fetch_page never does) counts as unreachable: disallow all, cached."""
 
 import asyncio
 
@@ -13,7 +14,11 @@ class RobotsCache(RobotsCache):
         self._entries: dict[str, list] = {}  # origin -> [task, expires at]
 
     async def _fetch_rules(self, origin):
-        return rules_for(await self.fetch(robots_url(origin)))
+        try:
+            result = await self.fetch(robots_url(origin))
+        except Exception:  # a fetch that raises (the README leaves it open): unreachable
+            return disallow_all()
+        return rules_for(result)
 
     def _landed(self, origin, entry, task):
         if task.cancelled() or task.exception() is not None:
