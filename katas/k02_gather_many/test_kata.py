@@ -1,5 +1,8 @@
 """Kata 02 · Gather many: the tests your code must pass."""
 
+import asyncio
+import time
+
 import pytest
 import ray
 
@@ -7,6 +10,7 @@ from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
+from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -14,10 +18,15 @@ pytestmark = pytest.mark.timeout(30)
 # worker processes slowly.
 CALL_LIMIT = 25
 
-# Later items get SHORTER delays, so the calls finish in the reverse of the order they
-# were started in: only code that keeps the order of `items` lines the results up.
+# Every call waits at its own gate; once all are in flight the test opens the gates in the
+# reverse of the order the calls were started in, each once the call before has finished
+# (and SETTLE s more, for its result to reach your code). So the calls finish in the reverse
+# of `items` whatever the machine's load: only code that keeps the order lines them up. A
+# call that does not arrive within ARRIVAL_IDLE s of the last arrival was not started at once
+# (another test says so); then the gates open together.
 ORDER_ITEMS = ["ant", "bee", "cat", "dog", "eel"]
-ORDER_STEP = 0.15
+ARRIVAL_IDLE = 4.0
+SETTLE = 0.2
 
 # The barrier: every call waits until all N are in flight. One-at-a-time code cannot fill it,
 # so it breaks after BARRIER_IDLE seconds without a new arrival and the report says so.
@@ -59,14 +68,44 @@ def _check_values(result, items) -> list:
     return list(result)
 
 
+async def _finish_in_reverse(probe, items, calls) -> None:
+    """Open the calls' gates last item first, each once the one before has finished."""
+    arrived, last = 0, time.monotonic()
+    while not calls.done() and arrived < len(items):
+        if time.monotonic() - last > ARRIVAL_IDLE:
+            break
+        await asyncio.sleep(0.02)
+        now = len((await probe.areport()).calls)
+        if now != arrived:
+            arrived, last = now, time.monotonic()
+    if arrived < len(items):
+        await asyncio.gather(*(probe.open_gate(_gate(item)) for item in items))
+        return
+    for item in reversed(items):
+        await probe.open_gate(_gate(item))
+
+        async def finished(item=item):
+            return calls.done() or (await probe.areport()).finished(label=item)
+
+        await wait_until(finished, within=CALL_LIMIT)
+        await asyncio.sleep(SETTLE)
+
+
+def _gate(item: str) -> str:
+    return f"gate {item}"
+
+
 async def test_results_in_the_order_of_items_not_of_completion(kata, make_probe):
     items = ORDER_ITEMS
-    probe = make_probe()
-    delays = {item: ORDER_STEP * (len(items) - 1 - i) for i, item in enumerate(items)}
-    service = SlowService(probe, delays=delays)
-    result = await finishes_within(
-        kata.lookup_all(service, items), CALL_LIMIT, f"lookup_all(service, {items!r})"
+    probe = make_probe(gate_timeout=CALL_LIMIT)
+    service = SlowService(probe, delay=0.0, gates={item: _gate(item) for item in items})
+    calls = asyncio.ensure_future(
+        finishes_within(
+            kata.lookup_all(service, items), CALL_LIMIT, f"lookup_all(service, {items!r})"
+        )
     )
+    await _finish_in_reverse(probe, items, calls)
+    result = await calls
     result = _check_values(result, items)
     expected = [answer(item) for item in items]
     if result == expected:

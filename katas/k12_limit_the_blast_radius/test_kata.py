@@ -2,14 +2,19 @@
 
 How the limit is measured: the upstream is a SlowService recorded by a probe with a barrier of
 `limit`. The first calls wait until `limit` of them are in flight at once; then the barrier
-opens for good and the peak number in flight is whatever the gateway lets through. A gateway
-that lets fewer through never fills the barrier, which breaks after BARRIER_IDLE seconds
-without a new arrival (and the test stops there).
+opens for good. A gateway that lets fewer through never fills the barrier, which breaks after
+BARRIER_IDLE seconds without a new arrival (and the test stops there).
+
+Every call is then held at the upstream (the HOLD gate) until every call has arrived, or no
+new one has for HOLD_IDLE s: so the peak is exactly what the gateway lets through, not what
+happened to overlap (with no limit at all, early calls would otherwise finish before the last
+ones arrive, and the peak would look like some limit of its own).
 """
 
 import asyncio
 import contextlib
 import inspect
+import time
 
 import pytest
 import ray
@@ -26,6 +31,8 @@ LIMIT = 4
 CALLS = 50
 DELAY = 0.05  # 50 calls, 4 at a time: about 13 rounds
 BARRIER_IDLE = 3.0
+HOLD = "hold"
+HOLD_IDLE = 0.5
 WITHIN = 25.0
 SHOWN_AFTER_BREAK = 3
 
@@ -101,13 +108,29 @@ def _gateway(made, limit: int) -> ActorHandle:
     )
 
 
-async def _serve(gateway, service, items, probe):
+async def _hold_until_all_arrived(probe, items, calls) -> None:
+    """Open the HOLD gate once every call reached the upstream, the barrier broke, or no new
+    call arrived for HOLD_IDLE s (the gateway holds the rest back: that is its limit)."""
+    arrived, last = 0, time.monotonic()
+    while not calls.done():
+        report = await probe.areport()
+        if len(report.calls) != arrived:
+            arrived, last = len(report.calls), time.monotonic()
+        if arrived >= len(items) or report.barrier_broken or time.monotonic() - last > HOLD_IDLE:
+            break
+        await asyncio.sleep(0.02)
+    await probe.open_gate(HOLD)
+
+
+async def _serve(gateway, items, probe):
     """Send every call to the gateway at once. Returns (replies, report), or (None, report)
     when the barrier broke: the verdict is in, so the test does not wait for the rest (once a
     few calls have finished, for the picture)."""
     call = f"{len(items)} calls of gateway.fetch(service, item) on one Gateway"
+    service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
     each = [asyncio.ensure_future(gateway.fetch.remote(service, item)) for item in items]
     calls = asyncio.gather(*each)
+    await _hold_until_all_arrived(probe, items, calls)
 
     async def settled():
         if calls.done():
@@ -216,7 +239,7 @@ def _fail_too_few(kata, report, limit: int, calls: int) -> None:
 async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
     items = [f"item {i}" for i in range(CALLS)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
+    replies, report = await _serve(gateway, items, probe)
     if report.peak > limit:
         if report.peak >= CALLS:
             how = "unbounded"
@@ -248,7 +271,7 @@ async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
 async def test_the_limit_comes_from_make_gateway(kata, made, probe, limit):
     items = [f"item {i}" for i in range(8)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, SlowService(probe, delay=DELAY), items, probe)
+    replies, report = await _serve(gateway, items, probe)
     if report.peak > limit:
         if report.peak == LIMIT:
             likely = (
