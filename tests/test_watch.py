@@ -26,6 +26,7 @@ from dojo.harness.waiting import wait_until
 from dojo.kata import catalogue
 from dojo.kata.shipped import solve_in_copy
 from dojo.paths import REPO_ROOT
+from dojo.watch import watcher as watcher_module
 from dojo.watch.runner import Runner
 from dojo.watch.watcher import Saves, Watcher, lesson_text, read_check_result
 
@@ -292,3 +293,43 @@ def test_a_verdict_names_the_first_failing_test_in_file_order(tmp_path):
     assert crashed.problem and "without running the tests" in crashed.problem
     killed = read_check_result(kata, tmp_path / "none.json", tmp_path / "run.log", -9, 0.5)
     assert killed.problem and "killed (signal 9)" in killed.problem
+
+
+def test_a_save_that_reached_the_watcher_late_is_checked_anyway(tmp_path, monkeypatch):
+    """A loaded machine can deliver a save's event merged with an earlier one: the verdict
+    must still be about the newest kata.py, not the one the run started with."""
+    saved = tmp_path / "kata.py"
+    saved.write_text("first version")
+
+    class Run:
+        report = log = tmp_path / "unused"
+
+        def __init__(self, code: str):
+            self.code = code
+            if code == "first version":
+                saved.write_text("newest version")  # the save lands while the run is going
+
+        def wait(self, _timeout):
+            return 0
+
+    ran: list[str] = []
+
+    class Runner:
+        def start(self, _target):
+            ran.append(saved.read_text())
+            return Run(ran[-1])
+
+    class Missed(Saves):
+        def drain(self):
+            return set()  # the event of that save never came
+
+    def verdict_of(kata, report, log, status, seconds):
+        return watcher_module.CheckResult(kata, total=3, problem=f"ran the {ran[-1]}")
+
+    monkeypatch.setattr(watcher_module, "read_check_result", verdict_of)
+    watcher = Watcher(catalogue.find(1), Runner(), Console(file=io.StringIO()), stay=True)
+    monkeypatch.setattr(watcher, "_stub_bytes", saved.read_bytes)
+    watcher._saves = Missed()
+    verdict = watcher.check()
+    assert ran == ["first version", "newest version"]
+    assert verdict.problem == "ran the newest version"

@@ -221,6 +221,7 @@ class Watcher:
         self.last: CheckResult | None = None
         self.rotations = 0
         self._saves: Saves | None = None
+        self._checked: bytes | None = None  # kata.py as it was when the last run started
 
     # -- output --------------------------------------------------------------------------
     def say(self, text: str, style: str | None = None) -> None:
@@ -240,17 +241,38 @@ class Watcher:
 
     # -- one check -----------------------------------------------------------------------
     def check(self) -> CheckResult:
-        """Run the current kata's tests once, in a fresh process, within the time limit."""
+        """Run the current kata's tests once, in a fresh process, within the time limit; the
+        verdict is always about the newest saved kata.py."""
         self.say("checking…", style="dim")
+        while True:
+            verdict = self._check_once()
+            # A save can reach us late or merged with an earlier one (watchfiles batches
+            # events, and a loaded machine delays them): the file itself says whether the
+            # run saw the newest code.
+            if self._saves is None or self._stub_bytes() == self._checked:
+                return verdict
+            self.say("kata.py changed during the check: checking the newest version…", style="dim")
+
+    def _stub_bytes(self) -> bytes | None:
+        try:
+            return self.kata.stub.read_bytes()
+        except OSError:
+            return None
+
+    def _start_run(self):
+        self._checked = self._stub_bytes()  # what this run will import, give or take a save
+        return self.runner.start(self.kata.path)
+
+    def _check_once(self) -> CheckResult:
         started = time.monotonic()
-        run = self.runner.start(self.kata.path)
+        run = self._start_run()
         # Short waits: a new save or the time limit is noticed within a tenth of a second.
         while (status := run.wait(min(0.1, self.time_limit))) is None:
             if self._saves is not None and self.kata.stub.resolve() in self._saves.drain():
                 run.kill()
                 self.say("kata.py changed again: starting over…", style="dim")
                 started = time.monotonic()
-                run = self.runner.start(self.kata.path)
+                run = self._start_run()
             elif time.monotonic() - started > self.time_limit:
                 run.kill()
                 return CheckResult(
