@@ -218,6 +218,21 @@ def dev_check(
     raise typer.Exit(1 if found else 0)
 
 
+@dev.command("floors")
+def dev_floors(
+    katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,
+    runs: Annotated[int, typer.Option(min=1, help="measuring runs (the fastest counts)")] = 2,
+) -> None:
+    """Measure the correct solutions and rewrite dojo/grade/floors.toml (`dojo grade` flags a
+    test that passes faster than its floor). Run it on an otherwise idle machine."""
+    from dojo.grade.suspicion import FLOORS_FILE, measure_floors
+
+    chosen = [_kata(k) for k in katas] if katas else None
+    floors = measure_floors(chosen, runs=runs)
+    count = sum(len(tests) for tests in floors.values())
+    console.print(f"{count} floor(s) in {len(floors)} kata(s) written to {_rel(FLOORS_FILE)}")
+
+
 _STAY = typer.Option("--stay", help="keep watching this kata after it passes (refactoring)")
 _TIME_LIMIT = typer.Option("--time-limit", min=1, help="stop a check after this many seconds")
 _WATCHED = typer.Argument(help="kata number (default: the first not done)")

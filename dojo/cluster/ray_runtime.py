@@ -120,10 +120,14 @@ def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
             logging_level=logging.WARNING,
         )
         return f"cluster at {address}"
+    # The grader's sandbox gives Ray a small private /dev/shm and says how much of it the
+    # object store may take (Ray's default, 30% of the machine's memory, would not fit).
+    store = os.environ.get("DOJO_OBJECT_STORE_MEMORY")
     ray.init(
         # "local" always starts a fresh runtime; plain init() would attach to any head
         # recorded on this machine, even a dead one.
         address="local",
+        object_store_memory=int(store) if store else None,
         num_cpus=EMBEDDED_CPUS,
         include_dashboard=False,
         _node_ip_address="127.0.0.1",

@@ -17,18 +17,29 @@ not leak into each other), or the cluster in RAY_ADDRESS for everyone.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import functools
 import queue
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dojo.grade.learner_run import KataRun, Limits, TestOutcome, run_katas, stage
+from dojo.grade import sandbox
+from dojo.grade.events import describe_dropped
+from dojo.grade.integrity import IntegrityGuard, Tampering
+from dojo.grade.learner_run import Cancelled, KataRun, Limits, TestOutcome, run_katas, stage
+from dojo.grade.learners import ClassFolders, Learner, find_class
+from dojo.grade.learners import NotACheckout as NotACheckout
 from dojo.grade.plugin import NOT_RUN_PREFIX
+from dojo.grade.precheck import Refused, compile_kata, read_kata, refuse_solution_imports
+from dojo.grade.suspicion import flags_for
+from dojo.grade.text import cut
 from dojo.kata import catalogue
 from dojo.kata.catalogue import Kata
 
@@ -40,10 +51,6 @@ SECONDS_PER_KATA = 60.0
 MIN_TIME_LIMIT = 120.0
 
 
-class NotACheckout(ValueError):
-    """A PATH given to `dojo grade` holds no learner's katas."""
-
-
 class GradingBroke(RuntimeError):
     """Grading itself could not go on (not a learner's fault)."""
 
@@ -51,49 +58,14 @@ class GradingBroke(RuntimeError):
 # -- learners ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Learner:
-    name: str
-    checkout: Path  # the folder holding kNN_slug/
-
-
-def _checkout_in(path: Path, slugs: set[str]) -> Path | None:
-    for candidate in (path, path / "katas"):
-        if candidate.is_dir() and any((candidate / slug).is_dir() for slug in slugs):
-            return candidate
-    return None
+def find_learners(paths: Iterable[str | Path]) -> ClassFolders:
+    """The learners in PATHs, and the folders skipped with the reason (see dojo.grade.learners)."""
+    return find_class(paths, {k.slug for k in catalogue.all_katas()})
 
 
 def learners_from(paths: Iterable[str | Path]) -> list[Learner]:
     """Each PATH is a checkout, or a folder of checkouts (every subfolder that is one)."""
-    slugs = {k.slug for k in catalogue.all_katas()}
-    found: list[tuple[str, Path]] = []
-    for raw in paths:
-        path = Path(raw)
-        if not path.is_dir():
-            raise NotACheckout(f"{raw}: no such folder")
-        checkout = _checkout_in(path, slugs)
-        if checkout is not None:
-            found.append((path.resolve().name, checkout))
-            continue
-        inside = [
-            (sub.name, c)
-            for sub in sorted(path.iterdir())
-            if not sub.name.startswith(".") and (c := _checkout_in(sub, slugs)) is not None
-        ]
-        if not inside:
-            raise NotACheckout(
-                f"{raw}: not a katas checkout. Expected kata folders such as "
-                f"{min(slugs)}/kata.py in it (a copy of katas/), a katas/ folder holding "
-                "them, or folders that are such checkouts (one per learner)."
-            )
-        found.extend(inside)
-    learners, seen = [], {}
-    for name, checkout in found:
-        seen[name] = seen.get(name, 0) + 1
-        unique = name if seen[name] == 1 else f"{name}-{seen[name]}"
-        learners.append(Learner(unique, checkout))
-    return learners
+    return find_learners(paths).learners
 
 
 def choose_katas(keys: Iterable[str | int] | None) -> list[Kata]:
@@ -130,6 +102,8 @@ class KataGrade:
         if self.problem:
             return f"{self.kata.slug}: {self.problem}"
         broken = [t for t in self.tests if t.status == "error"]
+        if not broken:
+            return f"{self.kata.slug}: {self.status}"
         first = next((t for t in broken if not t.message.startswith(NOT_RUN_PREFIX)), broken[0])
         return f"{self.kata.slug} · {first.test}: {first.message}"
 
@@ -141,6 +115,12 @@ class LearnerGrade:
     seconds: float = 0.0
     log: str = ""
     notes: list[str] = field(default_factory=list)  # about the run rather than one kata
+    # dojo.grade.integrity: what changed in the files the tests run from during this run
+    tampering: Tampering = field(default_factory=Tampering)
+    # dojo.grade.suspicion: what looks forged, for the instructor (points are unchanged)
+    flags: list[str] = field(default_factory=list)
+    # dojo.grade.sandbox.describe: sandboxed or UNSANDBOXED, and the limits that held
+    sandbox: str = ""
 
     @property
     def points(self) -> float | int:
@@ -153,14 +133,19 @@ class LearnerGrade:
     @property
     def status(self) -> str:
         """exercism's meaning: "error" when some test could not judge the code (it does not
-        compile, crashed or hung the process, hung past its time limit, or was not run)."""
+        compile, crashed or hung the process, hung past its time limit, or was not run).
+        "tampered" wins over all: the tests this run measured against had been changed."""
+        if self.tampering:
+            return "tampered"
         if any(k.status == "error" for k in self.katas):
             return "error"
         return "pass" if all(k.status == "pass" for k in self.katas) else "fail"
 
     @property
     def message(self) -> str | None:
-        """What went wrong, for an "error" status; None otherwise."""
+        """What went wrong, for an "error" or "tampered" status; None otherwise."""
+        if self.tampering:
+            return "tampered: " + self.tampering.summary()
         if self.status != "error":
             return None
         return "\n\n".join([k.cause() for k in self.katas if k.status == "error"] + self.notes)
@@ -176,26 +161,15 @@ def _unchanged_stub(kata: Kata, text: str) -> bool:
 
 
 def _precheck(kata: Kata, source: Path) -> tuple[str, str] | None:
-    """(status, message) for a kata that must not be run, or None to run it."""
-    if not source.is_file():
-        return NOT_ATTEMPTED, f"not attempted: {source} is missing"
+    """(status, message) for a kata that must not be run, or None to run it: missing, still
+    the stub, not safe to read, not compiling, or importing the solutions (dojo.grade.precheck)."""
     try:
-        text = source.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        return "error", f"{source} is not UTF-8 text ({err}); the tests could not run"
-    if _unchanged_stub(kata, text):
-        return NOT_ATTEMPTED, f"not attempted: {source} is still the shipped stub"
-    try:
-        compile(text, str(source), "exec")
-    except SyntaxError as err:
-        pointer = ""
-        if err.text:
-            pointer = f"\n    {err.text.rstrip()}\n    {' ' * max((err.offset or 1) - 1, 0)}^"
-        return "error", (
-            f"{source} does not compile, so the tests could not run:\n"
-            f'  File "{err.filename}", line {err.lineno}{pointer}\n'
-            f"SyntaxError: {err.msg}"
-        )
+        text = read_kata(source, missing_status=NOT_ATTEMPTED)
+        if _unchanged_stub(kata, text):
+            return NOT_ATTEMPTED, f"not attempted: {source} is still the shipped stub"
+        refuse_solution_imports(compile_kata(text, source), source)
+    except Refused as refused:
+        return refused.status, refused.message
     return None
 
 
@@ -203,6 +177,37 @@ def _tests_without_run(kata: Kata, status: str, message: str) -> list[TestOutcom
     return [TestOutcome(kata.slug, name, "", status, message) for name in kata.test_names()]
 
 
+def _never_stops_the_class(grade_one):
+    """grade_learner's guard: whatever goes wrong grading one learner (a bug, an OSError, a
+    submission that breaks the grader's own parsing) becomes that learner's "error" result,
+    and grading goes on with the next. An interrupt (Ctrl-C, Cancelled) still stops it."""
+
+    @functools.wraps(grade_one)
+    def guarded(learner: Learner, katas: list[Kata], *args, **kwargs) -> LearnerGrade:
+        started = time.monotonic()
+        try:
+            return grade_one(learner, katas, *args, **kwargs)
+        except (Cancelled, GradingBroke):
+            raise
+        except Exception as err:
+            return _grading_failed(learner, katas, err, time.monotonic() - started)
+
+    return guarded
+
+
+def _grading_failed(learner: Learner, katas: list[Kata], err: Exception, seconds: float):
+    reason = f"grading this learner failed ({type(err).__name__}: {cut(str(err), 500)})"
+    grades = []
+    for kata in katas:
+        message = f"{NOT_RUN_PREFIX}{reason}"
+        tests = _tests_without_run(kata, "error", message)
+        grades.append(KataGrade(kata, "error", 0, kata.points, tests, problem=message))
+    where = cut("".join(traceback.format_exception(err)), 4000)
+    note = f"{reason}; the other learners were graded. For a bug report:\n{where}"
+    return LearnerGrade(learner, grades, seconds, notes=[note])
+
+
+@_never_stops_the_class
 def grade_learner(
     learner: Learner,
     katas: list[Kata],
@@ -213,7 +218,11 @@ def grade_learner(
     private_head: bool = False,
     limits: Limits | None = None,
     cancel: threading.Event | None = None,
+    guard: IntegrityGuard | None = None,
+    isolation: sandbox.Isolation | None = None,
 ) -> LearnerGrade:
+    """Grade one learner. With a `guard`, the files the tests run from are checked after
+    the learner's run (and restored): a change makes the learner "tampered"."""
     started = time.monotonic()
     verdicts: dict[str, tuple[str, str]] = {}
     to_run: dict[str, Path] = {}
@@ -225,6 +234,7 @@ def grade_learner(
         else:
             to_run[kata.slug] = source
     run = KataRun()
+    tampering = Tampering()
     if to_run:
         root = workdir / str(index)
         package = stage(to_run, root, index)
@@ -232,20 +242,27 @@ def grade_learner(
         if limits.time_limit is None:
             default = max(MIN_TIME_LIMIT, SECONDS_PER_KATA * len(to_run))
             limits = dataclasses.replace(limits, time_limit=default)
-        run = run_katas(
-            package,
-            root,
-            list(to_run),
-            address=address,
-            limits=limits,
-            private_head=private_head,
-            stop_after_hang={k.slug for k in katas if k.slug in to_run and not k.per_test},
-            cancel=cancel,
-        )
+        watching = guard.watching(learner.name) if guard else contextlib.nullcontext(tampering)
+        with watching as tampering:  # filled in when the run is over and the sandbox gone
+            run = run_katas(
+                package,
+                root,
+                list(to_run),
+                address=address,
+                limits=limits,
+                private_head=private_head,
+                stop_after_hang={k.slug for k in katas if k.slug in to_run and not k.per_test},
+                cancel=cancel,
+                **({"isolation": isolation} if isolation else {}),
+            )
         _show_learner_paths(run, f"{root / package}/", f"{learner.checkout}/")
     grades = [_grade_kata(kata, verdicts.get(kata.slug), run) for kata in katas]
     notes = [f"pytest ended before it ran any test:\n{run.output_tail}"] if run.output_tail else []
-    return LearnerGrade(learner, grades, time.monotonic() - started, run.log, notes)
+    if run.dropped_events:
+        notes.append(describe_dropped(run.dropped_events))
+    flags = flags_for(to_run, [t for g in grades for t in g.tests])
+    seconds = time.monotonic() - started
+    return LearnerGrade(learner, grades, seconds, run.log, notes, tampering, flags)
 
 
 def _show_learner_paths(run: KataRun, staged: str, shown: str) -> None:
@@ -315,17 +332,35 @@ def grade_all(
 ) -> list[LearnerGrade]:
     """Grade every learner, `jobs` at a time; results in the order of `learners`.
 
-    With `address` every learner uses that cluster; otherwise each parallel slot gets a
-    private head of its own (2 CPUs each, so CPU-counting katas are not disturbed by
-    another learner's tasks)."""
+    Sandboxed (dojo/grade/sandbox.py, when bubblewrap works and there is no `address`),
+    each learner's run starts its own Ray inside its sandbox. Unsandboxed, every learner
+    uses the cluster at `address`, or each parallel slot gets a private head of its own
+    (2 CPUs each, so CPU-counting katas are not disturbed by another learner's tasks).
+
+    The grader's temporary folder (/tmp/dojo-grade-*, removed at the end) holds:
+    `repo/`, the read-only copy of the repository every learner's tests run from
+    (`sandbox.make_repo_copy`; an integrity check can fingerprint it before and after each
+    learner), and `<index>/` per learner: its staged package `dojo_learner_<index>/`,
+    the event logs `events<attempt>.jsonl` and the capped `pytest<attempt>.log`."""
     jobs = max(1, min(jobs, len(learners)))
-    heads = [] if address else _start_heads(jobs)
-    slots: queue.Queue[str] = queue.Queue()
+    reason = sandbox.reason_for(address)
+    sandbox.sweep_stale_cgroups()
+    heads = [] if address or reason is None else _start_heads(jobs)
+    slots: queue.Queue[str | None] = queue.Queue()
     for i in range(jobs):
-        slots.put(address or heads[i].address)
+        slots.put(address or (heads[i].address if heads else None))
     cancel = threading.Event()
     try:
-        with tempfile.TemporaryDirectory(prefix="dojo-grade-", dir="/tmp") as tmp:
+        with (
+            sandbox.terminate_as_interrupt(),
+            tempfile.TemporaryDirectory(prefix="dojo-grade-", dir="/tmp") as tmp,
+        ):
+            isolation = sandbox.Isolation(sandbox.make_repo_copy(Path(tmp) / "repo"), reason)
+            how = sandbox.describe(reason, limits or Limits())
+            # Sandboxed, learners can write neither the repository nor the venv: only the
+            # copy they run against is theirs to blame (dojo/grade/integrity.py).
+            guard = IntegrityGuard(Path(tmp) / "integrity", learners_can_write=reason is not None)
+            guard.protect(isolation.repo_copy)
 
             def one(index: int, learner: Learner) -> LearnerGrade:
                 slot = slots.get()
@@ -333,9 +368,11 @@ def grade_all(
                     grade = grade_learner(
                         learner, katas, index, Path(tmp), address=slot,
                         private_head=not address, limits=limits, cancel=cancel,
+                        isolation=isolation, guard=guard,
                     )  # fmt: skip
                 finally:
                     slots.put(slot)
+                grade.sandbox = how
                 if on_done:
                     on_done(grade)
                 return grade

@@ -15,13 +15,28 @@ from rich.console import Console
 from rich.markup import escape
 
 from dojo.cluster import ray_runtime
-from dojo.grade.class_run import GradingBroke, LearnerGrade, NotACheckout, choose_katas, grade_all
-from dojo.grade.class_run import learners_from as find_learners
+from dojo.grade import sandbox
+from dojo.grade.class_run import (
+    GradingBroke,
+    LearnerGrade,
+    NotACheckout,
+    choose_katas,
+    find_learners,
+    grade_all,
+)
 from dojo.grade.learner_run import Limits
-from dojo.grade.report import summary_table, write_csv, write_learner
+from dojo.grade.learners import ClassFolders
+from dojo.grade.report import SummaryCsv, summary_table, write_csv, write_learner, write_skipped
+from dojo.grade.text import clean, cut, printable_path
 from dojo.kata import catalogue
 
-_MARK = {"pass": "[green]pass[/]", "fail": "[red]fail[/]", "error": "[magenta]error[/]"}
+_MARK = {
+    "pass": "[green]pass[/]",
+    "fail": "[red]fail[/]",
+    "error": "[magenta]error[/]",
+    "tampered": "[bold red]TAMPERED[/]",
+}
+SHOWN_PATHS = 5  # of a tampered run's changed paths, in the terminal (all in results.json)
 
 
 def run(
@@ -36,10 +51,11 @@ def run(
 ) -> int:
     try:
         katas = choose_katas(kata_keys)
-        learners = find_learners(paths)
+        found = find_learners(paths)
     except (catalogue.UnknownKata, NotACheckout) as err:
         console.print(f"[red]{escape(str(err))}[/red]", highlight=False)
         return 2
+    learners = found.learners
     out = Path(out)
     csv_path = Path(csv_path) if csv_path else out / "summary.csv"
     address = os.environ.get("RAY_ADDRESS") or None
@@ -54,21 +70,40 @@ def run(
     # time, as `dojo verify` does, so CPU-counting katas are not disturbed.
     jobs = jobs or (1 if address else 2)
     heads = min(jobs, len(learners))
+    unsandboxed = sandbox.reason_for(address)
     where = f"the cluster at {address}" if address else f"{heads} private Ray head(s)"
+    if unsandboxed is None:
+        where = "each learner's own Ray, inside its sandbox"
     console.print(
         f"grading {len(learners)} learner(s) on {len(katas)} kata(s), {jobs} at a time, "
         f"on {where}…",
         highlight=False,
     )
+    style = "green" if unsandboxed is None else "bold red"
+    console.print(f"[{style}]{escape(sandbox.describe(unsandboxed, limits))}[/]", highlight=False)
+
+    _show_folders(found, out, console)
+    summary = SummaryCsv(katas, csv_path)
 
     def done(grade: LearnerGrade) -> None:
-        write_learner(grade, out, junit=junit)
+        # Guarded: one learner's reports failing to be written must not stop the class.
+        try:
+            write_learner(grade, out, junit=junit)
+            summary.add(grade)
+        except Exception as err:
+            console.print(
+                f"  [red]{escape(grade.learner.name)}: its reports could not be written "
+                f"({escape(type(err).__name__)}: {escape(clean(str(err)))})[/red]",
+                highlight=False,
+            )
         points = f"{grade.points}/{grade.max_points} points"
+        notes = f", {len(grade.notes)} note(s) in results.json" if grade.notes else ""
         console.print(
-            f"  {escape(grade.learner.name)}: {_MARK[grade.status]} {points} "
-            f"({grade.seconds:.0f} s)",
+            f"  {escape(grade.learner.name)}: {_MARK.get(grade.status, grade.status)} {points} "
+            f"({grade.seconds:.0f} s{notes})",
             highlight=False,
         )
+        _show_integrity(grade, console)
 
     started = time.monotonic()
     try:
@@ -79,7 +114,12 @@ def run(
     except KeyboardInterrupt:
         console.print(f"[red]interrupted[/red]: the learners graded so far are in {out}/")
         return 130
-    write_csv(grades, katas, csv_path)
+    finally:
+        summary.close()  # the rows of the learners graded so far stay
+    try:
+        write_csv(grades, katas, csv_path)  # again, in the learners' order
+    except OSError as err:  # the rows written as grading went are still there
+        console.print(f"[red]{escape(clean(str(err)))}[/red]", highlight=False)
     console.print(summary_table(grades, katas))
     console.print(
         f"graded in {time.monotonic() - started:.0f} s. Per learner: {out}/<learner>/results.json"
@@ -87,3 +127,44 @@ def run(
         highlight=False,
     )
     return 0
+
+
+def _show_integrity(grade: LearnerGrade, console: Console) -> None:
+    """Under a learner's line: what it changed of the files the tests run from, and what
+    looks forged (dojo.grade.integrity, dojo.grade.suspicion)."""
+    changed = grade.tampering.changed
+    if changed:
+        more = f" and {len(changed) - SHOWN_PATHS} more" if len(changed) > SHOWN_PATHS else ""
+        shown = ", ".join(clean(p) for p in changed[:SHOWN_PATHS])
+        console.print(f"    [bold red]tampered:[/] {escape(shown)}{more}", highlight=False)
+        if grade.tampering.others_running:
+            others = ", ".join(grade.tampering.others_running)
+            console.print(f"      (also running then: {escape(others)})", highlight=False)
+        for failure in grade.tampering.not_restored[:SHOWN_PATHS]:
+            console.print(f"      [red]not restored:[/] {escape(clean(failure))}", highlight=False)
+        if grade.tampering.displaced:
+            where = grade.tampering.displaced[0].rpartition(" -> ")[2]
+            console.print(f"      what was undone is kept (e.g. {escape(clean(where))})")
+    if grade.flags:
+        first = cut(clean(grade.flags[0]), 200)
+        more = f" (+{len(grade.flags) - 1} more in results.json)" if len(grade.flags) > 1 else ""
+        console.print(f"    [yellow]flagged:[/] {escape(first)}{more}", highlight=False)
+
+
+def _show_folders(found: ClassFolders, out: Path, console: Console) -> None:
+    """Say which learners were renamed and which folders are skipped (also in skipped.txt)."""
+    for learner in found.learners:
+        if learner.renamed:
+            console.print(
+                f"  [yellow]{escape(learner.name)}[/yellow] is the folder "
+                f"{escape(printable_path(learner.folder or learner.checkout))} "
+                f"({escape(learner.renamed)})",
+                highlight=False,
+            )
+    if not found.skipped:
+        return
+    console.print(f"[yellow]skipped {len(found.skipped)} folder(s)[/yellow]:", highlight=False)
+    for skipped in found.skipped:
+        console.print(f"  {escape(str(skipped))}", highlight=False)
+    out.mkdir(parents=True, exist_ok=True)
+    write_skipped(found.skipped, out / "skipped.txt")

@@ -5,7 +5,10 @@ The learner's kata.py files are copied into a throwaway package
 katas/kNN_slug/test_kata.py run against it (`--impl dojo_learner_<n>.kNN_slug.kata`), in a
 pytest subprocess of its own, started in a new process group. The learner's own test files
 are never run: only kata.py is copied, and the test modules are imported from the repository
-(the copy holds no `katas` package that could shadow them).
+(the copy holds no `katas` package that could shadow them). The tests and the support
+package are imported from the grading run's read-only copy of the repository, and each
+subprocess runs in a bubblewrap sandbox with resource limits where the machine allows it
+(dojo/grade/sandbox.py); its output is read through a pipe and capped (dojo/grade/capture.py).
 
 The subprocess writes an event log (dojo/grade/plugin.py) and is watched:
 * a stall is killed: a test still running well after its own time limit (pytest-timeout
@@ -21,7 +24,6 @@ The subprocess writes an event log (dojo/grade/plugin.py) and is watched:
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -31,8 +33,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dojo.grade.capture import CappedOutput
+from dojo.grade.events import EventTail as _EventTail  # the event log: dojo/grade/events.py
+from dojo.grade.events import apply as _apply
 from dojo.grade.plugin import NOT_RUN_PREFIX
+from dojo.grade.sandbox import Isolation, Jail
 from dojo.paths import REPO_ROOT
+
+# Without an Isolation from the class run (a direct call): today's unsandboxed run from the
+# repository itself.
+DIRECT = Isolation(REPO_ROOT, "run directly, without the class grader's isolation")
 
 # The watchdog: a test body may run this long beyond its own limit before it is killed...
 STALL_GRACE = 30.0
@@ -66,6 +76,8 @@ class KataRun:
     problems: list[str] = field(default_factory=list)  # what cut a run short, if anything
     output_tail: str = ""  # pytest's last words, when it ended before collecting the tests
     log: str = ""
+    # Event-log lines dropped as not the plugin's, by reason (dojo/grade/events.py).
+    dropped_events: dict[str, int] = field(default_factory=dict)
 
     def of_kata(self, kata: str) -> list[TestOutcome]:
         return [t for t in self.tests.values() if t.kata == kata]
@@ -77,6 +89,14 @@ class Limits:
     test_timeout: float | None = None  # cap on each test's own limit
     stall_grace: float = STALL_GRACE
     fixture_limit: float = FIXTURE_LIMIT
+    # Resources of one run (dojo/grade/sandbox.py says which hold on this machine). Ray
+    # starts ~20 processes and opens many files; its object store takes half of shm_size.
+    processes: int = 512  # pids cgroup
+    memory: int = 4 * 2**30  # memory cgroup, bytes (the tmpfs /tmp and /dev/shm count in it)
+    file_size: int = 256 * 2**20  # RLIMIT_FSIZE: no file written may grow beyond this
+    open_files: int = 8192  # RLIMIT_NOFILE
+    tmp_size: int = 1 * 2**30  # the sandbox's private /tmp
+    shm_size: int = 512 * 2**20  # the sandbox's private /dev/shm
 
 
 def stage(kata_files: dict[str, Path], root: Path, index: int) -> str:
@@ -111,24 +131,6 @@ class _Ending:
     returncode: int | None = None
     waited: float = 0.0
     phase: str = ""  # of the stalled test
-
-
-class _EventTail:
-    """Reads the complete lines appended to the event log since the last call."""
-
-    def __init__(self, path: Path):
-        self.path, self.offset = path, 0
-
-    def read(self) -> list[dict]:
-        try:
-            with open(self.path, "rb") as f:
-                f.seek(self.offset)
-                chunk = f.read()
-        except FileNotFoundError:
-            return []
-        complete = chunk[: chunk.rfind(b"\n") + 1]
-        self.offset += len(complete)
-        return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -201,57 +203,6 @@ def _describe(ending: _Ending, limits: Limits) -> str:
     )
 
 
-def _apply(run: KataRun, events: list[dict]) -> tuple[str | None, bool]:
-    """Fold one attempt's events into the run; return (test in progress, finished normally)."""
-    in_progress, done = None, False
-    for event in events:
-        kind = event["event"]
-        if kind == "collected":
-            for t in event["tests"]:
-                run.tests.setdefault(
-                    t["nodeid"], TestOutcome(t["kata"], t["test"], t["param"], "pending")
-                )
-        elif kind == "start":
-            in_progress = event["nodeid"]
-        elif kind == "finish":
-            in_progress = None
-        elif kind == "report":
-            _fold_report(run.tests[event["nodeid"]], event)
-        elif kind == "done":
-            done = True
-    return in_progress, done
-
-
-def _fold_report(test: TestOutcome, event: dict) -> None:
-    test.duration += event.get("duration", 0.0)
-    if event.get("stdout"):
-        test.output = event["stdout"]  # each phase's capture includes the earlier phases'
-    outcome, message = event["outcome"], event["message"]
-    if test.status in ("fail", "error"):
-        return  # the first problem of a test is the one to report
-    if outcome == "passed":
-        if event["when"] == "call":
-            test.status = "pass"
-    elif outcome == "skipped":
-        test.status, test.message = "error", message or "skipped"
-        if not message.startswith(NOT_RUN_PREFIX):
-            test.message = f"{NOT_RUN_PREFIX}skipped ({message})"
-    elif event.get("timed_out"):
-        seconds, _, where = message.removeprefix("Timeout (>").partition("s)")
-        where = where.partition("\n\n")[2]  # the learner's line it was stopped at, if any
-        test.status = "error"
-        test.message = (
-            f"the test did not finish within its time limit of {seconds} s and was stopped: "
-            "your code hung (an endless loop, or awaiting something that never happens), "
-            "unless the machine was badly overloaded"
-        ) + (f"\n\n{where}" if where else "")
-    else:
-        # A failure inside the test is a failed answer; one in setup or teardown (kata.py
-        # does not import, a fixture broke) means the test could not judge the answer.
-        test.status = "fail" if event["when"] == "call" else "error"
-        test.message = message
-
-
 def run_katas(
     package: str,
     root: Path,
@@ -262,45 +213,52 @@ def run_katas(
     private_head: bool = False,
     stop_after_hang: set[str] = frozenset(),
     cancel: threading.Event | None = None,
+    isolation: Isolation = DIRECT,
 ) -> KataRun:
-    """Run the kata tests of `katas` against the staged package; see the module docstring."""
+    """Run the kata tests of `katas` against the staged package; see the module docstring.
+
+    Each attempt is one `sandbox.Jail`: sandboxed, pytest runs in bubblewrap with its own
+    Ray (address and private_head are ignored: nothing outside is reachable), seeing the
+    repository copy read-only, `root` read-only, and only its event log writable."""
     run = KataRun()
     env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]).rstrip(
-            os.pathsep
-        ),
+        "PYTHONPATH": os.pathsep.join([str(isolation.repo_copy), str(root)]),
         "DOJO_WORKER_PYTHONPATH": str(root),
-        "DOJO_STATE_DIR": str(root / "state"),
         "PYTHONDONTWRITEBYTECODE": "1",
     }
-    if address:
-        env["RAY_ADDRESS"] = address
-    if private_head:
-        # Only this learner's run uses the head: its pending requests are this learner's
-        # (dojo.harness.feasibility may then say at once that one can never be satisfied).
-        env["DOJO_PRIVATE_HEAD"] = "1"
+    if isolation.sandboxed:
+        env["DOJO_PRIVATE_HEAD"] = "1"  # its own embedded Ray, used by this learner alone
+    else:
+        if os.environ.get("PYTHONPATH"):
+            env["PYTHONPATH"] += os.pathsep + os.environ["PYTHONPATH"]
+        env["DOJO_STATE_DIR"] = str(root / "state")
+        if address:
+            env["RAY_ADDRESS"] = address
+        if private_head:
+            # Only this learner's run uses the head: its pending requests are this learner's
+            # (dojo.harness.feasibility may then say at once that one can never be satisfied).
+            env["DOJO_PRIVATE_HEAD"] = "1"
     deadline = time.monotonic() + limits.time_limit
     pending, attempt, logs = list(katas), 0, []
     while pending:
         attempt += 1
         events_path, log_path = root / f"events{attempt}.jsonl", root / f"pytest{attempt}.log"
-        with open(log_path, "w") as log:
-            proc = subprocess.Popen(
-                _command(package, pending, events_path, limits, stop_after_hang),
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # so a kill reaches everything it started
-            )
+        events_path.touch()  # it exists before the sandbox starts: bound read-write there
+        jail = Jail(f"{root.name}-{attempt}", isolation, limits, staging=root,
+                    writable=[events_path])  # fmt: skip
+        try:
+            proc = jail.start(_command(package, pending, events_path, limits, stop_after_hang), env)
+            output = CappedOutput(proc.stdout)
             events: list[dict] = []
             tail = _EventTail(events_path)
-            try:
-                ending = _watch(proc, tail, events, deadline, limits, cancel)
-            finally:
-                if proc.poll() is None:  # interrupted (Ctrl-C): leave nothing behind
-                    _kill_group(proc)
+            ending = _watch(proc, tail, events, deadline, limits, cancel)
+            if ending.returncode is not None:
+                ending.returncode = jail.exit_code(ending.returncode)
+        finally:
+            jail.close()  # interrupted or not: no process of the run survives it
+        log_text = output.text()
+        log_path.write_text(log_text, errors="replace")
+        logs.append(log_text)
         events.extend(tail.read())
         logs.append(log_path.read_text(errors="replace"))
         judged = _count_judged(run)

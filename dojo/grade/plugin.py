@@ -14,6 +14,10 @@ Two grading rules live here because only the test process can apply them:
 * --grade-test-timeout caps every test's pytest-timeout limit (the katas allow 30 s);
 * --grade-stop-after-hang KATA: once a test of KATA hit its time limit, its remaining tests
   are not run (the kata scores nothing anyway, and each hang would cost the full limit again).
+
+The grader checks every line against a schema (dojo/grade/events.py): a text field longer
+than dojo.grade.text.FIELD_LIMIT is not the plugin's, so the plugin cuts messages and output
+to that length (1 GiB printed by a test must not become a 1 GiB line).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ import traceback
 from pathlib import Path
 
 import pytest
+
+from dojo.grade.text import cut
 
 TIMEOUT_PREFIX = "Timeout (>"  # pytest-timeout's failure message (PYTEST_FAILURE_MESSAGE)
 NOT_RUN_PREFIX = "not run: "
@@ -140,6 +146,15 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def _message(call, report) -> str:
+    """The teaching message (see `_teaching_message`), cut to the schema's size; never raises:
+    an exception whose text cannot be had must not stop the event log."""
+    try:
+        return cut(_teaching_message(call, report))
+    except Exception as err:  # e.g. a learner's exception whose __str__ raises
+        return f"the test failed; its message could not be shown ({type(err).__name__})"
+
+
+def _teaching_message(call, report) -> str:
     """The teaching message: the failure's own text, with a traceback only when the
     learner's code raised something unexpected (then only the learner's frames)."""
     if not report.failed:
@@ -184,7 +199,7 @@ def pytest_runtest_makereport(item, call):
         outcome=report.outcome,
         message=message,
         timed_out=timed_out,
-        stdout=_TIMEOUT_DUMP.sub("", report.capstdout),
+        stdout=cut(_TIMEOUT_DUMP.sub("", report.capstdout)),
         duration=round(call.duration, 3),
     )
     if call.when == "teardown":
