@@ -160,9 +160,10 @@ def _unchanged_stub(kata: Kata, text: str) -> bool:
     return shipped_stubs().get(kata.slug) == text
 
 
-def _precheck(kata: Kata, source: Path) -> tuple[str, str] | None:
-    """(status, message) for a kata that must not be run, or None to run it: missing, still
-    the stub, not safe to read, not compiling, or importing the solutions (dojo.grade.precheck)."""
+def _precheck(kata: Kata, source: Path) -> tuple[str, str] | str:
+    """(status, message) for a kata that must not be run, or the text to run: missing, still
+    the stub, not safe to read, not compiling, or importing the solutions (dojo.grade.precheck).
+    The text checked is the text run: the file is not read again (it could have changed)."""
     try:
         text = read_kata(source, missing_status=NOT_ATTEMPTED)
         if _unchanged_stub(kata, text):
@@ -170,7 +171,7 @@ def _precheck(kata: Kata, source: Path) -> tuple[str, str] | None:
         refuse_solution_imports(compile_kata(text, source), source)
     except Refused as refused:
         return refused.status, refused.message
-    return None
+    return text
 
 
 def _tests_without_run(kata: Kata, status: str, message: str) -> list[TestOutcome]:
@@ -225,14 +226,13 @@ def grade_learner(
     the learner's run (and restored): a change makes the learner "tampered"."""
     started = time.monotonic()
     verdicts: dict[str, tuple[str, str]] = {}
-    to_run: dict[str, Path] = {}
+    to_run: dict[str, str] = {}  # slug -> the kata.py text checked
     for kata in katas:
-        source = learner.checkout / kata.slug / "kata.py"
-        verdict = _precheck(kata, source)
-        if verdict:
-            verdicts[kata.slug] = verdict
+        checked = _precheck(kata, learner.checkout / kata.slug / "kata.py")
+        if isinstance(checked, str):
+            to_run[kata.slug] = checked
         else:
-            to_run[kata.slug] = source
+            verdicts[kata.slug] = checked
     run = KataRun()
     tampering = Tampering()
     if to_run:

@@ -99,16 +99,17 @@ class Limits:
     shm_size: int = 512 * 2**20  # the sandbox's private /dev/shm
 
 
-def stage(kata_files: dict[str, Path], root: Path, index: int) -> str:
-    """Copy the learner's kata.py files into a package under root; return its name."""
+def stage(kata_texts: dict[str, str], root: Path, index: int) -> str:
+    """Write the learner's kata.py texts (by kata slug) into a package under root; return
+    its name."""
     package = f"dojo_learner_{index}"
     (root / package).mkdir(parents=True)
     (root / package / "__init__.py").write_text("")
-    for slug, source in kata_files.items():
+    for slug, text in kata_texts.items():
         folder = root / package / slug
         folder.mkdir()
         (folder / "__init__.py").write_text("")
-        (folder / "kata.py").write_bytes(source.read_bytes())
+        (folder / "kata.py").write_text(text, encoding="utf-8")
     return package
 
 
