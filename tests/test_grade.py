@@ -259,7 +259,7 @@ def test_checkouts_are_found_in_every_accepted_shape(tmp_path):
     (tmp_path / "class" / "notes").mkdir()
     found = grade.learners_from([plain, tmp_path / "b" / "ann", tmp_path / "class"])
     assert [(ln.name, ln.checkout) for ln in found] == [
-        ("ann", plain),
+        ("ann-1", plain),
         ("ann-2", with_katas),
         ("bo", tmp_path / "class" / "bo"),
         ("cy", tmp_path / "class" / "cy"),

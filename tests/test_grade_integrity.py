@@ -301,6 +301,79 @@ def test_no_solution_alternative_mutant_or_stub_is_flagged():
     assert {path: found for path, found in flagged.items() if found} == {}
 
 
+# Code the scan cannot read: run, built or loaded from data (a forgery hidden in a string).
+DYNAMIC_CODE = {
+    "exec(source)": "calls exec: runs code from a string",
+    "value = eval(text)": "calls eval: runs code from a string",
+    "code = compile(text, 'x', 'exec')": "calls compile: compiles code from a string",
+    "import builtins\nbuiltins.exec(text)": "calls builtins.exec",
+    "m = __import__(name)": "calls __import__ with a computed name",
+    "import importlib\nm = importlib.import_module('_py' + 'test')": (
+        "calls importlib.import_module with a computed name"
+    ),
+    "from importlib import import_module as im\nm = im(name)": (
+        "calls importlib.import_module with a computed name"
+    ),
+    "import types\nf = types.FunctionType(code, globals())": "calls types.FunctionType",
+    "from types import FunctionType as F\nf = F(code, {})": "calls types.FunctionType",
+    "import types\nc = types.CodeType(0, 0, 0, 0, 0, 0, b'', (), (), (), '', '', '', 0, b'')": (
+        "calls types.CodeType: builds a code object"
+    ),
+    "import marshal\ncode = marshal.loads(blob)": "calls marshal.loads: loads code objects",
+    "import pickle\nobj = pickle.loads(blob)": "calls pickle.loads: unpickling can run any code",
+    "import codecs\ntext = codecs.decode(blob, 'hex')": "calls codecs.decode: decodes data",
+    "text = bytes.fromhex('7072696e74').decode()": "calls bytes.fromhex: decodes data",
+    "import binascii\ntext = binascii.unhexlify(blob)": "calls binascii.unhexlify: decodes data",
+    "import base64\ntext = base64.b64decode(blob)": "calls base64.b64decode: decodes data",
+    "from base64 import b85decode\ntext = b85decode(blob)": "calls base64.b85decode",
+    "import sys\nm = getattr(sys, 'mod' + 'ules')": (
+        "calls getattr on sys with a computed name: reaches an attribute"
+    ),
+}
+
+
+@pytest.mark.parametrize("source", DYNAMIC_CODE)
+def test_the_scan_flags_code_it_cannot_read(source):
+    found = suspicion.scan(source)
+    assert any(DYNAMIC_CODE[source] in line for line in found), found
+
+
+def test_the_red_team_s_hex_forgery_is_flagged():
+    """A forgery hidden as a hex string, compiled and made a function: nothing in it names
+    the test machinery, but every step that turns data into code is flagged."""
+    hidden = b"import _pytest.runner\n_pytest.runner.pytest_runtest_makereport = None\n"
+    source = (
+        "import types\n"
+        "\n"
+        f"_BLOB = {hidden.hex()!r}\n"
+        "_code = compile(bytes.fromhex(_BLOB).decode(), '<kata>', 'exec')\n"
+        "_forge = types.FunctionType(_code, globals())\n"
+        "_forge()\n"
+    )
+    found = suspicion.scan(source)
+    assert "line 4: calls bytes.fromhex: decodes data that could be code" in found
+    assert any(f.startswith("line 4: calls compile: compiles code") for f in found), found
+    assert any(f.startswith("line 5: calls types.FunctionType: makes a") for f in found), found
+
+
+HONEST_LOOKALIKES = [
+    "import re\nPATTERN = re.compile(r'\\d+')",
+    "from re import compile\nPATTERN = compile(r'\\d+')",
+    "import types\nfrom x import solution\nf = types.FunctionType(solution.f.__code__, globals())",
+    "m = __import__('json')",
+    "import importlib\nm = importlib.import_module('json')",
+    "import os\nhome = getattr(os, 'sep')",
+    "def f(obj, name):\n    return getattr(obj, name)",
+    "data = b'abc'.decode('utf-8')",
+    "class P:\n    def compile(self):\n        return self.compile()",
+]
+
+
+@pytest.mark.parametrize("source", HONEST_LOOKALIKES)
+def test_honest_look_alikes_of_dynamic_code_are_not_flagged(source):
+    assert suspicion.scan(source) == []
+
+
 def test_a_docstring_naming_the_tests_is_not_flagged():
     source = '"""Passes test_kata.py (run with --grade-log)."""\n\n\ndef f():\n    """sys.argv"""\n'
     assert suspicion.scan(source) == []

@@ -22,7 +22,7 @@ from dojo.grade import cli, events, precheck, report
 from dojo.grade.events import EventTail
 from dojo.grade.learner_run import Cancelled, KataRun, Limits
 from dojo.grade.learner_run import TestOutcome as Outcome  # not collected as a test class
-from dojo.grade.text import FIELD_LIMIT, csv_cell, cut
+from dojo.grade.text import FIELD_LIMIT, csv_cell, cut, printable_name, printable_path
 from dojo.kata.catalogue import find
 from dojo.paths import REPO_ROOT
 
@@ -217,13 +217,99 @@ def test_names_are_printable_and_unique_and_say_why_they_changed(tmp_path):
     found = grade.find_learners([klass])
     names = {ln.folder.name: ln for ln in found.learners}
     assert sorted(ln.name for ln in found.learners) == sorted(
-        ["Ann", "ann-2", "caf\\xe9", "caf\\xe9-2", "summary.csv-2", "tab\\there"]
+        ["Ann-1", "ann-2", "caf\\xe9-1", "caf\\xe9-2", "summary.csv-2", "tab\\there"]
     )
     assert names[os.path.basename(not_utf8)].renamed.startswith("the folder's name is not")
-    assert "already taken" in names["ann"].renamed and names["Ann"].renamed == ""
+    assert "2 folders share the name 'ann'" in names["ann"].renamed
+    assert "2 folders share the name 'Ann'" in names["Ann"].renamed
     assert "already taken" in names["summary.csv"].renamed
     for ln in found.learners:
         ln.name.encode("utf-8")  # printable: no surrogate left
+
+
+@pytest.mark.parametrize(
+    ("char", "escape"),
+    [
+        ("\u200b", "\\u200b"),  # zero-width space (Cf)
+        ("\u202e", "\\u202e"),  # right-to-left override (Cf)
+        ("\u2028", "\\u2028"),  # line separator (Zl)
+        ("\u2029", "\\u2029"),  # paragraph separator (Zp)
+        ("\u00a0", "\\u00a0"),  # no-break space (whitespace, not a plain space)
+        ("\u3000", "\\u3000"),  # ideographic space
+        ("\ue000", "\\ue000"),  # private use (Co)
+        ("\u0378", "\\u0378"),  # unassigned (Cn)
+        ("\U000e0001", "\\U000e0001"),  # language tag (Cf, beyond the BMP)
+        ("\x85", "\\x85"),  # next line (Cc)
+        ("\x1b", "\\x1b"),  # escape (Cc)
+    ],
+)
+def test_characters_not_plainly_visible_are_escaped_in_names_and_csv_cells(char, escape):
+    assert printable_name(f"hon{char}est") == f"hon{escape}est"
+    assert csv_cell(f"hon{char}est") == f"hon{escape}est"
+    assert printable_path(f"a/hon{char}est") == f"a/hon{escape}est"
+
+
+def test_visible_text_is_kept_as_it_is():
+    for text in ("ann", "Zoë Ångström", "名前", "a b", "café-2", "ünïcödé ok"):
+        assert printable_name(text) == text and csv_cell(text) == text
+
+
+def test_an_invisible_character_cannot_pass_for_a_classmate(tmp_path):
+    klass = tmp_path / "class"
+    _checkout(klass / "honest")
+    _checkout(klass / "honest\u200b")
+    _checkout(klass / "\u202ehonest")
+    found = grade.find_learners([klass])
+    names = {ln.folder.name: ln.name for ln in found.learners}
+    assert names == {
+        "honest": "honest",
+        "honest\u200b": "honest\\u200b",
+        "\u202ehonest": "\\u202ehonest",
+    }
+    path = tmp_path / "summary.csv"
+    summary = report.SummaryCsv([K01], path)
+    for learner in found.learners:
+        summary.add(_grade(learner.name, "wrong"))
+    summary.close()
+    text = path.read_text(encoding="utf-8")
+    assert "\u200b" not in text and "\u202e" not in text
+    assert sorted(row["learner"] for row in csv.DictReader(io.StringIO(text))) == sorted(
+        names.values()
+    )
+
+
+def test_a_look_alike_in_another_case_does_not_keep_the_bare_name(tmp_path):
+    klass = tmp_path / "class"
+    for name in ("honest", "HONEST", "zed"):
+        _checkout(klass / name)
+    found = grade.find_learners([klass])
+    by_folder = {ln.folder.name: ln for ln in found.learners}
+    assert {f: ln.name for f, ln in by_folder.items()} == {
+        "HONEST": "HONEST-1",  # found first: folders are taken in sorted order
+        "honest": "honest-2",
+        "zed": "zed",
+    }
+    for folder in ("honest", "HONEST"):
+        assert "2 folders share the name" in by_folder[folder].renamed
+    assert by_folder["zed"].renamed == ""
+    # Stable: the same folders, the same names.
+    again = {ln.folder.name: ln.name for ln in grade.find_learners([klass]).learners}
+    assert again == {f: ln.name for f, ln in by_folder.items()}
+
+
+def test_a_numbered_name_never_takes_a_folder_s_own_name(tmp_path):
+    klass = tmp_path / "class"
+    for name in ("ann", "Ann", "ann-1", "summary.csv", "summary.csv-2"):
+        _checkout(klass / name)
+    found = grade.find_learners([klass])
+    names = {ln.folder.name: ln.name for ln in found.learners}
+    assert names == {
+        "Ann": "Ann-2",
+        "ann": "ann-3",
+        "ann-1": "ann-1",
+        "summary.csv": "summary.csv-3",
+        "summary.csv-2": "summary.csv-2",
+    }
 
 
 # -- 5. a grader failure is one learner's error --------------------------------------------
@@ -278,8 +364,9 @@ def test_the_plugin_cuts_what_it_logs():
 
 
 def test_csv_cells_cannot_be_formulas_and_rows_arrive_as_learners_finish(tmp_path):
+    # A leading tab or CR is escaped (it hides), so no formula can start with it either.
     assert [csv_cell(c) for c in ("=1+2", "+x", "-x", "@x", "\tx", "\rx", "ann", 3)] == [
-        "'=1+2", "'+x", "'-x", "'@x", "'\tx", "'\rx", "ann", 3
+        "'=1+2", "'+x", "'-x", "'@x", "\\tx", "\\rx", "ann", 3
     ]  # fmt: skip
     path = tmp_path / "summary.csv"
     summary = report.SummaryCsv([K01], path)

@@ -8,9 +8,11 @@ hidden folder, a symbolic link, an empty folder, kata folders nested deeper than
 kata folders at all), so an instructor sees at once whose work was not graded and why.
 
 A learner's name is the folder's name made printable (bytes that are not UTF-8, as left by
-many unzip tools, and control characters are escaped) and unique (a suffix `-2`, `-3`...,
-compared without case, as a macOS disk does), since each learner gets a results folder of
-that name. A name that differs from its folder says why (`Learner.renamed`).
+many unzip tools, and characters not plainly visible, such as controls, zero-width or bidi
+characters, are escaped) and unique (compared without case, as a macOS disk does), since
+each learner gets a results folder of that name: folders whose names collide are all
+numbered (`-1`, `-2`...), none keeps the bare name, so a look-alike cannot take it. A name
+that differs from its folder says why (`Learner.renamed`).
 """
 
 from __future__ import annotations
@@ -153,20 +155,42 @@ def find_class(paths: Iterable[str | Path], slugs: set[str]) -> ClassFolders:
 
 
 def _named(found: list[tuple[str, Path, Path]]) -> list[Learner]:
-    """Learners with printable names, unique without regard to case (module docstring)."""
-    taken = {name.casefold() for name in RESERVED_NAMES}
+    """Learners with printable names, unique without regard to case (module docstring).
+
+    When names collide, none of them keeps the bare name: each is numbered (`-1`, `-2`...,
+    in the order found), so a folder `HONEST` (or `honest` + an invisible character) cannot
+    keep the name `honest` and push the real one aside. Names taken by no one else are
+    claimed first, so a numbered name never takes a folder's own name."""
+    bases = [printable_name(folder_name) for folder_name, _, _ in found]
+    sharing: dict[str, int] = {}
+    for base in bases:
+        sharing[base.casefold()] = sharing.get(base.casefold(), 0) + 1
+    reserved = {name.casefold() for name in RESERVED_NAMES}
+    taken = set(reserved)
+    for base in bases:
+        if sharing[base.casefold()] == 1 and base.casefold() not in reserved:
+            taken.add(base.casefold())
     learners = []
-    for folder_name, folder, checkout in found:
-        base = printable_name(folder_name)
-        name, count = base, 1
-        while name.casefold() in taken:
-            count += 1
-            name = f"{base}-{count}"
-        taken.add(name.casefold())
+    for (folder_name, folder, checkout), base in zip(found, bases, strict=True):
+        key = base.casefold()
         reasons = []
         if base != folder_name:
             reasons.append("the folder's name is not printable as it is: escaped")
-        if count > 1:
-            reasons.append(f"the name '{base}' is already taken: numbered")
+        name = base
+        if sharing[key] > 1 or key in reserved:
+            if sharing[key] > 1:
+                reasons.append(
+                    f"{sharing[key]} folders share the name '{base}' (compared without "
+                    "case): each is numbered"
+                )
+            else:
+                reasons.append(f"the name '{base}' is already taken: numbered")
+            count = 1
+            if sharing[key] > 1:
+                name = f"{base}-1"
+            while name.casefold() in taken:
+                count += 1
+                name = f"{base}-{count}"
+        taken.add(name.casefold())
         learners.append(Learner(name, checkout, folder, "; ".join(reasons)))
     return learners

@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dojo import paths
+from dojo.grade import seccomp
 from dojo.grade.lifeline import SIGNALLED
 
 if TYPE_CHECKING:
@@ -358,12 +359,18 @@ def describe(reason: str | None, limits: Limits) -> str:
         return (
             "sandboxed: one bubblewrap sandbox per learner (read-only repository copy, no "
             f"solutions/ or classmates, private /tmp of {_size(limits.tmp_size)}, own PID "
-            f"namespace, loopback-only network, own Ray); {text}"
+            f"namespace, loopback-only network, own Ray{_filter_note()}); {text}"
         )
     return (
         f"UNSANDBOXED ({reason}): learners' code runs with your permissions and can read, "
         f"change and reach what you can; {text}"
     )
+
+
+def _filter_note() -> str:
+    if seccomp.program() is None:
+        return "; no seccomp filter for this architecture: key store and fallocate open"
+    return ", no key store or disk reservations"
 
 
 # -- one run ----------------------------------------------------------------------------------
@@ -421,10 +428,16 @@ def _bwrap_argv(
     writable: Iterable[Path],
     env: dict[str, str],
     limits: Limits,
+    seccomp_fd: int | None = None,
 ) -> list[str]:
-    argv = ["bwrap", *_namespace_args(), *_system_binds(), *_python_binds()]
-    argv += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]
+    argv = ["bwrap", *_namespace_args()]
+    if seccomp_fd is not None:
+        argv += ["--seccomp", str(seccomp_fd)]  # dojo/grade/seccomp.py: keys, fallocate
+    # Mounts apply in order: the private /tmp first, so the binds below stay visible when
+    # they live under /tmp themselves (a venv in a clone under /tmp, the grader's temp dir).
     argv += ["--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
+    argv += [*_system_binds(), *_python_binds()]
+    argv += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]
     argv += ["--size", str(limits.shm_size), "--tmpfs", "/dev/shm"]
     repo = str(isolation.repo_copy)
     argv += ["--ro-bind", repo, repo, "--ro-bind", str(staging), str(staging)]
@@ -495,6 +508,9 @@ class Jail:
             env = sandbox_env(extra_env, self.limits)
             read_end, self._lifeline = os.pipe()
             keep = (read_end,)
+            filter_fd = seccomp.program_fd()
+            if filter_fd is not None:
+                keep += (filter_fd,)
             command = [sys.executable, "-m", "dojo.grade.lifeline", str(read_end), "--", *command]
             argv = _bwrap_argv(
                 command,
@@ -503,6 +519,7 @@ class Jail:
                 writable=self.writable,
                 env=env,
                 limits=self.limits,
+                seccomp_fd=filter_fd,
             )
             spawn_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         else:

@@ -12,6 +12,10 @@ solutions and the mutants raise none (tests/test_grade_integrity.py scans them a
   of an imported module, builtins), reads the frames of its callers (`inspect.stack`,
   `sys._getframe`, `f_back`, tracing), walks the heap (`gc.get_objects`), or reads its own
   command line (where the event log's path is);
+  it also flags code that runs code the scan cannot read (`exec`, `eval`, `compile`,
+  `types.FunctionType` on anything but an existing function's code, `marshal`/`pickle`
+  loads, hex/base64 decoding, imports and `getattr` on a module by a computed name): a
+  forgery hidden in a string;
 * dynamic (`too_fast`): a test passed in less than its floor, a fraction of the time the
   correct solutions take on a test that waits on something real (floors.toml, written by
   `measure_floors`: `dojo dev floors`).
@@ -70,6 +74,31 @@ _FORBIDDEN_NAMES = {
     "gc.get_referrers": "walks the heap",
     "gc.get_referents": "walks the heap",
 }
+# Calls that run, build or load code that is not in the source as code, so that the scan
+# cannot see what it does (a forgery hidden in a string): dotted name -> what it does.
+_RUNS_CODE = "runs code from a string the scan cannot read"
+_DYNAMIC_CODE = {
+    "exec": _RUNS_CODE,
+    "eval": _RUNS_CODE,
+    "compile": "compiles code from a string the scan cannot read",
+    "builtins.exec": _RUNS_CODE,
+    "builtins.eval": _RUNS_CODE,
+    "builtins.compile": "compiles code from a string the scan cannot read",
+    "types.FunctionType": "makes a function from a code object (code hidden as data?)",
+    "types.LambdaType": "makes a function from a code object (code hidden as data?)",
+    "types.CodeType": "builds a code object by hand",
+    "marshal.loads": "loads code objects from bytes",
+    "marshal.load": "loads code objects from a file",
+    "pickle.loads": "unpickling can run any code",
+    "pickle.load": "unpickling can run any code",
+    "codecs.decode": "decodes data that could be code",
+    "bytes.fromhex": "decodes data that could be code",
+    "bytearray.fromhex": "decodes data that could be code",
+    "binascii.unhexlify": "decodes data that could be code",
+    "binascii.a2b_hex": "decodes data that could be code",
+    "binascii.a2b_base64": "decodes data that could be code",
+}
+_IMPORTS_BY_NAME = ("__import__", "importlib.import_module", "builtins.__import__")
 _FRAME_ATTRIBUTES = {"f_back", "f_locals", "f_globals"}
 _FORBIDDEN_STRINGS = {
     "--grade-log": "names the grader's event log option",
@@ -77,6 +106,13 @@ _FORBIDDEN_STRINGS = {
     "PYTEST_CURRENT_TEST": "reads which test is running",
     "test_kata": "names the kata's test module",
 }
+
+
+def target_root(node: ast.AST) -> ast.Name:
+    """The name a dotted expression (`a.b.c`) starts from."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node
 
 
 class _Scanner(ast.NodeVisitor):
@@ -159,12 +195,53 @@ class _Scanner(ast.NodeVisitor):
 
     visit_AsyncFunctionDef = visit_FunctionDef
 
+    def _check_dynamic_code(self, node: ast.Call, callee: str, first: ast.AST | None) -> None:
+        why = _DYNAMIC_CODE.get(callee)
+        if callee.startswith("base64.") and "decode" in callee.rsplit(".", 1)[-1]:
+            why = "decodes data that could be code"
+        if why is None:
+            return
+        if callee.endswith(("FunctionType", "LambdaType")):
+            # `FunctionType(f.__code__, globals())` rebinds a function of the source to other
+            # globals (the alternatives and mutants do): the code is there to read.
+            if isinstance(first, ast.Attribute) and first.attr == "__code__":
+                return
+        self._flag(node, f"calls {callee}: {why}")
+
+    def _check_getattr(self, node: ast.Call) -> None:
+        """`getattr(module, name)` with a name computed at run time reaches an attribute the
+        scan cannot see (`getattr(sys, "mod" + "ules")`)."""
+        if len(node.args) < 2:
+            return
+        target, attr = node.args[0], node.args[1]
+        if isinstance(attr, ast.Constant) and isinstance(attr.value, str):
+            return
+        dotted = self._dotted(target)
+        if dotted is None or target_root(target).id not in self.aliases:
+            return
+        if dotted == "solutions" or dotted.startswith("solutions."):
+            return  # the pre-check refuses a kata.py importing the reference solutions
+        self._flag(
+            node,
+            f"calls getattr on {dotted} with a computed name: reaches an attribute the "
+            "scan cannot see",
+        )
+
     def visit_Call(self, node: ast.Call) -> None:
         callee = self._dotted(node.func)
         first = node.args[0] if node.args else None
-        if callee in ("__import__", "importlib.import_module") and isinstance(first, ast.Constant):
-            if isinstance(first.value, str):
+        if callee in _IMPORTS_BY_NAME:
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
                 self._check_module(node, first.value)
+            elif first is not None:
+                self._flag(
+                    node,
+                    f"calls {callee} with a computed name: imports a module the scan cannot see",
+                )
+        if callee is not None:
+            self._check_dynamic_code(node, callee, first)
+        if callee == "getattr":
+            self._check_getattr(node)
         if callee == "setattr" and first is not None:
             target = self._dotted(first)
             if target and target.split(".")[0] in self.aliases:
