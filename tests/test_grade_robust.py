@@ -155,7 +155,7 @@ def test_lines_that_are_not_the_plugin_s_are_dropped_and_counted(tmp_path):
         "collected twice": 1,
     }
     run = KataRun()
-    in_progress, done = events.apply(run, read)
+    in_progress, done = events.apply_events(run, read)
     assert (in_progress, done) == (None, True)
     assert run.tests[NODE].status == "pass"
     assert sum(run.dropped_events.values()) == 12

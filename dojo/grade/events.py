@@ -7,7 +7,7 @@ line that fails is dropped and counted (`EventTail.dropped`), never raised. The 
 the learner's result as a note. Reading is bounded too: an over-long line is skipped without
 being held in memory, and at most MAX_EVENTS events are taken from one log.
 
-What survives is folded into the learner's `KataRun` (`apply`).
+What survives is folded into the learner's `KataRun` (`apply_events`).
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class EventTail:
     """Reads the events appended to one log since the last call, checked (module docstring).
 
     `dropped` counts the lines dropped so far, by reason; each `read` that dropped some ends
-    with a grader-made {"event": "dropped", "counts": {...}} so `apply` can record them."""
+    with a grader-made {"event": "dropped", "counts": {...}} so `apply_events` can record them."""
 
     def __init__(self, path: Path):
         self.path, self.offset = path, 0
@@ -229,7 +229,7 @@ def describe_dropped(counts: dict[str, int]) -> str:
     )
 
 
-def apply(run: KataRun, events: list[dict]) -> tuple[str | None, bool]:
+def apply_events(run: KataRun, events: list[dict]) -> tuple[str | None, bool]:
     """Fold one attempt's events into the run; return (test in progress, finished normally)."""
     from dojo.grade.learner_run import TestOutcome  # here: learner_run imports this module
 

@@ -34,8 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dojo.grade.capture import CappedOutput
-from dojo.grade.events import EventTail as _EventTail  # the event log: dojo/grade/events.py
-from dojo.grade.events import apply as _apply
+from dojo.grade.events import EventTail, apply_events
 from dojo.grade.plugin import NOT_RUN_PREFIX
 from dojo.grade.sandbox import Isolation, Jail
 from dojo.paths import REPO_ROOT
@@ -142,7 +141,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
     proc.wait()
 
 
-def _watch(proc, tail: _EventTail, events: list[dict], deadline: float, limits: Limits, cancel):
+def _watch(proc, tail: EventTail, events: list[dict], deadline: float, limits: Limits, cancel):
     """Wait for the process, killing it on a stall or when the time limit runs out."""
     current: tuple[str, float, float] | None = None  # (phase, started, allowed) running now
     body = UNKNOWN_TEST_TIMEOUT + limits.stall_grace
@@ -247,11 +246,12 @@ def run_katas(
         events_path.touch()  # it exists before the sandbox starts: bound read-write there
         jail = Jail(f"{root.name}-{attempt}", isolation, limits, staging=root,
                     writable=[events_path])  # fmt: skip
+        output: CappedOutput | None = None
         try:
             proc = jail.start(_command(package, pending, events_path, limits, stop_after_hang), env)
             output = CappedOutput(proc.stdout)
             events: list[dict] = []
-            tail = _EventTail(events_path)
+            tail = EventTail(events_path)
             ending = _watch(proc, tail, events, deadline, limits, cancel)
             if ending.returncode is not None:
                 ending.returncode = jail.exit_code(ending.returncode)
@@ -261,9 +261,8 @@ def run_katas(
         log_path.write_text(log_text, errors="replace")
         logs.append(log_text)
         events.extend(tail.read())
-        logs.append(log_path.read_text(errors="replace"))
         judged = _count_judged(run)
-        in_progress, done = _apply(run, events)
+        in_progress, done = apply_events(run, events)
         if done:
             break
         if not any(e["event"] == "collected" for e in events):
