@@ -311,8 +311,11 @@ class Crawl:
     call: str
 
     def loop_stayed_free(self) -> None:
-        """Fail if the crawl has frozen the event loop so far (a blocking sleep)."""
-        self.heart.assert_never_froze(MAX_FREEZE, f"{self.call} ran")
+        """Fail if the crawl was caught freezing the event loop so far (a blocking sleep).
+        A freeze not caught in the learner's code proves nothing here (a busy machine); the
+        loop's own rule is held by test_returns_one_result_per_url_in_order, which fails
+        on any freeze."""
+        self.heart.fail_if_caught_blocking(MAX_FREEZE, f"{self.call} ran")
 
 
 @contextlib.asynccontextmanager
