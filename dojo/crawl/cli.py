@@ -141,6 +141,56 @@ def summary_tables(report: Any) -> list[Table]:
     return tables
 
 
+def _bad_settings(start_url: str, numbers: dict[str, float]) -> str | None:
+    """Why the crawl cannot start with this URL and these numbers, or None."""
+    try:
+        check_start_url(start_url)
+    except BadStartUrl as err:
+        return str(err)
+    at_least_one = ("fetchers", "concurrency", "max_pages")
+    if min(numbers[k] for k in at_least_one) < 1 or min(numbers["max_depth"], numbers["delay"]) < 0:
+        return "need --fetchers, --concurrency, --max-pages >= 1, --depth and --delay >= 0"
+    return None
+
+
+def _crawl_showing_progress(settings: dict[str, Any], console: Console) -> Any:
+    """run_crawl with a live bar of URLs resolved, queued and in flight; returns the report."""
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[queued]} queued, {task.fields[in_flight]} in flight"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("URLs resolved", total=1, queued=1, in_flight=0)
+
+        def show(stats: dict[str, int]) -> None:
+            known = stats["resolved"] + stats["queued"] + stats["in_flight"]
+            bar.update(
+                task,
+                completed=stats["resolved"],
+                total=max(known, 1),
+                queued=stats["queued"],
+                in_flight=stats["in_flight"],
+            )
+
+        report = run_crawl(
+            settings["start_url"],
+            allowed_domains=settings["allowed_domains"],
+            max_depth=settings["max_depth"],
+            max_pages=settings["max_pages"],
+            fetchers=settings["fetchers"],
+            concurrency=settings["concurrency_per_fetcher"],
+            delay=settings["delay_s"],
+            on_progress=show,
+        )
+        bar.update(task, completed=len(report.outcomes), total=max(report.discovered, 1),
+                   queued=0, in_flight=0)  # fmt: skip
+    return report
+
+
 def crawl_command(
     start_url: str,
     *,
@@ -155,15 +205,13 @@ def crawl_command(
 ) -> int:
     """`dojo crawl`: exit 0 after a crawl (whatever the pages said), 2 for bad input, 1 when
     Ray cannot be reached."""
-    try:
-        check_start_url(start_url)
-    except BadStartUrl as err:
-        console.print(f"[red]{escape(str(err))}[/red]")
-        return 2
-    if min(fetchers, concurrency, max_pages) < 1 or max_depth < 0 or delay < 0:
-        console.print(
-            "[red]need --fetchers, --concurrency, --max-pages >= 1, --depth and --delay >= 0[/red]"
-        )
+    problem = _bad_settings(
+        start_url,
+        dict(fetchers=fetchers, concurrency=concurrency, max_pages=max_pages,
+             max_depth=max_depth, delay=delay),
+    )  # fmt: skip
+    if problem:
+        console.print(f"[red]{escape(problem)}[/red]")
         return 2
     domains = allowed_domains or default_domains(start_url)
     settings = {
@@ -188,40 +236,8 @@ def crawl_command(
         f"domains {', '.join(domains)}",
         highlight=False,
     )
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[queued]} queued, {task.fields[in_flight]} in flight"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    ) as bar:
-        task = bar.add_task("URLs resolved", total=1, queued=1, in_flight=0)
-
-        def show(stats: dict[str, int]) -> None:
-            known = stats["resolved"] + stats["queued"] + stats["in_flight"]
-            bar.update(
-                task,
-                completed=stats["resolved"],
-                total=max(known, 1),
-                queued=stats["queued"],
-                in_flight=stats["in_flight"],
-            )
-
-        began = time.monotonic()
-        report = run_crawl(
-            start_url,
-            allowed_domains=domains,
-            max_depth=max_depth,
-            max_pages=max_pages,
-            fetchers=fetchers,
-            concurrency=concurrency,
-            delay=delay,
-            on_progress=show,
-        )
-        bar.update(task, completed=len(report.outcomes), total=max(report.discovered, 1),
-                   queued=0, in_flight=0)  # fmt: skip
+    began = time.monotonic()
+    report = _crawl_showing_progress(settings, console)
     for table in summary_tables(report):
         console.print(table)
         console.print()

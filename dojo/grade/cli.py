@@ -69,42 +69,10 @@ def run(
     # Own heads: one per slot, 2 slots fit a 2-core machine. A shared cluster: one at a
     # time, as `dojo verify` does, so CPU-counting katas are not disturbed.
     jobs = jobs or (1 if address else 2)
-    heads = min(jobs, len(learners))
-    unsandboxed = sandbox.reason_for(address)
-    where = f"the cluster at {address}" if address else f"{heads} private Ray head(s)"
-    if unsandboxed is None:
-        where = "each learner's own Ray, inside its sandbox"
-    console.print(
-        f"grading {len(learners)} learner(s) on {len(katas)} kata(s), {jobs} at a time, "
-        f"on {where}…",
-        highlight=False,
-    )
-    style = "green" if unsandboxed is None else "bold red"
-    console.print(f"[{style}]{escape(sandbox.describe(unsandboxed, limits))}[/]", highlight=False)
-
+    _announce(len(learners), len(katas), jobs, address, limits, console)
     _show_folders(found, out, console)
     summary = SummaryCsv(katas, csv_path)
-
-    def done(grade: LearnerGrade) -> None:
-        # Guarded: one learner's reports failing to be written must not stop the class.
-        try:
-            write_learner(grade, out, junit=junit)
-            summary.add(grade)
-        except Exception as err:
-            console.print(
-                f"  [red]{escape(grade.learner.name)}: its reports could not be written "
-                f"({escape(type(err).__name__)}: {escape(clean(str(err)))})[/red]",
-                highlight=False,
-            )
-        points = f"{grade.points}/{grade.max_points} points"
-        notes = f", {len(grade.notes)} note(s) in results.json" if grade.notes else ""
-        console.print(
-            f"  {escape(grade.learner.name)}: {_MARK.get(grade.status, grade.status)} {points} "
-            f"({grade.seconds:.0f} s{notes})",
-            highlight=False,
-        )
-        _show_integrity(grade, console)
-
+    done = _reporter(out, junit, summary, console)
     started = time.monotonic()
     try:
         grades = grade_all(learners, katas, address=address, jobs=jobs, limits=limits, on_done=done)
@@ -127,6 +95,52 @@ def run(
         highlight=False,
     )
     return 0
+
+
+def _announce(
+    learners: int, katas: int, jobs: int, address: str | None, limits: Limits, console: Console
+) -> None:
+    """Who is graded on what, where, and whether each run is sandboxed (red when not)."""
+    unsandboxed = sandbox.reason_for(address)
+    if unsandboxed is None:
+        where = "each learner's own Ray, inside its sandbox"
+    elif address:
+        where = f"the cluster at {address}"
+    else:
+        where = f"{min(jobs, learners)} private Ray head(s)"
+    console.print(
+        f"grading {learners} learner(s) on {katas} kata(s), {jobs} at a time, on {where}…",
+        highlight=False,
+    )
+    style = "green" if unsandboxed is None else "bold red"
+    console.print(f"[{style}]{escape(sandbox.describe(unsandboxed, limits))}[/]", highlight=False)
+
+
+def _reporter(out: Path, junit: bool, summary: SummaryCsv, console: Console):
+    """What is done with each learner's grade as soon as it is in: its reports written, its
+    summary row added, its line printed."""
+
+    def done(grade: LearnerGrade) -> None:
+        # Guarded: one learner's reports failing to be written must not stop the class.
+        try:
+            write_learner(grade, out, junit=junit)
+            summary.add(grade)
+        except Exception as err:
+            console.print(
+                f"  [red]{escape(grade.learner.name)}: its reports could not be written "
+                f"({escape(type(err).__name__)}: {escape(clean(str(err)))})[/red]",
+                highlight=False,
+            )
+        points = f"{grade.points}/{grade.max_points} points"
+        notes = f", {len(grade.notes)} note(s) in results.json" if grade.notes else ""
+        console.print(
+            f"  {escape(grade.learner.name)}: {_MARK.get(grade.status, grade.status)} {points} "
+            f"({grade.seconds:.0f} s{notes})",
+            highlight=False,
+        )
+        _show_integrity(grade, console)
+
+    return done
 
 
 def _show_integrity(grade: LearnerGrade, console: Console) -> None:

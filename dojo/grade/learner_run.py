@@ -221,46 +221,16 @@ def run_katas(
     Ray (address and private_head are ignored: nothing outside is reachable), seeing the
     repository copy read-only, `root` read-only, and only its event log writable."""
     run = KataRun()
-    env = {
-        "PYTHONPATH": os.pathsep.join([str(isolation.repo_copy), str(root)]),
-        "DOJO_WORKER_PYTHONPATH": str(root),
-        "PYTHONDONTWRITEBYTECODE": "1",
-    }
-    if isolation.sandboxed:
-        env["DOJO_PRIVATE_HEAD"] = "1"  # its own embedded Ray, used by this learner alone
-    else:
-        if os.environ.get("PYTHONPATH"):
-            env["PYTHONPATH"] += os.pathsep + os.environ["PYTHONPATH"]
-        env["DOJO_STATE_DIR"] = str(root / "state")
-        if address:
-            env["RAY_ADDRESS"] = address
-        if private_head:
-            # Only this learner's run uses the head: its pending requests are this learner's
-            # (dojo.harness.feasibility may then say at once that one can never be satisfied).
-            env["DOJO_PRIVATE_HEAD"] = "1"
+    env = _environment(root, address, private_head, isolation)
     deadline = time.monotonic() + limits.time_limit
     pending, attempt, logs = list(katas), 0, []
     while pending:
         attempt += 1
-        events_path, log_path = root / f"events{attempt}.jsonl", root / f"pytest{attempt}.log"
-        events_path.touch()  # it exists before the sandbox starts: bound read-write there
-        jail = Jail(f"{root.name}-{attempt}", isolation, limits, staging=root,
-                    writable=[events_path])  # fmt: skip
-        output: CappedOutput | None = None
-        try:
-            proc = jail.start(_command(package, pending, events_path, limits, stop_after_hang), env)
-            output = CappedOutput(proc.stdout)
-            events: list[dict] = []
-            tail = EventTail(events_path)
-            ending = _watch(proc, tail, events, deadline, limits, cancel)
-            if ending.returncode is not None:
-                ending.returncode = jail.exit_code(ending.returncode)
-        finally:
-            jail.close()  # interrupted or not: no process of the run survives it
-        log_text = output.text()
-        log_path.write_text(log_text, errors="replace")
+        ending, events, log_text = _attempt(
+            package, pending, root, attempt, env, deadline, limits, stop_after_hang, cancel,
+            isolation,
+        )  # fmt: skip
         logs.append(log_text)
-        events.extend(tail.read())
         judged = _count_judged(run)
         in_progress, done = apply_events(run, events)
         if done:
@@ -285,6 +255,66 @@ def run_katas(
     _close_pending(run, katas, f"{NOT_RUN_PREFIX}pytest stopped before this test")
     run.log = "\n".join(logs)
     return run
+
+
+def _environment(
+    root: Path, address: str | None, private_head: bool, isolation: Isolation
+) -> dict[str, str]:
+    """The variables every attempt's pytest gets: the staged code first on its path, and where
+    its Ray is."""
+    env = {
+        "PYTHONPATH": os.pathsep.join([str(isolation.repo_copy), str(root)]),
+        "DOJO_WORKER_PYTHONPATH": str(root),
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if isolation.sandboxed:
+        env["DOJO_PRIVATE_HEAD"] = "1"  # its own embedded Ray, used by this learner alone
+        return env
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] += os.pathsep + os.environ["PYTHONPATH"]
+    env["DOJO_STATE_DIR"] = str(root / "state")
+    if address:
+        env["RAY_ADDRESS"] = address
+    if private_head:
+        # Only this learner's run uses the head: its pending requests are this learner's
+        # (dojo.harness.feasibility may then say at once that one can never be satisfied).
+        env["DOJO_PRIVATE_HEAD"] = "1"
+    return env
+
+
+def _attempt(
+    package: str,
+    pending: list[str],
+    root: Path,
+    attempt: int,
+    env: dict[str, str],
+    deadline: float,
+    limits: Limits,
+    stop_after_hang: set[str],
+    cancel: threading.Event | None,
+    isolation: Isolation,
+) -> tuple[_Ending, list[dict], str]:
+    """One pytest run of the `pending` katas in its own Jail, watched until it ends or is
+    stopped: how it ended, the events it logged, and its output (also kept in pytestN.log)."""
+    events_path, log_path = root / f"events{attempt}.jsonl", root / f"pytest{attempt}.log"
+    events_path.touch()  # it exists before the sandbox starts: bound read-write there
+    jail = Jail(f"{root.name}-{attempt}", isolation, limits, staging=root,
+                writable=[events_path])  # fmt: skip
+    output: CappedOutput | None = None
+    events: list[dict] = []
+    tail = EventTail(events_path)
+    try:
+        proc = jail.start(_command(package, pending, events_path, limits, stop_after_hang), env)
+        output = CappedOutput(proc.stdout)
+        ending = _watch(proc, tail, events, deadline, limits, cancel)
+        if ending.returncode is not None:
+            ending.returncode = jail.exit_code(ending.returncode)
+    finally:
+        jail.close()  # interrupted or not: no process of the run survives it
+    log_text = output.text()
+    log_path.write_text(log_text, errors="replace")
+    events.extend(tail.read())
+    return ending, events, log_text
 
 
 def _count_judged(run: KataRun) -> int:

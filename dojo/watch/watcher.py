@@ -13,6 +13,7 @@ the runner, and watchfiles.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -376,45 +377,51 @@ def first_unsolved(katas: list[Kata]) -> Kata | None:
     return next((k for k in katas if progress.state(k, seen) != progress.DONE), None)
 
 
-def watch_katas(
-    kata: Kata | None,
-    console: Console,
-    *,
-    rotate_minutes: float | None = None,
-    time_limit: float = DEFAULT_TIME_LIMIT,
-    stay: bool = False,
-) -> int:
-    """What `dojo watch` and `dojo rotate` do; returns the exit code."""
+# A closed terminal (HUP) or `kill` (TERM) stops watching as Ctrl-C does: the head and the
+# runner live in sessions of their own (so the terminal's Ctrl-C reaches only this process),
+# and they must stop too.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class CannotWatch(Exception):
+    """What `dojo watch` needs is missing; the message says what and how to get it."""
+
+
+@contextlib.contextmanager
+def _stops_interrupt():
+    previous = {sig: signal.signal(sig, _interrupt) for sig in STOP_SIGNALS}
+    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _check_can_watch(address: str | None) -> None:
     try:
         import watchfiles  # noqa: F401
     except ImportError:
-        console.print(
-            "[red]dojo watch needs the `watchfiles` package.[/red] Install the dojo's "
+        raise CannotWatch(
+            "dojo watch needs the `watchfiles` package. Install the dojo's "
             "dependencies: `.venv/bin/pip install -e .`"
-        )
-        return 1
-    from dojo.cluster.head import LocalHead
-    from dojo.watch.runner import Runner, RunnerGone
-
-    katas = catalogue.all_katas()
-    kata = kata or first_unsolved(katas)
-    if kata is None:
-        console.print("[green]Every kata is done.[/green]")
-        return 0
-    address = os.environ.get("RAY_ADDRESS")
+        ) from None
     if address:
         try:
             ray_runtime.check_reachable(address)
         except ray_runtime.ClusterUnreachable as err:
-            console.print(str(err), style="red", markup=False, highlight=False)
-            return 1
+            raise CannotWatch(str(err)) from None
+
+
+@contextlib.contextmanager
+def _warm_runner(address: str | None, console: Console):
+    """A runner with the dojo imported and Ray connected: to RAY_ADDRESS's cluster, else to a
+    private head started here for this learner's runs only. Both stop on the way out."""
+    from dojo.cluster.head import LocalHead
+    from dojo.watch.runner import Runner
+
     work_dir = Path(tempfile.mkdtemp(prefix="dojo-watch-"))
-    head = runner = saves = None
-    # The head and the runner live in sessions of their own (so the terminal's Ctrl-C reaches
-    # only this process): a closed terminal (HUP) or `kill` (TERM) must stop them too.
-    stops = (signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.signal(sig, _interrupt) for sig in stops}
-    previous[signal.SIGINT] = signal.getsignal(signal.SIGINT)
+    head = runner = None
     try:
         env = dict(os.environ)
         if not address:
@@ -433,44 +440,68 @@ def watch_katas(
             try:
                 head.start()
             except (RuntimeError, OSError) as err:  # it exited, never got ready, or no `ray`
-                console.print(f"could not start a Ray head: {err}", style="red", markup=False)
-                return 1
+                raise CannotWatch(f"could not start a Ray head: {err}") from None
         else:
             console.print(f"using the Ray cluster at RAY_ADDRESS={address}")
         runner.wait_imported()
         runner.prepare()
-        saves = FileSaves(KATAS_DIR)
-        watcher = Watcher(
-            kata,
-            runner,
-            console,
-            katas=katas,
-            rotate_every=rotate_minutes * 60 if rotate_minutes else None,
-            time_limit=time_limit,
-            stay=stay,
-        )
-        code = watcher.run(saves)
-        if saves.error:
-            console.print(f"stopped watching {KATAS_DIR}: {saves.error}", style="red")
-            return 1
-        return code
-    except KeyboardInterrupt:
-        console.print("stopped watching.")
-        return 0
-    except RunnerGone as err:
-        console.print("[red]the dojo's test runner stopped:[/red]")
-        console.print(str(err), markup=False, highlight=False)
-        return 1
+        yield runner
     finally:
         # A second Ctrl-C while stopping must not leave the head running.
-        for sig in (*stops, signal.SIGINT):
+        for sig in (*STOP_SIGNALS, signal.SIGINT):
             signal.signal(sig, signal.SIG_IGN)
-        if saves is not None:
-            saves.close()
         if runner is not None:
             runner.close()
         if head is not None:
             head.stop()
         shutil.rmtree(work_dir, ignore_errors=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+
+def watch_katas(
+    kata: Kata | None,
+    console: Console,
+    *,
+    rotate_minutes: float | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT,
+    stay: bool = False,
+) -> int:
+    """What `dojo watch` and `dojo rotate` do; returns the exit code."""
+    from dojo.watch.runner import RunnerGone
+
+    katas = catalogue.all_katas()
+    kata = kata or first_unsolved(katas)
+    if kata is None:
+        console.print("[green]Every kata is done.[/green]")
+        return 0
+    address = os.environ.get("RAY_ADDRESS")
+    with _stops_interrupt():
+        try:
+            _check_can_watch(address)
+            with _warm_runner(address, console) as runner:
+                watcher = Watcher(
+                    kata,
+                    runner,
+                    console,
+                    katas=katas,
+                    rotate_every=rotate_minutes * 60 if rotate_minutes else None,
+                    time_limit=time_limit,
+                    stay=stay,
+                )
+                saves = FileSaves(KATAS_DIR)
+                try:
+                    code = watcher.run(saves)
+                finally:
+                    saves.close()
+                if saves.error:
+                    raise CannotWatch(f"stopped watching {KATAS_DIR}: {saves.error}")
+                return code
+        except CannotWatch as err:
+            console.print(str(err), style="red", markup=False, highlight=False)
+            return 1
+        except KeyboardInterrupt:
+            console.print("stopped watching.")
+            return 0
+        except RunnerGone as err:
+            console.print("[red]the dojo's test runner stopped:[/red]")
+            console.print(str(err), markup=False, highlight=False)
+            return 1
