@@ -1,19 +1,24 @@
-"""Feedback speed: how long a learner waits for a verdict.
+"""Feedback speed: how long a learner waits for a verdict, next to a bare Ray start and stop.
 
-    .venv/bin/python bench/feedback.py                 # every kata, 3 runs each
+    .venv/bin/python bench/feedback.py                     # every kata, 3 runs each
     .venv/bin/python bench/feedback.py --kata 1 --kata 9 --runs 5 --whole
     .venv/bin/python bench/feedback.py --kata 1 --runs 1 --self-check   # + the whole self-check
 
-Prints, per kata, the median wall time of a cold `pytest katas/<kata> --solutions` (a new
-process that starts its own Ray), with --whole the median of the whole
-`pytest katas/ --solutions`, and with --self-check the median of plain `pytest` at the root
-(the maintainers' self-check, about a quarter of an hour). Numbers only: nothing here
-asserts a time.
+Per kata, the median wall time of a cold `pytest katas/<kata>` in a new process: green (the
+reference solution, --solutions) and red (a typical mistake: the kata's first mutant under
+tests/mutants/), each next to the bare Ray start-and-stop measured in the same run (a new
+`python -c` process importing ray, starting a local runtime and stopping it) and as a ratio of
+it. With --whole also `pytest katas/ --solutions`, with --self-check the maintainers' plain
+`pytest`. The machine's load average is printed before and after: a busy machine explains a
+slow row. Numbers only: nothing here asserts a time (issue 13's targets are read off the
+ratios: a kata at most 1x, kata 26 at most 2x, red never slower than green, the whole
+--solutions run at most 10x).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -23,19 +28,46 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from dojo.kata.catalogue import all_katas, find  # noqa: E402
+from dojo.kata.catalogue import Kata, all_katas, find  # noqa: E402
+
+BARE_RAY = (
+    "import ray; "
+    # address="local": a fresh runtime, never a head some other program recorded.
+    "ray.init(address='local', num_cpus=2, include_dashboard=False); ray.shutdown()"
+)
 
 
-def timed_pytest(*targets: str, solutions: bool = True) -> tuple[float, int]:
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
     started = time.monotonic()
-    switch = ["--solutions"] if solutions else []
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", *targets, *switch, "-q", "-p", "no:cacheprovider"],
-        cwd=REPO,
-        capture_output=True,
-        timeout=3600,
-    )
+    proc = subprocess.run(command, cwd=REPO, capture_output=True, timeout=3600, env=env)
     return time.monotonic() - started, proc.returncode
+
+
+def pytest_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider"]
+
+
+def first_mutant(kata: Kata) -> str | None:
+    """The kata's first mutant by name, as a module for --impl: a typical wrong answer."""
+    folder = REPO / "tests" / "mutants" / kata.slug
+    names = sorted(p.stem for p in folder.glob("*.py") if not p.name.startswith("_"))
+    return f"tests.mutants.{kata.slug}.{names[0]}" if names else None
+
+
+def median_of(runs: int, command: list[str], env: dict[str, str]) -> tuple[float, set[int]]:
+    """The median wall time of `runs` runs of `command`, and the exit codes they ended with."""
+    results = [timed(command, env) for _ in range(runs)]
+    return statistics.median(t for t, _ in results), {code for _, code in results}
+
+
+def load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} CPUs"
+
+
+def _row(label: str, seconds: float, bare: float, codes: set[int], want: set[int]) -> str:
+    flag = "" if codes <= want else f"  exit {sorted(codes)} (expected {sorted(want)})"
+    return f"{label:<38} {seconds:8.2f} {seconds / bare:7.2f}x{flag}"
 
 
 def main() -> int:
@@ -46,35 +78,35 @@ def main() -> int:
     parser.add_argument("--self-check", action="store_true", help="also time plain pytest")
     args = parser.parse_args()
     katas = [find(k) for k in args.kata] if args.kata else all_katas()
+    env = dict(os.environ)
 
-    print(f"{'kata':<38} {'median s':>9} {'min s':>7} {'max s':>7}  exit")
-    bad = 0
+    print(load(), flush=True)
+    bare, _ = median_of(args.runs, [sys.executable, "-c", BARE_RAY], env)
+    print(f"bare Ray start and stop: {bare:.2f} s (median of {args.runs})\n", flush=True)
+    print(f"{'kata':<38} {'green s':>8} {'ratio':>8}   {'red s':>6} {'ratio':>8}", flush=True)
+    unexpected = 0
     for kata in katas:
-        runs = [timed_pytest(f"katas/{kata.slug}") for _ in range(args.runs)]
-        times = [t for t, _ in runs]
-        codes = {c for _, c in runs}
-        bad += codes != {0}
-        print(
-            f"{kata.slug:<38} {statistics.median(times):9.2f} {min(times):7.2f} "
-            f"{max(times):7.2f}  {','.join(map(str, sorted(codes)))}",
-            flush=True,
-        )
+        target = f"katas/{kata.slug}"
+        green, green_codes = median_of(args.runs, pytest_command(target, "--solutions"), env)
+        line = _row(kata.slug, green, bare, green_codes, {0})
+        mutant = first_mutant(kata)
+        if mutant:
+            red, red_codes = median_of(args.runs, pytest_command(target, "--impl", mutant), env)
+            line += f"   {red:6.2f} {red / bare:7.2f}x" + ("" if red_codes == {1} else " (!)")
+            unexpected += red_codes != {1}
+        unexpected += green_codes != {0}
+        print(line, flush=True)
     wholes = []
     if args.whole:
-        wholes.append(("whole katas/ --solutions", ("katas/",), True))
+        wholes.append(("whole katas/ --solutions", pytest_command("katas/", "--solutions")))
     if args.self_check:
-        wholes.append(("whole self-check (pytest)", (), False))
-    for label, targets, solutions in wholes:
-        runs = [timed_pytest(*targets, solutions=solutions) for _ in range(args.runs)]
-        times = [t for t, _ in runs]
-        codes = {c for _, c in runs}
-        bad += codes != {0}
-        print(
-            f"{label:<38} {statistics.median(times):9.2f} {min(times):7.2f} "
-            f"{max(times):7.2f}  {','.join(map(str, sorted(codes)))}",
-            flush=True,
-        )
-    return 1 if bad else 0
+        wholes.append(("whole self-check (pytest)", pytest_command()))
+    for label, command in wholes:
+        seconds, codes = median_of(args.runs, command, env)
+        unexpected += codes != {0}
+        print(_row(label, seconds, bare, codes, {0}), flush=True)
+    print(f"\n{load()}")
+    return 1 if unexpected else 0
 
 
 if __name__ == "__main__":
