@@ -25,6 +25,7 @@ from dojo.cluster import ray_runtime  # noqa: E402
 
 ray_runtime.prepare_environment()  # before `import ray`: see dojo.cluster.ray_runtime
 import ray  # noqa: E402
+from rich.console import Console  # noqa: E402
 
 from bench.baselines import run_in_worker  # noqa: E402
 from dojo.crawl.crawler import crawl  # noqa: E402
@@ -35,6 +36,15 @@ MB = 1024 * 1024
 ALLOWED_MOCK = ["example.test"]  # generated hosts are h0.example.test, h1...
 ALLOWED_REAL = ["127.0.0.1"]  # served: every fake host is a port on 127.0.0.1
 NO_LIMIT = {"max_depth": 1000, "max_pages": 10**7}
+
+
+def started_console(width: int) -> Console:
+    """A console for a benchmark's tables, once Ray is up: it says how busy the machine is,
+    and which Ray."""
+    console = Console(width=width)
+    console.print(load_line())
+    console.print(f"Ray: {ray_runtime.start_or_connect()}")
+    return console
 
 
 def load_line() -> str:
@@ -215,25 +225,18 @@ def ray_crawl(
     """One crawl by the reference crawler, mocked (served None) or over the served site."""
     gc.collect()
     watch = MemoryWatch(driver_before=rss())
+    settings = dict(NO_LIMIT, fetchers=fetchers, per_fetcher=per_fetcher, delay=delay)
     if served is None:
         args = (site, None, facts.start)
-        allowed = ALLOWED_MOCK
+        settings["allowed_domains"] = ALLOWED_MOCK
     else:
         args = (None, None, served.url(facts.start))
-        allowed = ALLOWED_REAL
+        settings["allowed_domains"] = ALLOWED_REAL
 
     async def watched() -> CrawlReport:
         sampler = asyncio.ensure_future(watch.run())
         try:
-            return await crawl(
-                *args,
-                allowed_domains=allowed,
-                fetchers=fetchers,
-                per_fetcher=per_fetcher,
-                delay=delay,
-                on_started=watch.find_actors,
-                **NO_LIMIT,
-            )
+            return await crawl(*args, on_started=watch.find_actors, **settings)
         finally:
             sampler.cancel()
             watch.sample()

@@ -45,43 +45,29 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.console import Console
+from rich.table import Table
 
-from bench.crawl_common import (  # noqa: E402
-    Bounds,
-    SiteSpec,
-    baseline_crawl,
-    bounds,
-    crawl_is_right,
-    load_line,
-    maybe_served,
-    mb,
-    median,
-    ray_crawl,
-    requested_by,
-)
-from dojo.cluster import ray_runtime  # noqa: E402
+from bench import crawl_common as common
 
 FULL_SITES = [
-    SiteSpec(1000, 20, 8, 4, 0.05),
-    SiteSpec(1000, 20, 4, 6, 0.05),
-    SiteSpec(1000, 20, 16, 3, 0.05),
-    SiteSpec(1000, 200, 8, 4, 0.05),
+    common.SiteSpec(1000, 20, 8, 4, 0.05),
+    common.SiteSpec(1000, 20, 4, 6, 0.05),
+    common.SiteSpec(1000, 20, 16, 3, 0.05),
+    common.SiteSpec(1000, 200, 8, 4, 0.05),
 ]
-QUICK_SITES = [SiteSpec(120, 6, 5, 3, 0.02)]
+QUICK_SITES = [common.SiteSpec(120, 6, 5, 3, 0.02)]
 EFFICIENCY_TARGET = 0.7
 SPEEDUP_TARGET = 20.0
 
 
 @dataclass
 class Row:
-    spec: SiteSpec
+    spec: common.SiteSpec
     mode: str
-    bounds: Bounds
+    bounds: common.Bounds
     ray_s: float
     startup_s: float
     right: bool
@@ -92,13 +78,13 @@ class Row:
     memory: dict  # class -> peak RSS list, "driver", "driver_before", "asyncio"
 
 
-def measure_site(spec: SiteSpec, real: bool, args: argparse.Namespace) -> Row:
+def measure_site(spec: common.SiteSpec, real: bool, args: argparse.Namespace) -> Row:
     site, facts = spec.generate()
     lanes = args.fetchers * args.per_fetcher
-    b = bounds(facts, lanes, args.delay)
-    with maybe_served(site, real) as served:
+    b = common.bounds(facts, lanes, args.delay)
+    with common.maybe_served(site, real) as served:
         runs = [
-            ray_crawl(
+            common.ray_crawl(
                 site,
                 facts,
                 served,
@@ -108,20 +94,20 @@ def measure_site(spec: SiteSpec, real: bool, args: argparse.Namespace) -> Row:
             )
             for _ in range(args.runs)
         ]
-        right = all(crawl_is_right(r.report, facts, served) for r in runs)
+        right = all(common.crawl_is_right(r.report, facts, served) for r in runs)
         plain = [
-            baseline_crawl(site, facts, served, lanes=lanes, delay=args.delay)
+            common.baseline_crawl(site, facts, served, lanes=lanes, delay=args.delay)
             for _ in range(args.runs)
         ]
-        asyncio_right = all(crawl_is_right(rep, facts, served) for rep, _ in plain)
+        asyncio_right = all(common.crawl_is_right(rep, facts, served) for rep, _ in plain)
         if args.full_sequential:
-            seq, _ = baseline_crawl(site, facts, served, lanes=1, delay=args.delay)
+            seq, _ = common.baseline_crawl(site, facts, served, lanes=1, delay=args.delay)
             sequential_s, note = seq.elapsed, "measured"
         else:
-            seq, _ = baseline_crawl(
+            seq, _ = common.baseline_crawl(
                 site, facts, served, lanes=1, delay=args.delay, max_pages=args.seq_pages
             )
-            sample_ideal = sum(facts.latency.get(u, 0.0) for u in requested_by(seq, served))
+            sample_ideal = sum(facts.latency.get(u, 0.0) for u in common.requested_by(seq, served))
             sequential_s = b.ideal_sequential * seq.elapsed / max(sample_ideal, 1e-9)
             note = f"est. from {args.seq_pages} pages ({seq.elapsed:.1f} s)"
     last = runs[-1].memory
@@ -132,10 +118,10 @@ def measure_site(spec: SiteSpec, real: bool, args: argparse.Namespace) -> Row:
         spec,
         "real" if real else "mock",
         b,
-        median([r.elapsed for r in runs]),
-        median([r.wall - r.elapsed for r in runs]),
+        common.median([r.elapsed for r in runs]),
+        common.median([r.wall - r.elapsed for r in runs]),
         right,
-        median([rep.elapsed for rep, _ in plain]),
+        common.median([rep.elapsed for rep, _ in plain]),
         asyncio_right,
         sequential_s,
         note,
@@ -143,24 +129,26 @@ def measure_site(spec: SiteSpec, real: bool, args: argparse.Namespace) -> Row:
     )
 
 
-def zero_latency(spec: SiteSpec, real: bool, args: argparse.Namespace) -> list[tuple]:
+def zero_latency(spec: common.SiteSpec, real: bool, args: argparse.Namespace) -> list[tuple]:
     """Pages per second with no latency and no delay: what each crawler costs per page."""
     site, facts = spec.generate()
-    requests = bounds(facts, 1, 0.0).requests
+    requests = common.bounds(facts, 1, 0.0).requests
     rows = []
-    with maybe_served(site, real) as served:
+    with common.maybe_served(site, real) as served:
         ray_runs = [
-            ray_crawl(
+            common.ray_crawl(
                 site, facts, served, fetchers=args.fetchers, per_fetcher=args.per_fetcher, delay=0
             )
             for _ in range(args.zero_runs)
         ]
         plain = [
-            baseline_crawl(site, facts, served, lanes=args.fetchers * args.per_fetcher, delay=0)
+            common.baseline_crawl(
+                site, facts, served, lanes=args.fetchers * args.per_fetcher, delay=0
+            )
             for _ in range(args.zero_runs)
         ]
-        ray_right = all(crawl_is_right(r.report, facts, served) for r in ray_runs)
-        plain_right = all(crawl_is_right(rep, facts, served) for rep, _ in plain)
+        ray_right = all(common.crawl_is_right(r.report, facts, served) for r in ray_runs)
+        plain_right = all(common.crawl_is_right(rep, facts, served) for rep, _ in plain)
     mode = "real" if real else "mock"
     lanes = args.fetchers * args.per_fetcher
     # CPU per page, by process: where Ray's cost goes (last run of each).
@@ -176,7 +164,7 @@ def zero_latency(spec: SiteSpec, real: bool, args: argparse.Namespace) -> list[t
         (ray_name, [r.elapsed for r in ray_runs], ray_right, ray_cpu),
         (f"asyncio {lanes} lanes", [p.elapsed for p, _ in plain], plain_right, plain_cpu),
     ):
-        s = median(secs)
+        s = common.median(secs)
         ms = 1000 * s / spec.pages
         rows.append((mode, name, spec.pages, requests, s, spec.pages / s, ms, right, cpu_note))
     return rows
@@ -237,10 +225,10 @@ def print_tables(console: Console, rows: list[Row], zero: list[tuple], args) -> 
         m = r.memory
         fetchers = m.get("Fetcher", [0])
         mem.add_row(
-            r.mode, r.spec.name, mb(m["driver_before"]), mb(m["driver"]),
-            mb(max(m.get("FrontierActor", m.get("Frontier", [0])))),
-            mb(max(m.get("Gatekeeper", [0]))), mb(max(fetchers)), mb(sum(fetchers)),
-            mb(m["asyncio"]),
+            r.mode, r.spec.name, common.mb(m["driver_before"]), common.mb(m["driver"]),
+            common.mb(max(m.get("FrontierActor", m.get("Frontier", [0])))),
+            common.mb(max(m.get("Gatekeeper", [0]))), common.mb(max(fetchers)),
+            common.mb(sum(fetchers)), common.mb(m["asyncio"]),
         )  # fmt: skip
     console.print(mem)
 
@@ -289,14 +277,12 @@ def main() -> int:
     parser.add_argument("--seq-pages", type=int, default=150, help="sequential sample size")
     parser.add_argument("--full-sequential", action="store_true", help="no sample: all of it")
     args = parser.parse_args()
-    sites, zero_spec = FULL_SITES, SiteSpec(1000, 20, 8, 4, 0.0)
+    sites, zero_spec = FULL_SITES, common.SiteSpec(1000, 20, 8, 4, 0.0)
     if args.quick:
-        sites, zero_spec = QUICK_SITES, SiteSpec(120, 6, 5, 3, 0.0)
+        sites, zero_spec = QUICK_SITES, common.SiteSpec(120, 6, 5, 3, 0.0)
         args.fetchers, args.per_fetcher, args.delay = 2, 4, 0.03
         args.seq_pages, args.zero_runs, args.runs = 20, 1, 1
-    console = Console(width=200)
-    console.print(load_line())
-    console.print(f"Ray: {ray_runtime.start_or_connect()}")
+    console = common.started_console(width=200)
     modes = {"mock": [False], "real": [True], "both": [False, True]}[args.mode]
     rows, zero = [], []
     for real in modes:
@@ -306,7 +292,7 @@ def main() -> int:
         zero += zero_latency(zero_spec, real, args)
     print_tables(console, rows, zero, args)
     print_targets(console, rows)
-    console.print(load_line())
+    console.print(common.load_line())
     return 0
 
 

@@ -24,45 +24,32 @@ import pickle
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository
 
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
+from rich.table import Table
 
-from bench.crawl_common import (  # noqa: E402
-    SiteSpec,
-    bounds,
-    crawl_is_right,
-    load_line,
-    maybe_served,
-    mb,
-    median,
-    ray_crawl,
-    rss,
-)
-from dojo.cluster import ray_runtime  # noqa: E402
+from bench import crawl_common as common
 
 
-def crawl_row(spec: SiteSpec, fetchers: int, args: argparse.Namespace) -> dict:
+def crawl_row(spec: common.SiteSpec, fetchers: int, args: argparse.Namespace) -> dict:
     site, facts = spec.generate()
-    b = bounds(facts, fetchers * args.per_fetcher, args.delay)
+    b = common.bounds(facts, fetchers * args.per_fetcher, args.delay)
     times, walls, right = [], [], True
-    with maybe_served(site, args.real) as served:
+    with common.maybe_served(site, args.real) as served:
         for _ in range(args.runs):
-            run = ray_crawl(
+            run = common.ray_crawl(
                 site, facts, served, fetchers=fetchers, per_fetcher=args.per_fetcher,
                 delay=args.delay,
             )  # fmt: skip
             times.append(run.elapsed)
             walls.append(run.wall)
-            right = right and crawl_is_right(run.report, facts, served)
+            right = right and common.crawl_is_right(run.report, facts, served)
             report_bytes = len(pickle.dumps(run.report))
             del run.report
             memory = run.memory
             gc.collect()
-            after = rss()
-    s = median(times)
+            after = common.rss()
+    s = common.median(times)
     fetcher_rss = memory.by_class().get("Fetcher", [0])
     return {
         "pages": spec.pages,
@@ -71,7 +58,7 @@ def crawl_row(spec: SiteSpec, fetchers: int, args: argparse.Namespace) -> dict:
         "requests": b.requests,
         "bound": b.crawler_rule,
         "s": s,
-        "startup": median([w - t for w, t in zip(walls, times, strict=True)]),
+        "startup": common.median([w - t for w, t in zip(walls, times, strict=True)]),
         "pps": spec.pages / s,
         "eff": b.crawler_rule / s,
         "before": memory.driver_before,
@@ -94,9 +81,9 @@ def table(title: str, rows: list[dict]) -> Table:
         t.add_row(
             str(r["pages"]), str(r["requests"]), str(r["fetchers"]), str(r["lanes"]),
             f"{r['bound']:.2f}", f"{r['s']:.2f}", f"{r['eff']:.2f}", f"{r['pps']:.0f}",
-            f"{r['startup']:.1f}", mb(r["before"]), mb(r["peak"]),
+            f"{r['startup']:.1f}", common.mb(r["before"]), common.mb(r["peak"]),
             f"{(r['peak'] - r['before']) / 2**20:.1f}", f"{r['report'] / 2**20:.1f}",
-            f"{(r['after'] - r['before']) / 2**20:.1f}", mb(r["fetcher_max"]),
+            f"{(r['after'] - r['before']) / 2**20:.1f}", common.mb(r["fetcher_max"]),
             "yes" if r["right"] else "NO",
         )  # fmt: skip
     return t
@@ -118,9 +105,7 @@ def main() -> int:
         hosts, fanout, depth, pages = 6, 5, 3, 120
         fetcher_counts, sizes, args.per_fetcher = [1, 2], [60, 120], 4
         args.latency, args.delay, args.fetchers = min(args.latency, 0.02), min(args.delay, 0.03), 2
-    console = Console(width=220)
-    console.print(load_line())
-    console.print(f"Ray: {ray_runtime.start_or_connect()}")
+    console = common.started_console(width=220)
     web = "real HTTP on 127.0.0.1" if args.real else "mocked web"
     setting = (
         f"{hosts} hosts, fan-out {fanout}, depth {depth}, latency {args.latency * 1000:g} ms, "
@@ -130,7 +115,7 @@ def main() -> int:
     by_fetchers = []
     for n in fetcher_counts:
         console.print(f"[dim]{pages} pages, {n} fetchers ...[/dim]")
-        spec = SiteSpec(pages, hosts, fanout, depth, args.latency)
+        spec = common.SiteSpec(pages, hosts, fanout, depth, args.latency)
         by_fetchers.append(crawl_row(spec, n, args))
     console.print(table(f"Fetchers ({args.per_fetcher} lanes each): {setting}", by_fetchers))
 
@@ -143,7 +128,7 @@ def main() -> int:
             continue
         console.print(f"[dim]{n} pages, {args.fetchers} fetchers ...[/dim]")
         by_size.append(
-            crawl_row(SiteSpec(n, hosts, fanout, depth, args.latency), args.fetchers, args)
+            crawl_row(common.SiteSpec(n, hosts, fanout, depth, args.latency), args.fetchers, args)
         )
     console.print(
         table(f"Site size ({args.fetchers} fetchers x {args.per_fetcher}): {setting}", by_size)
@@ -158,7 +143,7 @@ def main() -> int:
         f"({small['pages']} -> {large['pages']} pages); the report it gets back: {report:.0f} "
         "bytes per extra page pickled. Growth beyond the report would be a per-page leak."
     )
-    console.print(load_line())
+    console.print(common.load_line())
     return 0
 
 

@@ -6,8 +6,9 @@ crawl       crawls any http(s) start URL with the reference distributed crawler 
             embedded Ray, or RAY_ADDRESS), with a live progress bar, a summary table and an
             optional JSON report of every URL it came across.
 
-The crawler is the kata 26 reference solution, unchanged but for `site=None` (no mock: the
-real network) and a progress callback: one crawler, tested by the kata's tests.
+The crawler is dojo.crawl.crawler, which kata 26's reference solution re-exports: one crawler,
+held to the kata's rules by its tests, run here with `site=None` (no mock: the real network)
+and a progress callback.
 """
 
 from __future__ import annotations

@@ -2,9 +2,10 @@
 origin (politeness gate, robots.txt), and fetcher actors that pull work, each with a few
 requests in flight; it survives fetchers dying.
 
-Kata 26 teaches this design (its reference solution builds the same crawler from the same
-parts); this copy belongs to the support package, so `dojo crawl` never depends on a learner's
-folder, and it may grow beyond what the kata asks."""
+It is also kata 26's reference answer (solutions/k26_distributed_crawl/kata.py imports it
+whole), so kata 26's tests hold this very crawler to the kata's rules. It lives in the support
+package, so `dojo crawl` never depends on a learner's folder, and it may grow beyond what the
+kata asks (on_progress, closing the HTTP sessions before the kill)."""
 
 from __future__ import annotations
 
@@ -37,12 +38,13 @@ class Gatekeeper(WebClient):
     robots.txt again. It fetches robots.txt itself (so it starts the fake web too), through
     the same gate as every other request to that origin."""
 
-    def __init__(self, site: Any, hits: Any, delay: float):
-        super().__init__(site, hits, "gatekeeper")
+    def __init__(self, site: Any, hits: Any, delay: float, name: str = "gatekeeper"):
+        super().__init__(site, hits, name)
         self.gate = OriginGate(delay)
-        self.robots = RobotsCache(self._fetch_robots_txt, USER_AGENT, ROBOTS_TTL)
+        self.robots = RobotsCache(self.get_in_turn, USER_AGENT, ROBOTS_TTL)
 
-    async def _fetch_robots_txt(self, url: str) -> FetchResult:
+    async def get_in_turn(self, url: str) -> FetchResult:
+        """self.get(url) in its origin's turn at the gate: how robots.txt is fetched."""
         origin = origin_of(url)
         start_at = await self.gate.enter(origin, self.name)
         await asyncio.sleep(max(0.0, start_at - time.time()))
@@ -115,7 +117,7 @@ class Fetcher(WebClient):
 class Crawler:
     """One crawl: its actors, how the fetchers are set to work and watched, and what is given
     back when one dies. (A class, so that a variant of this crawler swaps one part and keeps
-    the rest: the actor classes are attributes.)"""
+    the rest: the actor classes are attributes, and each step is a method.)"""
 
     Fetcher = Fetcher
     Gatekeeper = Gatekeeper
@@ -137,18 +139,15 @@ class Crawler:
     ) -> CrawlReport:
         """One crawl, from start to report (crawl() below: this is its signature)."""
         site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
-        frontier = FrontierActor.remote([start_url], list(allowed_domains), max_depth, max_pages)
-        gatekeeper = self.Gatekeeper.remote(site_ref, hits, delay)
-        names = [f"fetcher-{i}" for i in range(fetchers)]
-        crew = {name: self.Fetcher.remote(site_ref, hits, name) for name in names}
+        frontier_args = [start_url], list(allowed_domains), max_depth, max_pages
+        actors = self.start_actors(site_ref, hits, fetchers, delay, *frontier_args)
+        frontier, gatekeeper, crew = actors
+        # The actors with an HTTP session: the gatekeeper (a design may have none), the fetchers.
+        clients = [actor for actor in (gatekeeper, *crew.values()) if actor is not None]
         try:
             # Actors start in the background; wait until all are up, so the fetchers start
             # working together (and the time measured is the crawl's, not the start-up's).
-            await asyncio.gather(
-                frontier.stats.remote(),
-                gatekeeper.ready.remote(),
-                *(fetcher.ready.remote() for fetcher in crew.values()),
-            )
+            await asyncio.gather(frontier.stats.remote(), *(a.ready.remote() for a in clients))
             if on_started is not None:
                 on_started(dict(crew))
             began = time.monotonic()
@@ -159,10 +158,21 @@ class Crawler:
         finally:
             # Close the HTTP sessions first (a killed actor's open session is reported as
             # "Unclosed client session" in the logs); never wait long for that, then kill.
-            closing = [a.close.remote() for a in (gatekeeper, *crew.values())]
-            await asyncio.wait([asyncio.ensure_future(c) for c in closing], timeout=CLOSE_WITHIN)
-            for actor in (frontier, gatekeeper, *crew.values()):
+            closing = [asyncio.ensure_future(a.close.remote()) for a in clients]
+            await asyncio.wait(closing, timeout=CLOSE_WITHIN)
+            for actor in (frontier, *clients):
                 ray.kill(actor)
+
+    def start_actors(
+        self, site: Any, hits: Any, fetchers: int, delay: float, *frontier_args: Any
+    ) -> tuple[Any, Any | None, dict[str, Any]]:
+        """Start the frontier (with FrontierActor's arguments: start URLs, allowed domains,
+        max_depth, max_pages), the gatekeeper and `fetchers` fetchers; return (frontier,
+        gatekeeper, {name: fetcher}). A design without a gatekeeper returns None for it."""
+        frontier = FrontierActor.remote(*frontier_args)
+        gatekeeper = self.Gatekeeper.remote(site, hits, delay)
+        names = [f"fetcher-{i}" for i in range(fetchers)]
+        return frontier, gatekeeper, {name: self.Fetcher.remote(site, hits, name) for name in names}
 
     async def work_together(
         self,
@@ -198,7 +208,8 @@ class Crawler:
         to the queue (or finished() never comes), and the origins it held in the gate are
         freed (or every request to them waits for ever)."""
         await frontier.release_worker.remote(name)
-        await gatekeeper.release_worker.remote(name)
+        if gatekeeper is not None:
+            await gatekeeper.release_worker.remote(name)
 
 
 async def crawl(site: Any, hits: Any, start_url: str, **settings: Any) -> CrawlReport:

@@ -7,24 +7,8 @@ When a fetcher dies, its leases go back to the queue and its origins move to the
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
-
-import ray
-
-from dojo.crawl.client import WebClient
-from dojo.crawl.fetch import USER_AGENT
 from dojo.crawl.frontier import Frontier
-from dojo.crawl.politeness import OriginGate
-from dojo.crawl.report import CrawlReport, Visit, digest
-from dojo.crawl.result import FetchResult
-from dojo.crawl.robots import ROBOTS_TTL, RobotsCache
-from dojo.crawl.urls import origin_of
-from solutions.k26_distributed_crawl.kata import Crawler
-
-IDLE = 0.05
+from solutions.k26_distributed_crawl.kata import *  # the solution, but for who owns an origin
 
 
 class ShardedFrontier(Frontier):
@@ -69,80 +53,25 @@ ShardedFrontierActor = ray.remote(num_cpus=0)(ShardedFrontier)
 
 
 @ray.remote(num_cpus=0)
-class Fetcher(WebClient):
-    """Owns its origins: politeness and robots.txt are local to it."""
+class Fetcher(Gatekeeper.__ray_actor_class__, Fetcher.__ray_actor_class__):
+    """The solution's lanes, in a fetcher that owns its origins: the gatekeeper's gate and
+    robots.txt rules, local to it (no other fetcher talks to those hosts)."""
 
-    def __init__(self, site: Any, hits: Any, name: str, delay: float):
-        super().__init__(site, hits, name)
-        self.gate = OriginGate(delay)
-        self.robots = RobotsCache(self._polite_get, USER_AGENT, ROBOTS_TTL)
-
-    async def _polite_get(self, url: str) -> FetchResult:
-        origin = origin_of(url)
-        start_at = await self.gate.enter(origin, self.name)
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        try:
-            return await self.get(url)
-        finally:
-            await self.gate.leave(origin, self.name, time.time())
-
-    async def work(self, frontier: Any, _gatekeeper: None, lanes: int) -> int:
-        return sum(await asyncio.gather(*(self._lane(frontier) for _ in range(lanes))))
-
-    async def _lane(self, frontier: Any) -> int:
-        visits = 0
-        while True:
-            batch = await frontier.lease.remote(self.name, 1)
-            if not batch:
-                if await frontier.finished.remote():
-                    return visits
-                await asyncio.sleep(IDLE)
-                continue
-            [(url, _)] = batch
-            if await self.robots.allowed(url):
-                visit = digest(await self._polite_get(url))
-            else:
-                visit = Visit.skipped(url, "robots")
-            await frontier.done.remote(self.name, visit)
-            visits += 1
+    async def _visit(self, url: str, _gatekeeper: None) -> Visit:
+        if not await self.robots.allowed(url):
+            return Visit.skipped(url, "robots")
+        return digest(await self.get_in_turn(url))
 
 
 class Sharded(Crawler):
-    """The solution's way of watching the fetchers; a dead one's leases go back and its
-    origins move to the others, both in the frontier."""
+    """The solution's crawl without a gatekeeper. When a fetcher dies, its leases go back and
+    its origins move to the others, both in the frontier (its release_worker)."""
 
-    async def give_back(self, name: str, frontier: Any, gatekeeper: None) -> None:
-        await frontier.release_worker.remote(name)
+    def start_actors(self, site, hits, fetchers, delay, *frontier_args):
+        names = [f"shard-{i}" for i in range(fetchers)]
+        frontier = ShardedFrontierActor.remote(names, *frontier_args)
+        return frontier, None, {name: Fetcher.remote(site, hits, delay, name) for name in names}
 
 
-async def crawl(
-    site: Any,
-    hits: Any,
-    start_url: str,
-    *,
-    allowed_domains: Iterable[str],
-    max_depth: int,
-    max_pages: int,
-    fetchers: int,
-    per_fetcher: int,
-    delay: float,
-    on_started: Callable[[dict[str, Any]], None] | None = None,
-) -> CrawlReport:
-    site_ref = ray.put(site)
-    names = [f"shard-{i}" for i in range(fetchers)]
-    frontier = ShardedFrontierActor.remote(
-        names, [start_url], list(allowed_domains), max_depth, max_pages
-    )
-    crew = {name: Fetcher.remote(site_ref, hits, name, delay) for name in names}
-    try:
-        await asyncio.gather(frontier.stats.remote(), *(f.ready.remote() for f in crew.values()))
-        if on_started is not None:
-            on_started(dict(crew))
-        began = time.monotonic()
-        await Sharded().work_together(crew, frontier, None, per_fetcher)
-        if not await frontier.finished.remote():
-            raise RuntimeError("every fetcher died before the crawl was over")
-        return await frontier.report.remote(time.monotonic() - began)
-    finally:
-        for actor in (frontier, *crew.values()):
-            ray.kill(actor)
+async def crawl(*args: Any, **settings: Any) -> CrawlReport:
+    return await Sharded().run(*args, **settings)

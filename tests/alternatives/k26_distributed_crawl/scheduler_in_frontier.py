@@ -8,23 +8,13 @@ moment) for something leasable instead of returning [] at once."""
 
 from __future__ import annotations
 
-import asyncio
 import math
-import time
-from collections.abc import Callable, Iterable
-from typing import Any
 from urllib.robotparser import RobotFileParser
 
-import ray
-
-from dojo.crawl.client import WebClient
-from dojo.crawl.fetch import USER_AGENT
 from dojo.crawl.frontier import Frontier
-from dojo.crawl.report import SKIPPED, CrawlReport, Outcome, Visit, digest
-from dojo.crawl.result import FetchResult
+from dojo.crawl.report import SKIPPED, Outcome
 from dojo.crawl.robots import rules_for
-from dojo.crawl.urls import origin_of
-from solutions.k26_distributed_crawl.kata import Crawler
+from solutions.k26_distributed_crawl.kata import *  # the solution, but for who schedules
 
 ROBOTS = -1  # the "depth" of a robots.txt job
 
@@ -119,11 +109,11 @@ SchedulingFrontierActor = ray.remote(num_cpus=0)(SchedulingFrontier)
 
 
 @ray.remote(num_cpus=0)
-class Fetcher(WebClient):
-    async def work(self, frontier: Any, _gatekeeper: None, lanes: int) -> int:
-        return sum(await asyncio.gather(*(self._lane(frontier) for _ in range(lanes))))
+class Fetcher(Fetcher.__ray_actor_class__):
+    """The solution's fetcher (work() runs `lanes` lanes), with lanes that only fetch what
+    they are leased, at the time the frontier gives."""
 
-    async def _lane(self, frontier: Any) -> int:
+    async def _lane(self, frontier: Any, _gatekeeper: None) -> int:
         visits = 0
         while True:
             job = await frontier.lease_job.remote(self.name)
@@ -142,40 +132,13 @@ class Fetcher(WebClient):
 
 
 class NoGatekeeper(Crawler):
-    """The solution's way of watching the fetchers; a dead one's leases, origins and robots
-    jobs are all the frontier's to give back."""
+    """The solution's crawl without a gatekeeper: a dead fetcher's leases, origins and robots
+    jobs are all the frontier's to give back (its release_worker)."""
 
-    async def give_back(self, name: str, frontier: Any, gatekeeper: None) -> None:
-        await frontier.release_worker.remote(name)
+    def start_actors(self, site, hits, fetchers, delay, *frontier_args):
+        crew = {f"f{i}": Fetcher.remote(site, hits, f"f{i}") for i in range(fetchers)}
+        return SchedulingFrontierActor.remote(delay, *frontier_args), None, crew
 
 
-async def crawl(
-    site: Any,
-    hits: Any,
-    start_url: str,
-    *,
-    allowed_domains: Iterable[str],
-    max_depth: int,
-    max_pages: int,
-    fetchers: int,
-    per_fetcher: int,
-    delay: float,
-    on_started: Callable[[dict[str, Any]], None] | None = None,
-) -> CrawlReport:
-    site_ref = ray.put(site)
-    frontier = SchedulingFrontierActor.remote(
-        delay, [start_url], list(allowed_domains), max_depth, max_pages
-    )
-    crew = {f"f{i}": Fetcher.remote(site_ref, hits, f"f{i}") for i in range(fetchers)}
-    try:
-        await asyncio.gather(frontier.stats.remote(), *(f.ready.remote() for f in crew.values()))
-        if on_started is not None:
-            on_started(dict(crew))
-        began = time.monotonic()
-        await NoGatekeeper().work_together(crew, frontier, None, per_fetcher)
-        if not await frontier.finished.remote():
-            raise RuntimeError("every fetcher died before the crawl was over")
-        return await frontier.report.remote(time.monotonic() - began)
-    finally:
-        for actor in (frontier, *crew.values()):
-            ray.kill(actor)
+async def crawl(*args: Any, **settings: Any) -> CrawlReport:
+    return await NoGatekeeper().run(*args, **settings)
