@@ -29,26 +29,34 @@ class Frontier:
             self._offer(seed, 0)
 
     def _offer(self, link: str, depth: int) -> None:
-        # Dedupe when a URL is OFFERED, on its canonical form: a URL still queued or being
-        # fetched is as known as one already done. (Deduping only what was fetched queues a
-        # page once per page linking to it before it is fetched.)
+        """A link found on a page at depth - 1 (or a seed, at depth 0): queued if it is a page
+        not known yet, within max_depth and max_pages."""
         try:
             url = canonical(link)
         except ValueError:
             return  # not a page: nothing to crawl
+        self._accept(url, depth)
+
+    def _accept(self, url: str, depth: int) -> None:
+        # Dedupe when a URL is OFFERED, on its canonical form: a URL still queued or being
+        # fetched is as known as one already done. (Deduping only what was fetched queues a
+        # page once per page linking to it before it is fetched.)
         if url in self._seen:
             return
         if depth > self.max_depth:
             # Not remembered: a shorter path may still offer it at an allowed depth.
             self._skipped_by_depth += 1
             return
-        if len(self._seen) >= self.max_pages:
-            # The limit counts every URL ever accepted, not pages fetched so far: by the
-            # time enough pages are fetched, far too many would be queued.
+        if self._full():
             self._skipped_by_limit += 1
             return
         self._seen.add(url)
         self._queue.append((url, depth))  # first in, first out: breadth-first
+
+    def _full(self) -> bool:
+        # The limit counts every URL ever accepted, not pages fetched so far: by the time
+        # enough pages are fetched, far too many would be queued.
+        return len(self._seen) >= self.max_pages
 
     async def lease(self, worker: str, n: int = 1) -> list[tuple[str, int]]:
         """Up to n (url, depth) pairs from the front of the queue, now held by `worker`.

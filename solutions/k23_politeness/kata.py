@@ -51,14 +51,18 @@ async def polite_fetch_all(urls: list[str], fetch: Fetch, delay: float) -> list[
     # request in flight (the schedule alone spaces starts, and a start may come before the
     # previous answer). Waiting for a lock costs nothing, and other origins never wait on it.
     locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    async def politely(url: str) -> FetchResult:
-        origin = origin_of(url)
-        async with locks[origin]:
-            # Reserved once the previous request on this origin is done: if it took longer
-            # than `delay`, the gap has passed already and this one starts at once.
-            await asyncio.sleep(scheduler.reserve(origin))
-            return await fetch(url)
-
     # Every URL starts at once and waits its own turn; gather keeps the order of `urls`.
-    return list(await asyncio.gather(*(politely(url) for url in urls)))
+    turns = (_fetch_in_turn(url, fetch, scheduler, locks) for url in urls)
+    return list(await asyncio.gather(*turns))
+
+
+async def _fetch_in_turn(
+    url: str, fetch: Fetch, scheduler: HostScheduler, locks: defaultdict[str, asyncio.Lock]
+) -> FetchResult:
+    """One URL, fetched when its origin's turn comes: the origin's lock first, then its slot."""
+    origin = origin_of(url)
+    async with locks[origin]:
+        # Reserved once the previous request on this origin is done: if it took longer
+        # than `delay`, the gap has passed already and this one starts at once.
+        await asyncio.sleep(scheduler.reserve(origin))
+        return await fetch(url)

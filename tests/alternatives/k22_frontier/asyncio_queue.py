@@ -5,7 +5,8 @@ import asyncio
 
 import ray
 
-from solutions.k22_frontier.kata import *  # canonical, and the names not overridden
+from solutions.k22_frontier import kata as solution
+from solutions.k22_frontier.kata import *  # the names not overridden
 
 # -- the frontier --------------------------------------------------------------------------
 
@@ -19,13 +20,13 @@ class Frontier:
         self._accepted: set[str] = set()
         self._counts = {"done": 0, "skipped_by_depth": 0, "skipped_by_limit": 0}
         for seed in seeds:
-            self._accept(seed, 0)
+            self._offer(seed, 0)
 
-    def _accept(self, link: str, depth: int) -> None:
-        try:
-            page = canonical(link)
-        except ValueError:
-            return
+    # The solution's _offer: a link's canonical form goes on to _accept; a link that is not a
+    # page is dropped.
+    _offer = solution.Frontier._offer
+
+    def _accept(self, page: str, depth: int) -> None:
         if page in self._accepted:
             return
         if depth > self.max_depth:
@@ -51,7 +52,7 @@ class Frontier:
         held.remove(match)
         self._counts["done"] += 1
         for link in links:
-            self._accept(link, match[1] + 1)
+            self._offer(link, match[1] + 1)
         return True
 
     async def release_worker(self, worker: str) -> int:

@@ -5,7 +5,8 @@ from collections import deque
 
 import ray
 
-from solutions.k22_frontier.kata import *  # canonical, and the names not overridden
+from solutions.k22_frontier import kata as solution
+from solutions.k22_frontier.kata import *  # the names not overridden
 
 # -- the frontier --------------------------------------------------------------------------
 
@@ -24,11 +25,11 @@ class Frontier:
         for seed in seeds:
             self._offer(seed, 0)
 
-    def _offer(self, link: str, depth: int) -> None:
-        try:
-            url = canonical(link)
-        except ValueError:
-            return
+    # The solution's _offer: a link's canonical form goes on to _accept; a link that is not a
+    # page is dropped.
+    _offer = solution.Frontier._offer
+
+    def _accept(self, url: str, depth: int) -> None:
         if url in self._table:
             return
         if depth > self.max_depth:

@@ -4,17 +4,14 @@ slot first: one at a time per host by construction, no lock needed. The schedule
 the last start instead of the next free slot."""
 
 import asyncio
-import time
-from collections.abc import Callable
 
 from solutions.k23_politeness.kata import *  # Fetch, origin_of, FetchResult
+from tests.alternatives.k23_politeness.lock_and_last_start import HostScheduler as LastStarts
 
 
-class HostScheduler:
-    def __init__(self, delay: float, clock: Callable[[], float] = time.monotonic):
-        self.delay = delay
-        self.clock = clock
-        self._last_start: dict[str, float] = {}
+class HostScheduler(LastStarts):
+    """lock_and_last_start's map of last starts, with an origin never seen read as "no
+    start yet" instead of a made-up start one delay ago."""
 
     def reserve(self, origin: str) -> float:
         now = self.clock()

@@ -12,16 +12,12 @@ SAYS = ("fetched", "offered")
 
 
 class Frontier(Reference):
-    def _offer(self, link: str, depth: int) -> None:
-        try:
-            url = canonical(link)
-        except ValueError:
-            return
+    def _accept(self, url: str, depth: int) -> None:
         queued = {u for u, _ in self._queue}
         leased = {u for held in self._leases.values() for u in held}
         if url in queued | leased:
             self._seen.discard(url)  # the mistake: known only once its page is fetched
-        super()._offer(link, depth)
+        super()._accept(url, depth)
 
 
 FrontierActor = ray.remote(num_cpus=0)(Frontier)

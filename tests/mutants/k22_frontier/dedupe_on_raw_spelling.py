@@ -13,19 +13,10 @@ SAYS = ("canonical",)
 class Frontier(Reference):
     def _offer(self, link: str, depth: int) -> None:
         try:
-            canonical(link)  # checked, but the link is kept as written: the mistake
+            canonical(link)
         except ValueError:
             return
-        if link in self._seen:
-            return
-        if depth > self.max_depth:
-            self._skipped_by_depth += 1
-            return
-        if len(self._seen) >= self.max_pages:
-            self._skipped_by_limit += 1
-            return
-        self._seen.add(link)
-        self._queue.append((link, depth))
+        self._accept(link, depth)  # the mistake: the link as written, not its canonical form
 
 
 FrontierActor = ray.remote(num_cpus=0)(Frontier)

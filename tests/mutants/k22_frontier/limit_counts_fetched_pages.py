@@ -12,21 +12,8 @@ SAYS = ("accepted", "fetched")
 
 
 class Frontier(Reference):
-    def _offer(self, link: str, depth: int) -> None:
-        try:
-            url = canonical(link)
-        except ValueError:
-            return
-        if url in self._seen:
-            return
-        if depth > self.max_depth:
-            self._skipped_by_depth += 1
-            return
-        if self._done >= self.max_pages:  # the mistake: counts the pages fetched
-            self._skipped_by_limit += 1
-            return
-        self._seen.add(url)
-        self._queue.append((url, depth))
+    def _full(self) -> bool:
+        return self._done >= self.max_pages  # the mistake: counts the pages fetched
 
 
 FrontierActor = ray.remote(num_cpus=0)(Frontier)

@@ -12,19 +12,11 @@ SAYS = ("seen", "remembered")
 
 
 class Frontier(Reference):
-    def _offer(self, link: str, depth: int) -> None:
-        try:
-            url = canonical(link)
-        except ValueError:
-            return
-        if url in self._seen or depth > self.max_depth:
-            super()._offer(link, depth)
-            return
-        if len(self._seen) >= self.max_pages:
-            self._skipped_by_limit += 1
+    def _accept(self, url: str, depth: int) -> None:
+        refused_by_the_limit = url not in self._seen and depth <= self.max_depth and self._full()
+        super()._accept(url, depth)
+        if refused_by_the_limit:
             self._seen.add(url)  # the mistake: remembered although refused
-            return
-        super()._offer(link, depth)
 
 
 FrontierActor = ray.remote(num_cpus=0)(Frontier)

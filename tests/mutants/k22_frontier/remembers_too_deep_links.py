@@ -16,16 +16,12 @@ class Frontier(Reference):
         self._too_deep: set[str] = set()
         super().__init__(seeds, max_depth, max_pages)
 
-    def _offer(self, link: str, depth: int) -> None:
-        try:
-            url = canonical(link)
-        except ValueError:
-            return
+    def _accept(self, url: str, depth: int) -> None:
         if url in self._too_deep:  # the mistake: refused once, ignored for ever
             return
         if depth > self.max_depth and url not in self._seen:
             self._too_deep.add(url)
-        super()._offer(link, depth)
+        super()._accept(url, depth)
 
 
 FrontierActor = ray.remote(num_cpus=0)(Frontier)

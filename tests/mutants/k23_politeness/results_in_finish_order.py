@@ -5,6 +5,7 @@ import asyncio
 from collections import defaultdict
 
 from solutions.k23_politeness.kata import *
+from solutions.k23_politeness.kata import _fetch_in_turn
 
 BREAKS = "results-in-the-order-of-the-urls"
 SAYS = ("order they finished",)
@@ -13,12 +14,6 @@ SAYS = ("order they finished",)
 async def polite_fetch_all(urls: list[str], fetch: Fetch, delay: float) -> list[FetchResult]:
     scheduler = HostScheduler(delay)
     locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-
-    async def politely(url: str) -> FetchResult:
-        origin = origin_of(url)
-        async with locks[origin]:
-            await asyncio.sleep(scheduler.reserve(origin))
-            return await fetch(url)
-
+    turns = [_fetch_in_turn(url, fetch, scheduler, locks) for url in urls]
     # the mistake: finishing order, not the order of `urls`
-    return [await done for done in asyncio.as_completed([politely(url) for url in urls])]
+    return [await done for done in asyncio.as_completed(turns)]
