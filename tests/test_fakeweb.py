@@ -15,16 +15,13 @@ from urllib.robotparser import RobotFileParser
 
 import aiohttp
 import pytest
-import ray
 from yarl import URL
 
 from dojo.harness.waiting import wait_until
 from dojo.web import (
-    HitLog,
     LocalHitLog,
     Response,
     Site,
-    WebWorker,
     canonical,
     flaky,
     generate_site,
@@ -36,8 +33,10 @@ from dojo.web import (
     serve_site,
     serve_site_in_thread,
     site_from_pages,
+    testing,
 )
 from dojo.web.hits import min_gap, peak_in_flight_of
+from dojo.web.testing import web_workers
 
 SLOW = 0.3
 
@@ -166,20 +165,14 @@ async def crawl(session, start: str, allowed_origins: list[str]) -> list[str]:
 # --- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def log(ray_cluster):
-    hit_log = HitLog.remote()
-    yield hit_log
-    ray.kill(hit_log)
+log = testing.log  # a fixture: one HitLog actor for this file (see dojo/web/testing.py)
 
 
 @pytest.fixture(scope="module")
 def workers(log):
     """Two fetching actors, the mock started in each one's __init__."""
-    made = [WebWorker.remote(SITE, log), WebWorker.remote(SITE, log)]
-    yield made
-    for w in made:
-        ray.kill(w)
+    with web_workers(SITE, log, count=2) as made:
+        yield made
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ fetching process, a real HTTP server for the same data, and a hit log seen from 
     serve.py     serve_site(site): the same site over real HTTP on 127.0.0.1
     hits.py      HitLog (Ray actor), LocalHitLog, Hit: what the server saw, when, from whom
     worker.py    WebWorker: a Ray actor with the mock started, runs your async function
+    testing.py   what the crawler katas' tests share: hit log and web-worker fixtures, a
+                 stand-in fetch_page, run_in_worker
 
 For kata authors, the rules that bite:
 

@@ -1,15 +1,12 @@
 """Kata 09 · Async actor: the tests your code must pass."""
 
-import asyncio
-import contextlib
 import inspect
 
 import pytest
-import ray
 
-from dojo import NotDoneYet
+from dojo.harness.actors import replies_or_crash, started
 from dojo.harness.sim import CALLED_OFF_A_LOOP, CALLED_ON_A_LOOP, SlowService, answer
-from dojo.harness.teach import fail, finishes_within
+from dojo.harness.teach import fail
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -22,38 +19,25 @@ DELAY = 0.05
 
 
 # Each test's probe and Fetcher are started by the fixtures below, before the test itself
-# runs: on a busy machine a new actor process can take many seconds to start, and that says
-# nothing about concurrency. The proofs (barrier, peak) then cost a fraction of a second.
+# runs (dojo/harness/actors.py says why): the proofs (barrier, peak) then cost a fraction of a
+# second.
 PROBES = {
     "test_fetch_returns_the_service_reply": {},
     "test_fetch_awaits_the_non_blocking_call": {},
     "test_twenty_calls_overlap_on_one_actor": {"barrier": N, "barrier_idle": BARRIER_IDLE},
 }
-STARTUP = 120.0
-
-
-def _wait_started(probe, actor) -> None:
-    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
-    They start in parallel. An actor that fails to start shows up in the test itself."""
-    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
-    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
-    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
 
 
 @pytest.fixture
 def probe(make_probe, request):
-    probe = make_probe(**PROBES[request.node.originalname])
-    return probe  # its actor starts now, alongside the one under test
+    return make_probe(**PROBES[request.node.originalname])  # starts alongside the Fetcher
 
 
 @pytest.fixture
 def fetcher(kata, probe):
     """A new Fetcher for this test, started, and killed when the test ends."""
-    handle = kata.Fetcher.remote()
-    _wait_started(probe, handle)
-    yield handle
-    with contextlib.suppress(Exception):
-        ray.kill(handle)
+    with started(kata.Fetcher.remote(), probe) as handle:
+        yield handle
 
 
 def _fetch_is_async(kata) -> bool:
@@ -65,18 +49,11 @@ async def _fetch_all(fetcher, service, items) -> list:
     """Send one fetch per item to the same actor, all at once, and return the replies."""
     call = f"{len(items)} calls of fetcher.fetch(service, item) on one Fetcher"
     refs = [fetcher.fetch.remote(service, item) for item in items]
-    try:
-        return await finishes_within(asyncio.gather(*refs), 25, call)
-    except NotDoneYet:
-        raise
-    except Exception as crash:
-        if "cannot pickle 'coroutine' object" not in str(crash):
-            raise  # the dojo reports it with the line of yours that raised it
-        error = crash
-    # Failing outside the `except` keeps Ray's long traceback out of the lesson.
-    reason = (str(error).strip().splitlines() or [""])[-1]
+    replies, crash = await replies_or_crash(refs, call, "cannot pickle 'coroutine' object")
+    if crash is None:
+        return replies
     fail(
-        f"{call} raised {type(error).__name__}: {reason[:200]}",
+        f"{call} raised {crash}",
         f"each call returns the service's reply, e.g. {answer(items[0])!r}",
         "returning `service.acall(item)` without awaiting it: that is a coroutine object, "
         "which cannot be sent back to the caller. `return await service.acall(item)` returns "

@@ -1,13 +1,11 @@
 """Kata 10 · Don't block the loop: the tests your code must pass."""
 
 import asyncio
-import contextlib
 import time
 
 import pytest
-import ray
 
-from dojo import NotDoneYet
+from dojo.harness.actors import replies_or_crash, started
 from dojo.harness.sim import CALLED_ASYNC, CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.waiting import wait_until
@@ -34,55 +32,34 @@ GATE_TIMEOUT = 20.0
 
 
 # Each test's probe and Gateway are started by the fixtures below, before the test itself
-# runs: on a busy machine a new actor process can take many seconds to start, and that says
-# nothing about the event loop. The proofs (barrier, gate) then cost a second or so.
+# runs (dojo/harness/actors.py says why): the proofs (barrier, gate) then cost a second or so.
 PROBES = {
     "test_fetch_returns_the_legacy_reply": {},
     "test_slow_calls_overlap_on_one_actor": {"barrier": N, "barrier_idle": BARRIER_IDLE},
     "test_ping_answers_while_slow_calls_run": {"gate_timeout": GATE_TIMEOUT},
 }
-STARTUP = 120.0
-
-
-def _wait_started(probe, actor) -> None:
-    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
-    They start in parallel. An actor that fails to start shows up in the test itself."""
-    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
-    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
-    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
 
 
 @pytest.fixture
 def probe(make_probe, request):
-    probe = make_probe(**PROBES[request.node.originalname])
-    return probe  # its actor starts now, alongside the one under test
+    return make_probe(**PROBES[request.node.originalname])  # starts alongside the Gateway
 
 
 @pytest.fixture
 def gateway(kata, probe):
     """A new Gateway for this test, started, and killed when the test ends."""
-    handle = kata.Gateway.remote()
-    _wait_started(probe, handle)
-    yield handle
-    with contextlib.suppress(Exception):
-        ray.kill(handle)
+    with started(kata.Gateway.remote(), probe) as handle:
+        yield handle
 
 
 async def _replies(refs, items) -> list:
     """Await the fetch calls; turn a crash into a lesson (but let NOT DONE YET through)."""
     call = f"{len(items)} calls of gateway.fetch(service, item) on one Gateway"
-    try:
-        return await finishes_within(asyncio.gather(*refs), 25, call)
-    except NotDoneYet:
-        raise
-    except Exception as crash:
-        if "'str' object is not callable" not in str(crash):
-            raise  # the dojo reports it with the line of yours that raised it
-        error = crash
-    # Failing outside the `except` keeps Ray's long traceback out of the lesson.
-    reason = (str(error).strip().splitlines() or [""])[-1]
+    replies, crash = await replies_or_crash(refs, call, "'str' object is not callable")
+    if crash is None:
+        return replies
     fail(
-        f"{call} raised {type(error).__name__}: {reason[:200]}",
+        f"{call} raised {crash}",
         f"each call returns legacy_fetch's reply, e.g. {answer(items[0])!r}",
         "calling legacy_fetch(service, item) yourself (on the loop) and handing its RESULT, a "
         "string, to the thread: pass the function and its arguments separately, "

@@ -1,13 +1,12 @@
 """Kata 11 · Threaded actor: the tests your code must pass."""
 
 import asyncio
-import contextlib
 import inspect
 
 import pytest
-import ray
 from ray.actor import ActorClass, ActorHandle
 
+from dojo.harness.actors import made_and_started
 from dojo.harness.sim import CALLED_ASYNC, CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 
@@ -22,50 +21,29 @@ DELAY = 0.05
 
 
 # Each test's probe and client are started by the fixtures below, before the test itself
-# runs: on a busy machine a new actor process can take many seconds to start, and that says
-# nothing about concurrency. The proofs (barrier, peak) then cost a fraction of a second.
+# runs (dojo/harness/actors.py says why): the proofs (barrier, peak) then cost a fraction of a
+# second.
 PROBES = {
     "test_fetch_returns_the_service_reply": {},
     "test_eight_calls_overlap_on_one_client": {"barrier": N, "barrier_idle": BARRIER_IDLE},
 }
-STARTUP = 120.0
-
-
-def _wait_started(probe, actor) -> None:
-    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
-    They start in parallel. An actor that fails to start shows up in the test itself."""
-    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
-    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
-    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
 
 
 @pytest.fixture
 def probe(make_probe, request):
-    probe = make_probe(**PROBES[request.node.originalname])
-    return probe  # its actor starts now, alongside the one under test
+    return make_probe(**PROBES[request.node.originalname])  # starts alongside the client
 
 
 @pytest.fixture
 def made(kata, probe):
     """What make_client() gave for this test (its actor started), or the error it raised,
     which `_client` raises again inside the test. The actor is killed when the test ends."""
-    try:
-        made = {"client": kata.make_client()}
-    except Exception as error:  # NOT DONE YET included: the test reports it
-        made = {"error": error}
-    client = made.get("client")
-    if isinstance(client, ActorHandle):
-        _wait_started(probe, client)
-    yield made
-    if isinstance(client, ActorHandle):
-        with contextlib.suppress(Exception):
-            ray.kill(client)
+    with made_and_started(probe, kata.make_client) as made:
+        yield made
 
 
 def _client(made) -> ActorHandle:
-    if "error" in made:
-        raise made["error"]
-    client = made["client"]
+    client = made.get()  # raises again what make_client() raised
     if isinstance(client, ActorHandle):
         return client
     if isinstance(client, ActorClass):

@@ -17,10 +17,10 @@ import inspect
 import time
 
 import pytest
-import ray
 from ray.actor import ActorClass, ActorHandle
 
 from dojo import NotDoneYet
+from dojo.harness.actors import crash_line, made_and_started
 from dojo.harness.sim import CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
@@ -47,15 +47,6 @@ LIMITS = {
     "test_never_more_than_limit_in_flight": LIMIT,
     "test_the_limit_comes_from_make_gateway": 2,
 }
-STARTUP = 120.0
-
-
-def _wait_started(probe, actor) -> None:
-    """Wait (up to STARTUP s) until the probe's actor and the actor under test both answer.
-    They start in parallel. An actor that fails to start shows up in the test itself."""
-    # Any call on the probe answers once it is up; opening an unused gate changes nothing.
-    ready = [probe.open_gate("started"), actor.__ray_ready__.remote()]
-    ray.wait(ready, num_returns=len(ready), timeout=STARTUP)
 
 
 @pytest.fixture
@@ -65,31 +56,19 @@ def limit(request) -> int:
 
 @pytest.fixture
 def probe(make_probe, limit):
-    probe = make_probe(barrier=limit, barrier_idle=BARRIER_IDLE)
-    return probe  # its actor starts now, alongside the one under test
+    return make_probe(barrier=limit, barrier_idle=BARRIER_IDLE)  # starts alongside the gateway
 
 
 @pytest.fixture
 def made(kata, limit, probe):
     """What make_gateway(limit) gave for this test (its actor started), or the error it
     raised, which `_gateway` raises again inside the test. The actor is killed at the end."""
-    try:
-        made = {"gateway": kata.make_gateway(limit)}
-    except Exception as error:  # NOT DONE YET included: the test reports it
-        made = {"error": error}
-    gateway = made.get("gateway")
-    if isinstance(gateway, ActorHandle):
-        _wait_started(probe, gateway)
-    yield made
-    if isinstance(gateway, ActorHandle):
-        with contextlib.suppress(Exception):
-            ray.kill(gateway)
+    with made_and_started(probe, kata.make_gateway, limit) as made:
+        yield made
 
 
 def _gateway(made, limit: int) -> ActorHandle:
-    if "error" in made:
-        raise made["error"]
-    gateway = made["gateway"]
+    gateway = made.get()  # raises again what make_gateway(limit) raised
     if isinstance(gateway, ActorHandle):
         return gateway
     if isinstance(gateway, ActorClass):
@@ -172,9 +151,8 @@ async def _serve(gateway, items, probe):
     if not (answered and reached < len(items)):
         raise error  # the dojo reports it with the line of yours that raised it
     # Failing outside the `except` keeps Ray's long traceback out of the lesson.
-    reason = (str(error).strip().splitlines() or [""])[-1]
     fail(
-        f"{call} raised {type(error).__name__}: {reason[:200]} "
+        f"{call} raised {crash_line(error)} "
         f"({failed} failed, {answered} got their reply; {reached} reached the upstream)",
         f"each call returns the upstream's reply, e.g. {answer(items[0])!r}, the calls "
         "beyond the limit after a wait for a free slot",

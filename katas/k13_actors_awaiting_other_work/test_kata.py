@@ -1,13 +1,12 @@
 """Kata 13 · Actors awaiting other work: the tests your code must pass."""
 
 import asyncio
-import contextlib
 import time
 
 import pytest
 import ray
 
-from dojo import NotDoneYet
+from dojo.harness.actors import killed_at_the_end, outcome
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import render
@@ -47,16 +46,8 @@ DEMO_TIMEOUT = 1.0
 def actors(ray_cluster):
     """Keep every actor a test creates, and kill it when the test ends, whatever happened
     (a deadlocked actor never comes back by itself)."""
-    made = []
-
-    def keep(handle):
-        made.append(handle)
-        return handle
-
-    yield keep
-    for handle in made:
-        with contextlib.suppress(Exception):
-            ray.kill(handle)
+    with killed_at_the_end() as keep:
+        yield keep
 
 
 WARM = "warm-up"
@@ -132,12 +123,7 @@ def _check_combined(result, items, picture=None) -> None:
 async def _outcome(ref):
     """The result of a call, or the Ray error it raised (finishes_within would read a
     GetTimeoutError, which is a TimeoutError, as a hang of its own)."""
-    try:
-        return await ref
-    except NotDoneYet:
-        raise
-    except ray.exceptions.RayError as error:
-        return error
+    return await outcome(ref, ray.exceptions.RayError)
 
 
 async def test_combine_returns_every_reply(kata, make_probe, actors):

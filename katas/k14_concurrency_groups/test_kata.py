@@ -8,13 +8,11 @@ seen what it needs; the probe's own gate timeout is only a safety net and decide
 """
 
 import asyncio
-import contextlib
 import time
 
 import pytest
-import ray
 
-from dojo import NotDoneYet
+from dojo.harness.actors import killed_at_the_end, outcome
 from dojo.harness.sim import OutOfStock, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.waiting import wait_until
@@ -49,26 +47,13 @@ HEALTHY_IDLE = {"status": "ok", "working": 0}
 @pytest.fixture
 def actors(ray_cluster):
     """Keep every actor a test creates, and kill it when the test ends, whatever happened."""
-    made = []
-
-    def keep(handle):
-        made.append(handle)
-        return handle
-
-    yield keep
-    for handle in made:
-        with contextlib.suppress(Exception):
-            ray.kill(handle)
+    with killed_at_the_end() as keep:
+        yield keep
 
 
 async def _outcome(ref):
     """The result of a call, or the error it raised (NOT DONE YET goes on up)."""
-    try:
-        return await ref
-    except NotDoneYet:
-        raise
-    except Exception as error:
-        return error
+    return await outcome(ref)
 
 
 def _held_service(probe) -> SlowService:

@@ -1,12 +1,11 @@
 """Kata 15 · Cancellation inside actors: the tests your code must pass."""
 
 import asyncio
-import contextlib
 
 import pytest
 import ray
 
-from dojo import NotDoneYet
+from dojo.harness.actors import killed_at_the_end, outcome
 from dojo.harness.sim import OutOfStock, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.waiting import wait_until
@@ -32,27 +31,14 @@ DEADLINE = 0.5
 @pytest.fixture
 def actors(ray_cluster):
     """Keep every actor a test creates, and kill it when the test ends, whatever happened."""
-    made = []
-
-    def keep(handle):
-        made.append(handle)
-        return handle
-
-    yield keep
-    for handle in made:
-        with contextlib.suppress(Exception):
-            ray.kill(handle)
+    with killed_at_the_end() as keep:
+        yield keep
 
 
 async def _outcome(ref):
     """The result of a call, or the error it raised, as a value (NOT DONE YET goes on up;
     finishes_within would read a TimeoutError as a hang of its own)."""
-    try:
-        return await ref
-    except NotDoneYet:
-        raise
-    except Exception as error:
-        return error
+    return await outcome(ref)
 
 
 async def _leased(pool) -> int:

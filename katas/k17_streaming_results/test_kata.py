@@ -20,6 +20,7 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
+from dojo.harness.actors import killed_at_the_end
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import OutOfStock, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
@@ -46,9 +47,8 @@ MAX_FREEZE = 0.4
 @pytest.fixture
 def streamer(kata, ray_cluster):
     """A fresh Streamer actor for the test, killed at the end."""
-    actor = kata.Streamer.remote()
-    yield actor
-    ray.kill(actor)
+    with killed_at_the_end() as keep:
+        yield keep(kata.Streamer.remote())
 
 
 @ray.remote(num_cpus=0)
@@ -63,9 +63,8 @@ class _Relay:
 
 @pytest.fixture
 def relay(ray_cluster):
-    actor = _Relay.remote()
-    yield actor
-    ray.kill(actor)
+    with killed_at_the_end() as keep:
+        yield keep(_Relay.remote())
 
 
 def _after(item: str) -> str:

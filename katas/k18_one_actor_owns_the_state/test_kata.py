@@ -19,6 +19,7 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
+from dojo.harness.actors import killed_at_the_end
 from dojo.harness.sim import SlowService
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.waiting import wait_until
@@ -47,16 +48,8 @@ AUDITS_SHOW_WITHIN = 3.0
 @pytest.fixture
 def make_coordinator(kata, ray_cluster):
     """Create Coordinator actors for the test; they are killed at the end."""
-    made = []
-
-    def make(audit_log):
-        actor = kata.Coordinator.remote(audit_log)
-        made.append(actor)
-        return actor
-
-    yield make
-    for actor in made:
-        ray.kill(actor)
+    with killed_at_the_end() as keep:
+        yield lambda audit_log: keep(kata.Coordinator.remote(audit_log))
 
 
 async def _answer(ref, call: str):

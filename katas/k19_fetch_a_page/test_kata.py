@@ -22,15 +22,15 @@ from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
 from dojo.web import (
     Hit,
-    HitLog,
     Response,
-    WebWorker,
     page,
     redirect,
     redirect_loop,
     site_from_pages,
+    testing,
 )
 from dojo.web.hits import timeline
+from dojo.web.testing import web_workers
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -99,20 +99,15 @@ SITE = site_from_pages(
 # -- fixtures: one fake-web worker and one hit log for the whole file ------------------------
 
 
-@pytest.fixture(scope="module")
-def log(ray_cluster):
-    hit_log = HitLog.remote()
-    yield hit_log
-    ray.kill(hit_log)
+log = testing.log  # a fixture: one HitLog actor for this file (see dojo/web/testing.py)
 
 
 @pytest.fixture(scope="module")
 def worker(log):
     """A WebWorker actor with the fake web started in its process (started once: ~1 s)."""
-    web_worker = WebWorker.remote(SITE, log)
-    ray.get(web_worker.__ray_ready__.remote(), timeout=STARTUP)
-    yield web_worker
-    ray.kill(web_worker)
+    with web_workers(SITE, log) as [web_worker]:
+        ray.get(web_worker.__ray_ready__.remote(), timeout=STARTUP)
+        yield web_worker
 
 
 @dataclass

@@ -21,6 +21,7 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
+from dojo.harness.actors import killed_at_the_end
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 
@@ -222,16 +223,8 @@ def _stats_problem(stats: dict, want: dict) -> str | None:
 @pytest.fixture
 def make_actor(kata, ray_cluster):
     """FrontierActor instances for this test, killed when it ends."""
-    made = []
-
-    def make(*args):
-        actor = kata.FrontierActor.remote(*args)
-        made.append(actor)
-        return actor
-
-    yield make
-    for actor in made:
-        ray.kill(actor)
+    with killed_at_the_end() as keep:
+        yield lambda *args: keep(kata.FrontierActor.remote(*args))
 
 
 # -- the basics -----------------------------------------------------------------------------

@@ -19,9 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
-import aiohttp
 import pytest
-import ray
 from freezegun import freeze_time
 
 from dojo import NotDoneYet
@@ -30,7 +28,8 @@ from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import Interval, render
 from dojo.harness.waiting import wait_until
-from dojo.web import HitLog, Site, WebWorker, page, site_from_pages
+from dojo.web import page, site_from_pages, testing
+from dojo.web.testing import fetch_page, run_in_worker, served
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -646,7 +645,6 @@ URLS = [f"{A}/1", f"{B}/1", f"{C}/1", f"{A}/2", f"{B}/2", f"{C}/2", f"{A}/3", f"
 # Hit times are stamped where the fake server starts answering, a little after the fetcher
 # decided to start: allow for that much.
 TOLERANCE = 0.15  # stamps jitter by the serving loop's scheduling delay on a busy machine
-KEPT_HEADERS = ("retry-after", "location")
 
 
 def _body(url: str) -> str:
@@ -654,27 +652,6 @@ def _body(url: str) -> str:
 
 
 WEB = site_from_pages({u: page(_body(u), latency=LATENCY[u[: len(A)]]) for u in URLS})
-
-
-async def fetch_page(session: aiohttp.ClientSession, url: str, within: float = 10.0):
-    """(The tests' stand-in for kata 19's fetch_page.) One GET as a FetchResult; never
-    raises. Runs inside the fetcher actor, where the fake web answers."""
-    try:
-        async with asyncio.timeout(within), session.get(url) as answer:
-            text = answer.content_type.startswith("text/")
-            body = await answer.text() if text else None
-            kept = tuple((k, v) for k, v in answer.headers.items() if k.lower() in KEPT_HEADERS)
-            return FetchResult(
-                url, str(answer.url), answer.status, answer.content_type, body, headers=kept
-            )
-    except TimeoutError:
-        return FetchResult(url, url, error="timeout", detail=f"no answer within {within:g} s")
-    except aiohttp.ClientConnectionError as error:
-        return FetchResult(url, url, error="connect", detail=str(error))
-    except aiohttp.ClientPayloadError as error:
-        return FetchResult(url, url, error="reset", detail=str(error))
-    except aiohttp.ClientError as error:
-        return FetchResult(url, url, error="other", detail=f"{type(error).__name__}: {error}")
 
 
 async def crawl_politely(session, polite_fetch_all, urls: list[str], delay: float):
@@ -689,60 +666,24 @@ async def crawl_politely(session, polite_fetch_all, urls: list[str], delay: floa
     return results, time.monotonic() - started
 
 
-@pytest.fixture(scope="module", autouse=True)
-def web(ray_cluster):
-    """One hit log and one fetcher actor (the mock started in it) for this module: actors
-    cost about a second each. Made when the module starts, so they start up while the tests
-    above run; each test that uses them loads its site and starts from an empty log."""
-    log = HitLog.remote()
-    worker = WebWorker.remote(Site.of([]), log)
-    yield worker, log
-    for actor in (worker, log):
-        ray.kill(actor)
-
-
-@pytest.fixture
-async def fresh_web(web):
-    worker, log = web
-    # Not timed (a fixture): on a busy machine a new actor can take many seconds to start.
-    await asyncio.wait_for(
-        asyncio.gather(worker.__ray_ready__.remote(), log.__ray_ready__.remote()), 120
-    )
-    await worker.flush.remote()  # events still on their way would land after the clear
-    await log.clear.remote()
-    return worker, log
-
-
-def _served(hits) -> str:
-    """The hit log's picture, one row per request labelled by host and path."""
-    if not hits:
-        return "the fake web served nothing"
-    last = max(h.end or h.start for h in hits)
-    rows = [Interval(_label(h.url), h.start, h.end or last, h.outcome) for h in hits]
-    return render(rows, "what the fake web served")
+# The fixtures (see dojo/web/testing.py): `web`, one fetcher actor and its hit log for this
+# module, started while the first tests run; `fresh_web`, the same with an empty log.
+web = testing.web
+fresh_web = testing.fresh_web
 
 
 async def _crawl_in_actor(worker, log, kata, urls: list[str], delay: float, within: float = 20.0):
-    """The learner's crawl in the fetcher actor, bounded. A crawl that does not finish is
-    cancelled in the actor: asyncio's cancellation never reaches Ray, and a crawl left running
-    there would go on hitting the fake web during the tests that follow."""
+    """The learner's crawl in the fetcher actor, bounded (and cancelled there if it does not
+    finish: it would go on hitting the fake web during the tests that follow)."""
     call = f"polite_fetch_all({len(urls)} URLs on 3 hosts, fetch_page, delay={delay:g})"
-    ref = worker.run.remote(crawl_politely, kata.polite_fetch_all, urls, delay)
-    error = None
-    try:
-        async with asyncio.timeout(within):
-            return await ref
-    except NotDoneYet:
-        raise
-    except TimeoutError:
-        pass
-    except ray.exceptions.RayTaskError as raised:
-        error = (str(raised).strip().splitlines() or [""])[-1]
-    finally:
-        ray.cancel(ref)  # nothing happens if it has finished
-    if error is not None:
+    ran = await run_in_worker(
+        worker, crawl_politely, kata.polite_fetch_all, urls, delay, within=within
+    )
+    if ran.finished:
+        return ran.value
+    if ran.error is not None:
         fail(
-            f"{call} raised in the fetcher actor: {error[:300]}",
+            f"{call} raised in the fetcher actor: {ran.error[:300]}",
             "a list of FetchResults, one per URL",
             "an error inside polite_fetch_all",
         )
@@ -752,7 +693,7 @@ async def _crawl_in_actor(worker, log, kata, urls: list[str], delay: float, with
         "done in about a second: three pages per host, 0.4 s apart, hosts side by side",
         "a request that waits for something nobody gives: a lock never released (use "
         "`async with`), or a sleep far longer than reserve() says",
-        _served(await log.hits.remote()),
+        served(await log.hits.remote()),
     )
 
 
@@ -761,7 +702,7 @@ async def test_the_fake_web_sees_polite_hosts_crawled_side_by_side(kata, fresh_w
     await worker.load.remote(WEB)
     results, elapsed = await _crawl_in_actor(worker, log, kata, URLS, WEB_DELAY)
     seen = await log.wait_for.remote(len(URLS))
-    picture = _served(await log.hits.remote())
+    picture = served(await log.hits.remote())
     hosts = {_label(origin): n for origin, n in Counter(u[: len(A)] for u in URLS).items()}
 
     if [(r.url, r.status, r.body) for r in results] != [(u, 200, _body(u)) for u in URLS]:

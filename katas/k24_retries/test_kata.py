@@ -16,26 +16,22 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import aiohttp
 import pytest
-import ray
 from freezegun import freeze_time
 
 from dojo import NotDoneYet
 from dojo.crawl.result import FetchResult
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail
-from dojo.harness.timeline import Interval, render
 from dojo.web import (
-    HitLog,
     Resource,
     Response,
-    Site,
-    WebWorker,
     flaky,
     retry_after,
     site_from_pages,
+    testing,
 )
+from dojo.web.testing import fetch_page, run_in_worker, served
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -742,26 +738,6 @@ WEB = site_from_pages(
 )
 EXPECTED_HITS = {FLAKY: 3, BUSY: 2, DOWN: 4, MISSING: 1}
 TOLERANCE = 0.05  # hits are stamped where the server starts answering
-KEPT_HEADERS = ("retry-after", "location")
-
-
-async def fetch_page(session: aiohttp.ClientSession, url: str, within: float = 10.0):
-    """(The tests' stand-in for kata 19's fetch_page.) One GET as a FetchResult; never
-    raises. Runs inside the fetcher actor, where the fake web answers."""
-    try:
-        async with asyncio.timeout(within), session.get(url) as got:
-            text = got.content_type.startswith("text/")
-            body = await got.text() if text else None
-            kept = tuple((k, v) for k, v in got.headers.items() if k.lower() in KEPT_HEADERS)
-            return FetchResult(url, str(got.url), got.status, got.content_type, body, headers=kept)
-    except TimeoutError:
-        return FetchResult(url, url, error="timeout", detail=f"no answer within {within:g} s")
-    except aiohttp.ClientConnectionError as error:
-        return FetchResult(url, url, error="connect", detail=str(error))
-    except aiohttp.ClientPayloadError as error:
-        return FetchResult(url, url, error="reset", detail=str(error))
-    except aiohttp.ClientError as error:
-        return FetchResult(url, url, error="other", detail=f"{type(error).__name__}: {error}")
 
 
 async def retry_all(session, fetch_with_retries, urls: list[str]) -> list[FetchResult]:
@@ -778,61 +754,21 @@ async def retry_all(session, fetch_with_retries, urls: list[str]) -> list[FetchR
     )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def web(ray_cluster):
-    """One hit log and one fetcher actor (the mock started in it) for this module: actors
-    cost about a second each. Made when the module starts, so they start up while the tests
-    above run; each test that uses them loads its site and starts from an empty log."""
-    log = HitLog.remote()
-    worker = WebWorker.remote(Site.of([]), log)
-    yield worker, log
-    for actor in (worker, log):
-        ray.kill(actor)
-
-
-@pytest.fixture
-async def fresh_web(web):
-    worker, log = web
-    # Not timed (a fixture): on a busy machine a new actor can take many seconds to start.
-    await asyncio.wait_for(
-        asyncio.gather(worker.__ray_ready__.remote(), log.__ray_ready__.remote()), 120
-    )
-    await worker.flush.remote()  # events still on their way would land after the clear
-    await log.clear.remote()  # also restarts the flaky resources' sequences
-    return worker, log
-
-
-def _served(hits) -> str:
-    """The hit log's picture, one row per request labelled by host and path."""
-    if not hits:
-        return "the fake web served nothing"
-    last = max(h.end or h.start for h in hits)
-    rows = [
-        Interval(h.url.removeprefix("http://"), h.start, h.end or last, h.outcome) for h in hits
-    ]
-    return render(rows, "what the fake web served")
+# The fixtures (see dojo/web/testing.py): `web`, one fetcher actor and its hit log for this
+# module, started while the first tests run; `fresh_web`, the same with an empty log.
+web = testing.web
+fresh_web = testing.fresh_web
 
 
 async def _run_in_actor(worker, log, fn, *args, call: str, within: float = 20.0):
-    """worker.run(fn, *args), bounded. A call that does not finish is cancelled in the actor:
-    asyncio's cancellation never reaches Ray, and a retry loop left running there would go on
-    hitting the fake web during the tests that follow."""
-    ref = worker.run.remote(fn, *args)
-    error = None
-    try:
-        async with asyncio.timeout(within):
-            return await ref
-    except NotDoneYet:
-        raise
-    except TimeoutError:
-        pass
-    except ray.exceptions.RayTaskError as raised:
-        error = (str(raised).strip().splitlines() or [""])[-1]
-    finally:
-        ray.cancel(ref)  # nothing happens if it has finished
-    if error is not None:
+    """worker.run(fn, *args), bounded (and cancelled there if it does not finish: a retry
+    loop left running would go on hitting the fake web during the tests that follow)."""
+    ran = await run_in_worker(worker, fn, *args, within=within)
+    if ran.finished:
+        return ran.value
+    if ran.error is not None:
         fail(
-            f"{call} raised in the fetcher actor: {error[:300]}",
+            f"{call} raised in the fetcher actor: {ran.error[:300]}",
             "a FetchResult per URL",
             "an error inside fetch_with_retries",
         )
@@ -843,7 +779,7 @@ async def _run_in_actor(worker, log, fn, *args, call: str, within: float = 20.0)
         "all four settled within about a second: the retries wait at most cap (0.2 s) or the "
         "busy page's Retry-After (1 s), and c.test/down is given up after 4 attempts",
         "a retry loop that does not stop at `attempts` (c.test/down answers 503 for ever)",
-        _served(await log.hits.remote()),
+        served(await log.hits.remote()),
     )
 
 
@@ -855,7 +791,7 @@ async def test_retries_against_the_fake_web(kata, fresh_web):
     results = await _run_in_actor(worker, log, retry_all, kata.fetch_with_retries, urls, call=call)
     await log.wait_for.remote(sum(EXPECTED_HITS.values()), within=5.0)
     hits = await log.hits.remote()
-    picture = _served(hits)
+    picture = served(hits)
     counts = await log.counts.remote()
     if counts != EXPECTED_HITS:
         fail(

@@ -7,25 +7,22 @@ shows the same requests from the server's side.
 """
 
 import asyncio
-import contextlib
 import time
 
 import pytest
-import ray
 from freezegun import freeze_time
 
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.waiting import wait_until
 from dojo.web import (
-    HitLog,
     Response,
-    WebWorker,
     flaky,
     generate_site,
     origin,
     site_from_pages,
 )
+from dojo.web.testing import fake_web
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -112,12 +109,8 @@ class Web:
 
 @pytest.fixture(scope="module")
 def actors(ray_cluster):
-    log = HitLog.remote()
-    worker = WebWorker.remote(SITE, log)
-    yield log, worker, [0]
-    for actor in (worker, log):
-        with contextlib.suppress(Exception):
-            ray.kill(actor)
+    with fake_web(SITE) as (worker, log):
+        yield log, worker, [0]
 
 
 @pytest.fixture
