@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -12,6 +10,7 @@ import aiohttp
 
 from dojo import todo
 from dojo.crawl.result import FetchResult
+from dojo.crawl.robots import RobotsCacheBase
 
 # -- (Given) kata 19's fetch_page, so that this kata stands alone ----------------------------
 
@@ -102,29 +101,18 @@ def rules_for(result: FetchResult) -> RobotFileParser:
 # -- the cache ---------------------------------------------------------------------------------
 
 
-class RobotsCache:
+class RobotsCache(RobotsCacheBase):
     """Answers "may I fetch this URL?" from each origin's robots.txt, fetching it at most once
-    per origin per `ttl` seconds, however many callers ask at the same time."""
+    per origin per `ttl` seconds, however many callers ask at the same time.
 
-    def __init__(
-        self,
-        fetch: Callable[[str], Awaitable[FetchResult]],
-        user_agent: str,
-        ttl: float,
-        clock: Callable[[], float] | None = None,
-    ):
-        self.fetch = fetch  # async url -> FetchResult
-        self.user_agent = user_agent
-        self.ttl = ttl
-        self._clock = clock
+    (Given, by dojo.crawl.robots.RobotsCacheBase) it keeps self.fetch (async url ->
+    FetchResult), self.user_agent and self.ttl; self.now() is the time: the injected clock,
+    else time.time() (freezegun reaches it)."""
+
+    def __init__(self, fetch, user_agent: str, ttl: float, clock=None):
+        super().__init__(fetch, user_agent, ttl, clock)  # (Given)
         # TODO: your state: each origin's rules and when they expire, and the robots.txt
         # fetches in flight (so that callers arriving during a fetch wait for it).
-
-    def now(self) -> float:
-        """(Given) The injected clock, else time.time() looked up at every call, so that
-        freezegun's freeze_time reaches it. (A default argument `clock=time.time` would keep
-        the real function for ever: freezegun patches modules, not default values.)"""
-        return self._clock() if self._clock is not None else time.time()
 
     async def rules(self, url: str) -> RobotFileParser:
         """The rules of url's origin: from the cache while they are fresh, else fetched once

@@ -49,6 +49,11 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
+    return _seconds_until(when, now)
+
+
+def _seconds_until(when: datetime, now: datetime) -> float:
+    """Seconds from the aware datetime `now` to the HTTP-date `when` (0 if it is past)."""
     if when.tzinfo is None:  # "-0000" or no zone: HTTP-dates are always GMT
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
@@ -61,6 +66,29 @@ def _reason(result: FetchResult) -> str:
 def _gave_up(result: FetchResult, why: str) -> FetchResult:
     """The answer with why it is final in its `detail` (a FetchResult is frozen: replace)."""
     return dataclasses.replace(result, detail=f"{why} ({result.detail})" if result.detail else why)
+
+
+def _retry_after(result: FetchResult) -> float | None:
+    """The seconds the server asked for in the answer's Retry-After header (None: nothing)."""
+    # "Now" is read when the answer is here: an HTTP-date counts from this moment (and a test
+    # fixes it with freezegun).
+    return parse_retry_after(result.header("Retry-After"), datetime.now(UTC))
+
+
+def _wait_before(
+    retry: int, asked: float | None, base: float, cap: float, max_wait: float, rng: random.Random
+) -> float | str:
+    """Seconds to wait before retry number `retry`, when the server `asked` for that many
+    (None: it did not say); or, instead of seconds, why to give up now."""
+    wait = backoff_delay(retry, base, cap, rng)
+    if asked is None:
+        return wait
+    if asked > max_wait:
+        # Waiting an hour would hold this fetch (and its worker) for an hour; retrying sooner
+        # than asked is rude. Give up now: the crawl can come back later.
+        return f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
+    # The server knows best when it will be ready: never sooner than it said.
+    return max(wait, asked)
 
 
 async def fetch_with_retries(
@@ -89,19 +117,9 @@ async def fetch_with_retries(
         if attempt == attempts:
             # No sleep after the last attempt: nobody would use it.
             return _gave_up(result, f"gave up after {attempts} attempts: {_reason(result)}")
-        wait = backoff_delay(attempt, base, cap, rng)
-        # "Now" is read when the answer is here: an HTTP-date counts from this moment (and a
-        # test fixes it with freezegun).
-        asked = parse_retry_after(result.header("Retry-After"), datetime.now(UTC))
-        if asked is not None:
-            if asked > max_wait:
-                # Waiting an hour would hold this fetch (and its worker) for an hour; retrying
-                # sooner than asked is rude. Give up now: the crawl can come back later.
-                return _gave_up(
-                    result, f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
-                )
-            # The server knows best when it will be ready: never sooner than it said.
-            wait = max(wait, asked)
+        wait = _wait_before(attempt, _retry_after(result), base, cap, max_wait, rng)
+        if isinstance(wait, str):  # a reason to give up now, not a number of seconds
+            return _gave_up(result, wait)
         # The injected sleep: asyncio.sleep in production (the event loop serves other
         # fetches meanwhile), a recorder in the tests.
         await sleep(wait)

@@ -2,7 +2,7 @@
 (retry this result? how long to wait, or give up?), and a generic `retrying` loop runs any
 call under a policy. Full jitter drawn as rng.random() * envelope; "now" for HTTP-dates
 built from time.time(); a Retry-After (seconds or date) waited exactly, not maxed with the
-backoff."""
+backoff. The defaults of the options are the policy's: fetch_with_retries passes them on."""
 
 import asyncio
 import dataclasses
@@ -46,11 +46,14 @@ def _until(value: str, now: datetime) -> float:
 
 @dataclass
 class RetryPolicy:
-    attempts: int
-    base: float
-    cap: float
-    max_wait: float
-    rng: random.Random
+    attempts: int = 4
+    base: float = 0.5
+    cap: float = 10.0
+    max_wait: float = 60.0
+    rng: random.Random | None = None
+
+    def __post_init__(self) -> None:
+        self.rng = self.rng or random.Random()
 
     def wait_before(self, retry: int, result: FetchResult) -> tuple[float | None, str]:
         """(seconds, "") to retry after a wait, or (None, reason) to give up now."""
@@ -80,15 +83,7 @@ async def retrying(call, policy: RetryPolicy, sleep: Sleep) -> FetchResult:
 
 
 async def fetch_with_retries(
-    fetch: Fetch,
-    url: str,
-    *,
-    attempts: int = 4,
-    base: float = 0.5,
-    cap: float = 10.0,
-    max_wait: float = 60.0,
-    sleep: Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
+    fetch: Fetch, url: str, *, sleep: Sleep = asyncio.sleep, **options
 ) -> FetchResult:
-    policy = RetryPolicy(attempts, base, cap, max_wait, rng or random.Random())
-    return await retrying(lambda: fetch(url), policy, sleep)
+    """attempts, base, cap, max_wait, rng: the RetryPolicy's fields, with its defaults."""
+    return await retrying(lambda: fetch(url), RetryPolicy(**options), sleep)

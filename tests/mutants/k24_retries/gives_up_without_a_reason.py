@@ -1,40 +1,19 @@
-"""Mutant: after the last attempt, returns the last answer as it is: the crawl's report then
-shows a bare 503 (or timeout), with no word that it was tried `attempts` times."""
+"""Mutant: gives up with the last answer as it is: the crawl's report then shows a bare 503
+(or timeout), with no word that it was tried `attempts` times (or that its Retry-After was
+too long)."""
 
-import asyncio
-import random
-from datetime import UTC, datetime
-
-from solutions.k24_retries.kata import *
-from solutions.k24_retries.kata import _gave_up
+from solutions.k24_retries import kata as solution
+from solutions.k24_retries.kata import *  # the solution, but for _gave_up
+from solutions.k24_retries.kata import _reason, _retry_after, _wait_before  # noqa: F401
+from tests.variant_tools import rebuilt
 
 BREAKS = "gives-up-with-the-reason"
 SAYS = ("without the reason",)
 
 
-async def fetch_with_retries(
-    fetch: Fetch,
-    url: str,
-    *,
-    attempts: int = 4,
-    base: float = 0.5,
-    cap: float = 10.0,
-    max_wait: float = 60.0,
-    sleep: Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
-) -> FetchResult:
-    rng = rng if rng is not None else random.Random()
-    for attempt in range(1, attempts + 1):
-        result = await fetch(url)
-        if not is_retryable(result):
-            return result
-        if attempt == attempts:
-            return result  # the mistake: no reason in the detail
-        wait = backoff_delay(attempt, base, cap, rng)
-        asked = parse_retry_after(result.header("Retry-After"), datetime.now(UTC))
-        if asked is not None:
-            if asked > max_wait:
-                why = f"gave up: Retry-After {asked:g} s is over max_wait {max_wait:g} s"
-                return _gave_up(result, why)
-            wait = max(wait, asked)
-        await sleep(wait)
+def _gave_up(result: FetchResult, why: str) -> FetchResult:
+    return result  # the mistake: the reason never makes it into the detail
+
+
+# The solution's loop, rebuilt over this module's names: it calls the _gave_up above.
+fetch_with_retries = rebuilt(solution.fetch_with_retries, globals())

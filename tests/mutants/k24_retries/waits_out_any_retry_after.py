@@ -1,37 +1,24 @@
 """Mutant: Retry-After is honoured whatever it says. A server asking for an hour holds this
 fetch (and the worker running it) for an hour; `max_wait` is never checked."""
 
-import asyncio
+import math
 import random
-from datetime import UTC, datetime
 
-from solutions.k24_retries.kata import *
-from solutions.k24_retries.kata import _gave_up, _reason
+from solutions.k24_retries import kata as solution
+from solutions.k24_retries.kata import *  # the solution, but for _wait_before
+from solutions.k24_retries.kata import _gave_up, _reason, _retry_after  # noqa: F401  (the loop's)
+from tests.variant_tools import rebuilt
 
 BREAKS = "gives-up-when-retry-after-is-over-max-wait"
 SAYS = ("waiting out",)
 
 
-async def fetch_with_retries(
-    fetch: Fetch,
-    url: str,
-    *,
-    attempts: int = 4,
-    base: float = 0.5,
-    cap: float = 10.0,
-    max_wait: float = 60.0,
-    sleep: Sleep = asyncio.sleep,
-    rng: random.Random | None = None,
-) -> FetchResult:
-    rng = rng if rng is not None else random.Random()
-    for attempt in range(1, attempts + 1):
-        result = await fetch(url)
-        if not is_retryable(result):
-            return result
-        if attempt == attempts:
-            return _gave_up(result, f"gave up after {attempts} attempts: {_reason(result)}")
-        wait = backoff_delay(attempt, base, cap, rng)
-        asked = parse_retry_after(result.header("Retry-After"), datetime.now(UTC))
-        if asked is not None:
-            wait = max(wait, asked)  # the mistake: however long it is
-        await sleep(wait)
+def _wait_before(
+    retry: int, asked: float | None, base: float, cap: float, max_wait: float, rng: random.Random
+) -> float | str:
+    # the mistake: max_wait is never checked, however long the server asks for
+    return solution._wait_before(retry, asked, base, cap, math.inf, rng)
+
+
+# The solution's loop, rebuilt over this module's names: it calls the _wait_before above.
+fetch_with_retries = rebuilt(solution.fetch_with_retries, globals())

@@ -4,20 +4,17 @@ as the machine's LOCAL time: right on a server set to UTC, hours off anywhere el
 
 from datetime import datetime
 
-from solutions.k24_retries.kata import *
+from solutions.k24_retries import kata as solution
+from solutions.k24_retries.kata import *  # the solution, but for _seconds_until
+from tests.variant_tools import rebuilt
 
 BREAKS = "date-without-a-zone-is-gmt"
 SAYS = ("local time",)
 
 
-def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    if value is None:
-        return None
-    text = value.strip()
-    if DELAY_SECONDS.fullmatch(text):
-        return float(text)
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
+def _seconds_until(when: datetime, now: datetime) -> float:
     return max(0.0, when.timestamp() - now.timestamp())  # the mistake: naive = local time
+
+
+# The solution's parse_retry_after, rebuilt over this module's names: it calls the one above.
+parse_retry_after = rebuilt(solution.parse_retry_after, globals())

@@ -5,20 +5,14 @@ per origin, but while robots.txt is fetched nothing else in the crawler runs."""
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
-from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules
+from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache._fetch_once
 
 BREAKS = "the-loop-stays-free"
 SAYS = ("froze", "Future.result()")
 
 
 class RobotsCache(RobotsCache):
-    async def rules(self, url):
-        origin = origin_of(url)
-        fresh = self._fresh(origin)
-        if fresh is not None:
-            return fresh
+    async def _fetch_once(self, origin):
         with ThreadPoolExecutor(1) as pool:  # the mistake: .result() blocks this loop
             result = pool.submit(asyncio.run, self.fetch(robots_url(origin))).result()
-        rules = rules_for(result)
-        self._rules[origin] = (rules, self.now() + self.ttl)
-        return rules
+        return self._keep(origin, result)

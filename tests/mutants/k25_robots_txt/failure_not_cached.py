@@ -2,19 +2,14 @@
 asked again at the next check. A failing server is hammered with one robots.txt request per
 page, and the first time it answers, everything it was failing for goes ahead."""
 
-from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache._load
+from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache._keep
 
 BREAKS = "failures-are-cached"
 SAYS = ("caching only the answers that could be read",)
 
 
 class RobotsCache(RobotsCache):
-    async def _load(self, origin):
-        try:
-            result = await self.fetch(robots_url(origin))
-            rules = rules_for(result)
-            if result.error is None and result.status < 500:  # the mistake
-                self._rules[origin] = (rules, self.now() + self.ttl)
-            return rules
-        finally:
-            self._loading.pop(origin, None)
+    def _keep(self, origin, result):
+        if result.error is None and result.status < 500:
+            return super()._keep(origin, result)
+        return rules_for(result)  # the mistake: not cached

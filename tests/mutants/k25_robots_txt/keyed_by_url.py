@@ -1,9 +1,7 @@
 """Mutant: the cache is keyed by the URL asked about, not by its origin. A URL asked twice is
 answered from the cache, but every other page of a site fetches robots.txt again."""
 
-import asyncio
-
-from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules
+from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules, _load
 
 BREAKS = "once-per-origin"
 SAYS = ("per url", "origin_of")
@@ -11,17 +9,11 @@ SAYS = ("per url", "origin_of")
 
 class RobotsCache(RobotsCache):
     async def rules(self, url):
-        cached = self._rules.get(url)  # the mistake: one entry per page
-        if cached is not None and self.now() < cached[1]:
-            return cached[0]
-        if url not in self._loading:
-            self._loading[url] = asyncio.ensure_future(self._load_for(url))
-        return await asyncio.shield(self._loading[url])
+        fresh = self._fresh(url)  # the mistake: one entry per page, not per origin
+        return fresh if fresh is not None else await self._fetch_once(url)
 
-    async def _load_for(self, url):
+    async def _load(self, url):  # a page's URL here, where the solution has an origin
         try:
-            rules = rules_for(await self.fetch(robots_url(origin_of(url))))
-            self._rules[url] = (rules, self.now() + self.ttl)
-            return rules
+            return self._keep(url, await self.fetch(robots_url(origin_of(url))))
         finally:
             self._loading.pop(url, None)

@@ -2,19 +2,13 @@
 answered from it, but every check that arrives while the first fetch is in flight finds
 nothing cached and fetches robots.txt again."""
 
-from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules
+from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache._fetch_once
 
 BREAKS = "one-fetch-for-concurrent-checks"
 SAYS = ("before the first await",)
 
 
 class RobotsCache(RobotsCache):
-    async def rules(self, url):
-        origin = origin_of(url)
-        fresh = self._fresh(origin)
-        if fresh is not None:
-            return fresh
+    async def _fetch_once(self, origin):
         result = await self.fetch(robots_url(origin))  # the mistake: others run during this
-        rules = rules_for(result)
-        self._rules[origin] = (rules, self.now() + self.ttl)
-        return rules
+        return self._keep(origin, result)

@@ -3,18 +3,14 @@ asyncio.shield. Cancelling one caller cancels the Task, and with it every other 
 
 import asyncio
 
-from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache.rules
+from solutions.k25_robots_txt.kata import *  # the solution, but for RobotsCache._fetch_once
 
 BREAKS = "a-cancelled-caller-strands-nobody"
 SAYS = ("asyncio.shield", "ended cancelled too")
 
 
 class RobotsCache(RobotsCache):
-    async def rules(self, url):
-        origin = origin_of(url)
-        fresh = self._fresh(origin)
-        if fresh is not None:
-            return fresh
+    async def _fetch_once(self, origin):
         if origin not in self._loading:
             self._loading[origin] = asyncio.ensure_future(self._load(origin))
         return await self._loading[origin]  # the mistake: no shield

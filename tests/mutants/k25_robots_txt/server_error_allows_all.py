@@ -2,6 +2,7 @@
 connection then means "crawl everything", exactly when the site is in trouble."""
 
 from solutions.k25_robots_txt.kata import *  # the solution, but for rules_for
+from tests.variant_tools import rebuilt
 
 BREAKS = "unreachable-disallows-all"
 SAYS = ("like a missing robots.txt",)
@@ -14,10 +15,4 @@ def rules_for(result):
 
 
 class RobotsCache(RobotsCache):
-    async def _load(self, origin):
-        try:
-            rules = rules_for(await self.fetch(robots_url(origin)))  # this module's rules_for
-            self._rules[origin] = (rules, self.now() + self.ttl)
-            return rules
-        finally:
-            self._loading.pop(origin, None)
+    _keep = rebuilt(RobotsCache._keep, globals())  # the solution's, with the rules_for above

@@ -9,10 +9,7 @@ SAYS = ("from when the fetch started",)
 
 class RobotsCache(RobotsCache):
     async def _load(self, origin):
-        expires = self.now() + self.ttl  # the mistake: before the fetch
-        try:
-            rules = rules_for(await self.fetch(robots_url(origin)))
-            self._rules[origin] = (rules, expires)
-            return rules
-        finally:
-            self._loading.pop(origin, None)
+        started = self.now()  # the mistake: read before the fetch, and the ttl counts from it
+        rules = await super()._load(origin)
+        self._rules[origin] = (rules, started + self.ttl)
+        return rules
