@@ -22,13 +22,21 @@ class Coordinator(_Given.__ray_actor_class__):
         claim is audited (await self._audit(url)) before claim returns True."""
         # An async actor runs one call at a time between awaits, on one thread: code with no
         # await in it cannot be interleaved. So check AND record the claim before the first
-        # await; any call for the same url that runs during the audit then sees it taken.
+        # await (in _take, a plain def: it cannot await); any call for the same url that runs
+        # during the audit then sees it taken.
+        if not self._take(url):
+            return False
+        await self._audit(url)
+        return True
+
+    def _take(self, url: str) -> bool:
+        """Count the call; if url is free, record it as claimed and return True, else count a
+        duplicate and return False."""
         self._calls += 1
         if url in self._claimed:
             self._duplicates += 1
             return False
         self._claimed.add(url)
-        await self._audit(url)
         return True
 
     async def stats(self) -> dict:

@@ -2,10 +2,7 @@
 probably almost done": the TimeoutError comes a second after the caller's deadline, and the
 caller, who budgeted `seconds` for this call, is late for its own."""
 
-import asyncio
-
-import ray
-
+from solutions.k06_timeout_that_cancels import kata as solution
 from solutions.k06_timeout_that_cancels.kata import *  # the solution, but for call_with_deadline
 
 BREAKS = "times-out-at-the-deadline"
@@ -13,9 +10,5 @@ SAYS = ("grace period",)
 
 
 async def call_with_deadline(service, item: str, seconds: float) -> str:
-    ref = slow_call.remote(service, item)
-    try:
-        return await asyncio.wait_for(ref, seconds + 1.0)
-    except (TimeoutError, asyncio.CancelledError):
-        ray.cancel(ref)
-        raise
+    # the mistake: a second more than the caller allowed
+    return await solution.call_with_deadline(service, item, seconds + 1.0)

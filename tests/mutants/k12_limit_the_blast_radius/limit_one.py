@@ -5,8 +5,10 @@ import asyncio
 
 import ray
 
+from solutions.k12_limit_the_blast_radius import kata as solution
 from solutions.k12_limit_the_blast_radius.kata import *  # the solution, but for __init__
 from solutions.k12_limit_the_blast_radius.kata import Gateway as _Solution
+from tests.variant_tools import rebuilt
 
 BREAKS = "uses-the-whole-limit"
 SAYS = ("a limit of 1 instead of 4",)
@@ -16,8 +18,7 @@ SAYS = ("a limit of 1 instead of 4",)
 class Gateway(_Solution.__ray_actor_class__):
     def __init__(self, limit: int):
         super().__init__(limit)
-        self._slots = asyncio.Semaphore(1)
+        self._slots = asyncio.Semaphore(1)  # the mistake: 1, not the limit asked for
 
 
-def make_gateway(limit: int):  # the solution's own would create the solution's Gateway
-    return Gateway.remote(limit)
+make_gateway = rebuilt(solution.make_gateway, globals())  # it makes the Gateway above

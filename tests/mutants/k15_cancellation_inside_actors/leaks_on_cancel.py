@@ -5,20 +5,14 @@ and keeps its lease for ever (a failed one gives it back)."""
 import ray
 
 from solutions.k15_cancellation_inside_actors.kata import *  # the solution, but no finally
-from solutions.k15_cancellation_inside_actors.kata import Pool as _Solution
+from tests.alternatives.k15_cancellation_inside_actors import release_and_reraise
 
 BREAKS = "gives-the-lease-back-on-cancel"
 SAYS = ("except Exception", "finally")
 
 
+# The alternative that gives the lease back in `except RELEASED_ON:` and after the call, with
+# too narrow an except clause.
 @ray.remote(num_cpus=0)
-class Pool(_Solution.__ray_actor_class__):
-    async def use(self, service, item):
-        self.leased += 1
-        try:
-            reply = await service.acall(item)
-        except Exception:
-            self.leased -= 1
-            raise
-        self.leased -= 1
-        return reply
+class Pool(release_and_reraise.Pool.__ray_actor_class__):
+    RELEASED_ON = Exception  # the mistake: CancelledError is a BaseException, not an Exception

@@ -15,10 +15,7 @@ SAYS = ("create_task", "not awaited")
 @ray.remote(num_cpus=0)
 class Coordinator(_Solution.__ray_actor_class__):
     async def claim(self, url: str) -> bool:
-        self._calls += 1
-        if url in self._claimed:
-            self._duplicates += 1
+        if not self._take(url):
             return False
-        self._claimed.add(url)
         self._pending = asyncio.create_task(self._audit(url))  # the mistake: not awaited
         return True

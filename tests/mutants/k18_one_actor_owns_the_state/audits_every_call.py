@@ -14,9 +14,4 @@ SAYS = ("refused claims were audited",)
 class Coordinator(_Solution.__ray_actor_class__):
     async def claim(self, url: str) -> bool:
         await self._audit(url)  # the mistake: before knowing whether the claim wins
-        self._calls += 1
-        if url in self._claimed:
-            self._duplicates += 1
-            return False
-        self._claimed.add(url)
-        return True
+        return self._take(url)

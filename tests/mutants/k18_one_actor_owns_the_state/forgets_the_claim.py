@@ -2,7 +2,7 @@
 
 import ray
 
-from solutions.k18_one_actor_owns_the_state.kata import *  # the solution, but no record
+from solutions.k18_one_actor_owns_the_state.kata import *  # the solution, but for _take
 from solutions.k18_one_actor_owns_the_state.kata import Coordinator as _Solution
 
 BREAKS = "first-claim-wins"
@@ -11,7 +11,6 @@ SAYS = ("remember every claimed url",)
 
 @ray.remote(num_cpus=0)
 class Coordinator(_Solution.__ray_actor_class__):
-    async def claim(self, url: str) -> bool:
+    def _take(self, url: str) -> bool:
         self._calls += 1
-        await self._audit(url)
-        return True
+        return True  # the mistake: the url is neither checked nor recorded: every call wins
