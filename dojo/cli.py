@@ -1,6 +1,7 @@
 """The `dojo` command: progress, hints, solutions and the maintainers' verification.
 
-Learners: `dojo list`, `dojo next`, `dojo hint N`, `dojo solution N`.
+Learners: `dojo list`, `dojo next`, `dojo hint N`, `dojo solution N`, `dojo watch`, and
+`dojo down` (stop the Ray head that test runs reuse).
 Maintainers: `dojo verify [N...]`, `dojo dev check`, `dojo dev readmes`.
 """
 
@@ -264,6 +265,18 @@ def rotate(
     chosen = _kata(kata) if kata else None
     code = watch_katas(chosen, console, rotate_minutes=minutes, time_limit=time_limit, stay=stay)
     raise typer.Exit(code)
+
+
+@app.command()
+def down() -> None:
+    """Stop the Ray head your test runs reuse (it also stops by itself after idle minutes)."""
+    from dojo.cluster import daemon
+
+    stopped = daemon.stop()
+    if stopped is None:
+        console.print("no dojo Ray head is running for this checkout.")
+    else:
+        console.print(f"stopped the dojo's Ray head at {stopped.address}.", highlight=False)
 
 
 @app.command()

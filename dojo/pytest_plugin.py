@@ -15,8 +15,10 @@ its kata, so one Ray session checks many implementations.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
+import os
 import re
 import sys
 import time
@@ -78,6 +80,11 @@ def pytest_addoption(parser):
         help="JSON list of implementations to check (used by `dojo verify`)",
     )
     group.addoption(
+        "--no-daemon",
+        action="store_true",
+        help="start and stop a Ray of this run's own instead of reusing the dojo's head",
+    )
+    group.addoption(
         "--dojo-report",
         metavar="FILE",
         help="write every test's outcome and message as JSON to FILE",
@@ -101,6 +108,8 @@ def _impls_from_config(config) -> dict[str, list[Impl]]:
 
 @pytest.hookimpl(tryfirst=True)  # before the terminal reporter reads its options
 def pytest_configure(config):
+    if config.getoption("no_daemon"):
+        os.environ["DOJO_NO_DAEMON"] = "1"
     config._dojo_impls = _impls_from_config(config)
     config._dojo_results = []
     config._dojo_overview = _overview_wanted(config)
@@ -170,13 +179,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def ray_cluster():
-    """One Ray runtime for the whole session (start-up costs seconds; connecting is cheap)."""
-    import ray
-
+def ray_cluster(request):
+    """One Ray runtime for the whole session (start-up costs seconds; connecting is cheap):
+    the checkout's reused head unless RAY_ADDRESS or --no-daemon says otherwise, and a line
+    saying which."""
     description = ray_runtime.start_or_connect()
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None:
+        # Fixtures run with the output captured: the line must go past the capture.
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            reporter.write_line(f"Ray: {description}")
     yield description
-    ray.shutdown()
+    ray_runtime.disconnect()
 
 
 @pytest.fixture

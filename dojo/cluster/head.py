@@ -1,4 +1,5 @@
-"""A private `ray start --head` for cluster-mode checks (and, later, fast re-runs).
+"""A private `ray start --head`: for cluster-mode checks, `dojo watch`, grading slots, and the
+head that later runs of one checkout reuse (dojo/cluster/daemon.py).
 
 Started with its own --temp-dir so no stale cluster record is left for later `ray.init()`
 calls, and stopped without `ray stop` (which would end every Ray process on the machine).
@@ -6,6 +7,7 @@ calls, and stopped without `ray stop` (which would end every Ray process on the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -51,7 +53,26 @@ class LocalHead:
         # Short path: Ray's unix sockets live under it and have a ~100 character limit.
         self.temp_dir = tempfile.mkdtemp(prefix="dojo-ray-", dir="/tmp")
         self.process: subprocess.Popen | None = None
+        self.pid: int | None = None  # of `ray start --block`, once started
         self.log_path = Path(self.temp_dir, "head.log")
+
+    @classmethod
+    def attach(cls, port: int, temp_dir: str, pid: int) -> LocalHead:
+        """The head another process started (its port, temp dir and `ray start` pid), to
+        check on or stop from here."""
+        head = cls.__new__(cls)
+        head.num_cpus, head.port, head.temp_dir, head.pid = 0, port, temp_dir, pid
+        head.process = None
+        head.log_path = Path(temp_dir, "head.log")
+        return head
+
+    def is_running(self) -> bool:
+        """Its `ray start` process is alive (and is this head's: the pid was not reused)."""
+        try:
+            process = psutil.Process(self.pid) if self.pid else None
+            return bool(process) and any(self.temp_dir in p for p in process.cmdline())
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            return False
 
     @property
     def address(self) -> str:
@@ -70,6 +91,7 @@ class LocalHead:
             self.process = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env
             )
+        self.pid = self.process.pid
         deadline = time.monotonic() + ready_within
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -92,14 +114,21 @@ class LocalHead:
         return pids
 
     def stop(self, grace: float = 10) -> None:
+        # TERM to `ray start --block` alone: it drains and stops its children in ~2 s.
+        # (TERM to the whole group at once leaves it waiting on them far longer.)
         if self.process and self.process.poll() is None:
-            # TERM to `ray start --block` alone: it drains and stops its children in ~2 s.
-            # (TERM to the whole group at once leaves it waiting on them far longer.)
             self.process.terminate()
             try:
                 self.process.wait(grace)
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
+        elif self.process is None and self.is_running():  # attached: not our child
+            process = psutil.Process(self.pid)
+            process.terminate()
+            _, alive = psutil.wait_procs([process], timeout=grace)
+            if alive:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.pid, signal.SIGKILL)
         deadline = time.monotonic() + 3
         while self._leftover_pids() and time.monotonic() < deadline:
             time.sleep(0.2)
