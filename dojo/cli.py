@@ -351,7 +351,7 @@ def crawl(
 
 
 @app.command("serve-site")
-def serve_site(
+def serve_site_command(
     pages: Annotated[int, typer.Option(min=1)] = 200,
     hosts: Annotated[int, typer.Option(min=1)] = 4,
     fanout: Annotated[int, typer.Option(min=1, help="links per page")] = 5,
