@@ -3,6 +3,7 @@
     .venv/bin/python bench/feedback.py                     # every kata, 3 runs each
     .venv/bin/python bench/feedback.py --kata 1 --kata 9 --runs 5 --whole
     .venv/bin/python bench/feedback.py --kata 1 --runs 1 --self-check   # + the whole self-check
+    .venv/bin/python bench/feedback.py --no-daemon         # every run starts its own Ray
 
 Per kata, the median wall time of a cold `pytest katas/<kata>` in a new process: green (the
 reference solution, --solutions) and red (a typical mistake: the kata's first mutant under
@@ -76,9 +77,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--whole", action="store_true", help="also time pytest katas/")
     parser.add_argument("--self-check", action="store_true", help="also time plain pytest")
+    parser.add_argument(
+        "--no-daemon", action="store_true", help="every run starts its own Ray (the old way)"
+    )
     args = parser.parse_args()
     katas = [find(k) for k in args.kata] if args.kata else all_katas()
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k != "DOJO_NO_DAEMON"}
+    if args.no_daemon:
+        env["DOJO_NO_DAEMON"] = "1"
+    else:
+        # The first run starts the checkout's head; the runs measured then reuse it, as a
+        # learner's do (a red run after a green one, and so on).
+        timed(pytest_command("katas/k01_await_one_ref", "--solutions"), env)
 
     print(load(), flush=True)
     bare, _ = median_of(args.runs, [sys.executable, "-c", BARE_RAY], env)

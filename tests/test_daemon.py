@@ -151,3 +151,14 @@ def test_a_record_that_points_at_another_program_stops_nothing(head_dir):
 )
 def test_which_runs_use_the_reused_head(env, wanted):
     assert daemon.wanted(env) is wanted
+
+
+def test_a_checkout_that_cannot_keep_a_record_falls_back_to_its_own_ray(tmp_path, monkeypatch):
+    """A read-only or odd checkout must not crash the run: it starts its own Ray, saying why."""
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    monkeypatch.setenv("DOJO_HEAD_DIR", str(not_a_folder))
+    from dojo.cluster import ray_runtime
+
+    connected, said = ray_runtime._connect_to_reused_head({})
+    assert not connected and "cannot be recorded here" in said, said

@@ -178,6 +178,8 @@ def _connect_to_reused_head(runtime_env: dict) -> tuple[bool, str]:
             lease = daemon.acquire()
         except daemon.HeadUnavailable as err:
             return False, str(err)
+        except OSError as err:  # e.g. a read-only checkout: no record can be kept
+            return False, f"the dojo's Ray head cannot be recorded here ({err})"
         if lease is None:
             return False, "another run is using the dojo's Ray head"
         try:
