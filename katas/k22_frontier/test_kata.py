@@ -79,9 +79,12 @@ class Driver:
     """Calls one frontier, here or as a Ray actor, checks the shape of every answer, and
     records every lease (worker, url, depth) in order."""
 
-    def __init__(self, frontier, remote: bool = False):
+    def __init__(self, frontier, remote: bool = False, loop_rule: bool = False):
         self.frontier = frontier
         self.remote = remote
+        # Only the loop rule's own test fails on a freeze not caught in your code: in the
+        # others, an uncaught pause is as likely a busy machine as a mistake.
+        self.loop_rule = loop_rule
         self.leases: list[tuple[str, str, int]] = []
 
     async def _call(self, method: str, *args, within: float = 20):
@@ -97,7 +100,10 @@ class Driver:
                 raise
             except Exception as error:
                 _raised(call, error, error.__traceback__)
-            heart.assert_never_froze(FREEZE_LIMIT, f"{call} ran")
+            if self.loop_rule:
+                heart.assert_never_froze(FREEZE_LIMIT, f"{call} ran")
+            else:
+                heart.fail_if_caught_blocking(FREEZE_LIMIT, f"{call} ran")
             return answer
         try:
             ref = getattr(self.frontier, method).remote(*args)
@@ -294,7 +300,7 @@ async def test_lease_hands_out_urls_first_in_first_out_with_their_depth(kata):
 
 
 async def test_lease_with_nothing_queued_answers_at_once(kata):
-    f = Driver(kata.Frontier([ROOT], 3, 100))
+    f = Driver(kata.Frontier([ROOT], 3, 100), loop_rule=True)
     await f.lease("w1")  # the only URL is now being fetched: nothing is queued
     empty = await _nothing_queued_lease(f, "w2")
     if empty != []:
@@ -303,7 +309,7 @@ async def test_lease_with_nothing_queued_answers_at_once(kata):
             "[]: nothing is queued",
             "leasing must take the URL off the queue",
         )
-    none = Driver(kata.Frontier([], 3, 100))
+    none = Driver(kata.Frontier([], 3, 100), loop_rule=True)
     if await _nothing_queued_lease(none, "w1") != [] or not await none.finished():
         fail(
             "a Frontier made with no seeds did not answer lease() with [] and finished() with True",

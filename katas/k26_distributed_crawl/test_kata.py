@@ -110,6 +110,8 @@ class Crawled:
     hits: list[Hit]
     fetchers: list[str]  # names given to on_started
     elapsed: float  # from on_started to the crawl's return
+    heartbeat: Heartbeat  # the test's event loop while crawl() ran
+    call: str
 
 
 _shared: dict[str, Crawled | BaseException] = {}
@@ -231,13 +233,20 @@ async def _run_shared(kata, log) -> Crawled:
     hits = await _all_hits(log, len(EXPECTED.requested))
     _check_names(fetchers, hits, call)
     _check_report(kata, report)
-    return Crawled(report, hits, sorted(fetchers), ended - began[0])
+    return Crawled(report, hits, sorted(fetchers), ended - began[0], heartbeat, call)
 
 
-def _check_loop(heartbeat: Heartbeat, call: str) -> None:
+def _check_loop(heartbeat: Heartbeat, call: str, *, strict: bool = False) -> None:
     """crawl() awaits its actors: the test's loop it runs in never pauses for long. The
-    heartbeat names the blocking call when it caught the loop's thread in your code."""
-    heartbeat.assert_never_froze(MAX_FREEZE, during=f"{call} ran in the test's event loop")
+    heartbeat names the blocking call when it caught the loop's thread in your code.
+
+    Only the rule's own test (strict) fails on a freeze it did not catch in your code: in
+    the others, an uncaught pause is as likely a busy machine as a mistake."""
+    during = f"{call} ran in the test's event loop"
+    if strict:
+        heartbeat.assert_never_froze(MAX_FREEZE, during=during)
+    else:
+        heartbeat.fail_if_caught_blocking(MAX_FREEZE, during=during)
 
 
 def _path(url: str) -> str:
@@ -537,6 +546,7 @@ async def test_politeness_holds_across_fetchers(kata, log):
 
 async def test_fetchers_work_side_by_side(kata, log):
     crawled = await _crawl_shared(kata, log)
+    _check_loop(crawled.heartbeat, crawled.call, strict=True)
     names = crawled.fetchers
     mine = [h for h in crawled.hits if h.who in names]
     per_fetcher = Counter(h.who for h in mine)
