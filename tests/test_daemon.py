@@ -7,8 +7,10 @@ nothing here disturbs a learner's head or outlives the test."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -77,8 +79,9 @@ def test_a_run_while_another_holds_the_head_gets_a_ray_of_its_own(head_dir):
 
 
 LEAVE_A_DETACHED_ACTOR = """
-import ray
 from dojo.cluster import ray_runtime
+ray_runtime.prepare_environment()  # before ray is imported, as the dojo's own commands do
+import ray
 print(ray_runtime.start_or_connect())
 
 @ray.remote(num_cpus=1)
@@ -162,3 +165,70 @@ def test_a_checkout_that_cannot_keep_a_record_falls_back_to_its_own_ray(tmp_path
 
     connected, said = ray_runtime._connect_to_reused_head({})
     assert not connected and "cannot be recorded here" in said, said
+
+
+async def _watch_until_its_first_verdict() -> str:
+    """`dojo watch 1` (the stub as shipped: a red verdict), stopped with Ctrl-C after its
+    first verdict; what it printed."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from dojo.cli import main; main()", "watch", "1",
+        cwd=REPO_ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    seen = ""
+    try:
+        async with asyncio.timeout(90):
+            while "· watching katas/" not in seen:  # the end of its status line
+                line = await proc.stdout.readline()
+                assert line, f"dojo watch ended early:\n{seen}"
+                seen += line.decode()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        await asyncio.wait_for(proc.wait(), 30)
+    return seen
+
+
+async def test_dojo_watch_reuses_the_head_and_leaves_it_for_later_runs(
+    head_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DOJO_STATE_DIR", str(tmp_path / "state"))  # not the learner's progress
+    lease = daemon.acquire()  # a head an earlier run started
+    lease.release()
+    seen = await _watch_until_its_first_verdict()
+    assert f"reusing the dojo's Ray head at {lease.address}" in seen, seen
+    assert "0 of 3 tests pass" in seen, seen
+    assert lease.record.head().is_running(), "dojo watch stopped the head it reused"
+    assert daemon.read_record() == lease.record
+
+
+async def test_dojo_watch_will_not_judge_on_a_head_an_earlier_run_left_short(
+    head_dir, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DOJO_STATE_DIR", str(tmp_path / "state"))
+    left = _run(sys.executable, "-c", LEAVE_A_DETACHED_ACTOR)
+    assert left.returncode == 0, left.stderr
+    seen = await _watch_until_its_first_verdict()
+    assert "CPUs held by an earlier run" in seen and "dojo down" in seen, seen
+    assert "tests pass" not in seen, "a verdict was given on a head short of CPUs"
+
+
+IMPORTS_RAY_FIRST = """
+import ray
+from dojo.cluster import ray_runtime
+print(ray_runtime.start_or_connect())
+print(ray.get(ray.remote(lambda: 7).remote()))
+ray_runtime.disconnect()
+"""
+
+
+def test_a_program_that_imported_ray_first_keeps_to_an_embedded_ray(head_dir):
+    """Ray reads its auth mode at import: such a program cannot reach the token-auth head,
+    and must not be split (a GCS wanting a token its driver never sends hangs 20 s)."""
+    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS_RAY_FIRST], cwd=REPO_ROOT, env=env,
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "embedded Ray with 2 CPUs (ray was imported before the dojo" in done.stdout
+    assert done.stdout.splitlines()[-1] == "7"
+    assert daemon.read_record() is None

@@ -26,6 +26,8 @@ EMBEDDED_CPUS = 2
 NAMESPACE = "dojo"
 # Read by the raylet when it starts worker processes (ray._private.ray_constants).
 WORKER_NICENESS_VARIABLE = "RAY_worker_niceness"
+# Why this process cannot use the reused head, if it cannot (set by prepare_environment).
+_reuse_blocked: str | None = None
 
 
 class ClusterUnreachable(RuntimeError):
@@ -67,7 +69,14 @@ def prepare_environment() -> None:
     keep_workers_at_normal_priority()
     from dojo.cluster import daemon
 
+    global _reuse_blocked
     if daemon.wanted():
+        if "RAY_AUTH_MODE" not in os.environ and "ray" in sys.modules:
+            # Ray read its auth mode when it was imported: too late to reach the token-auth
+            # head, and setting it now would split an embedded runtime (its GCS would want a
+            # token its driver never sends). This process keeps to an embedded runtime.
+            _reuse_blocked = "ray was imported before the dojo could prepare it"
+            return
         # The reused head has Ray's default token auth (an embedded runtime works with it too).
         os.environ.setdefault("RAY_AUTH_MODE", "token")
         return
@@ -130,7 +139,7 @@ def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
             logging_level=logging.WARNING,
         )
         return f"cluster at {address}"
-    note = ""
+    note = f" ({_reuse_blocked})" if _reuse_blocked else ""
     if daemon_wanted():
         connected, said = _connect_to_reused_head(runtime_env)
         if connected:
@@ -157,7 +166,7 @@ def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
 def daemon_wanted() -> bool:
     from dojo.cluster import daemon
 
-    return daemon.wanted()
+    return daemon.wanted() and _reuse_blocked is None
 
 
 LEFTOVER_GRACE = 3.0  # seconds an earlier run's workers get to give their CPUs back
@@ -192,7 +201,7 @@ def _connect_to_reused_head(runtime_env: dict) -> tuple[bool, str]:
         except Exception as err:  # a head that died between the check and the connection
             lease.release()
             return False, f"could not connect to the dojo's Ray head ({type(err).__name__}: {err})"
-        if attempt == 2 or _all_cpus_free(within=LEFTOVER_GRACE):
+        if attempt == 2 or all_cpus_free(within=LEFTOVER_GRACE):
             _lease = lease
             return True, lease.describe()
         # An earlier run left something holding CPUs (a detached actor outlives its job):
@@ -203,7 +212,7 @@ def _connect_to_reused_head(runtime_env: dict) -> tuple[bool, str]:
     raise AssertionError("unreachable")
 
 
-def _all_cpus_free(within: float) -> bool:
+def all_cpus_free(within: float) -> bool:
     """Every CPU of the cluster is free, or becomes free within `within` seconds (an earlier
     run's workers give theirs back as they exit)."""
     import ray

@@ -136,6 +136,12 @@ def _spare(go_read: int, protocol: int) -> None:
     problem = None
     try:
         ray_runtime.start_or_connect()
+        if os.environ.get("DOJO_REUSED_HEAD") and not ray_runtime.all_cpus_free(within=3.0):
+            # The katas' proofs count both CPUs: a verdict on a short head would be wrong.
+            problem = (
+                "the dojo's Ray head has CPUs held by an earlier run (a detached actor?): "
+                "run `dojo down`, then start `dojo watch` again"
+            )
         _warm_up()
     except ray_runtime.ClusterUnreachable as error:  # its message says what to do
         problem = str(error)

@@ -7,8 +7,9 @@ rotation period it also calls "Rotate!" (randori: the driver changes every M min
 
 Everything the Watcher needs comes in through its constructor (runner, output console,
 clock) and its `run(saves)` argument, so tests drive it without a terminal or a file system.
-`watch_katas()` wires the real pieces: a private Ray head (unless RAY_ADDRESS names a cluster),
-the runner, and watchfiles.
+`watch_katas()` wires the real pieces: the checkout's reused Ray head (dojo/cluster/daemon.py;
+a private head when another run holds it, none when RAY_ADDRESS names a cluster), the
+runner, and watchfiles.
 """
 
 from __future__ import annotations
@@ -415,21 +416,27 @@ def _check_can_watch(address: str | None) -> None:
 
 @contextlib.contextmanager
 def _warm_runner(address: str | None, console: Console):
-    """A runner with the dojo imported and Ray connected: to RAY_ADDRESS's cluster, else to a
-    private head started here for this learner's runs only. Both stop on the way out."""
+    """A runner with the dojo imported and Ray connected: to RAY_ADDRESS's cluster, else to
+    the checkout's reused head, else to a private head started here; the runner and a private
+    head stop on the way out, the reused head stays for later runs."""
     from dojo.cluster.head import LocalHead
     from dojo.watch.runner import Runner
 
     work_dir = Path(tempfile.mkdtemp(prefix="dojo-watch-"))
-    head = runner = None
+    head = runner = lease = None
     try:
         env = dict(os.environ)
         if not address:
-            head = LocalHead(num_cpus=ray_runtime.EMBEDDED_CPUS)
-            env["RAY_ADDRESS"] = head.address
+            lease = _reused_head(console)
+            if lease is not None:
+                env["RAY_ADDRESS"] = lease.address
+                env["DOJO_REUSED_HEAD"] = "1"  # the runner checks it for an earlier run's leftovers
+            else:
+                head = LocalHead(num_cpus=ray_runtime.EMBEDDED_CPUS)
+                env["RAY_ADDRESS"] = head.address
             env["DOJO_PRIVATE_HEAD"] = "1"  # only this learner's runs use it
-            # Our head uses Ray's default token auth; the runner must know before it
-            # imports ray, which it does while the head is still starting.
+            # Our heads use Ray's default token auth; the runner must know before it
+            # imports ray, which it does while a head is still starting.
             env.setdefault("RAY_AUTH_MODE", "token")
         runner = Runner(work_dir, env)
         if head:
@@ -441,7 +448,7 @@ def _warm_runner(address: str | None, console: Console):
                 head.start()
             except (RuntimeError, OSError) as err:  # it exited, never got ready, or no `ray`
                 raise CannotWatch(f"could not start a Ray head: {err}") from None
-        else:
+        elif address:
             console.print(f"using the Ray cluster at RAY_ADDRESS={address}")
         runner.wait_imported()
         runner.prepare()
@@ -454,7 +461,29 @@ def _warm_runner(address: str | None, console: Console):
             runner.close()
         if head is not None:
             head.stop()
+        if lease is not None:
+            lease.release()  # the head stays for later runs; its idle clock starts now
         shutil.rmtree(work_dir, ignore_errors=True)
+
+
+def _reused_head(console: Console):
+    """The checkout's reused Ray head (dojo/cluster/daemon.py) for this watch, started if need
+    be; None, saying why, when it cannot be had (the watch then starts a private head)."""
+    from dojo.cluster import daemon
+
+    if not daemon.wanted():
+        return None
+    console.print("connecting to the dojo's Ray head (starting it once if need be)…")
+    try:
+        lease = daemon.acquire()
+    except (daemon.HeadUnavailable, OSError) as err:
+        console.print(f"{err}: starting a private one instead", markup=False, highlight=False)
+        return None
+    if lease is None:
+        console.print("another run is using the dojo's Ray head: starting a private one")
+        return None
+    console.print(lease.describe(), markup=False, highlight=False)
+    return lease
 
 
 def watch_katas(
