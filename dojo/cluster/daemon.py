@@ -26,7 +26,6 @@ import contextlib
 import fcntl
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dojo import paths
+from dojo.cluster import ray_runtime
 from dojo.cluster.head import LocalHead
 
 # How long the head may sit unused before the reaper stops it.
@@ -85,12 +85,12 @@ def _try_lock(path: Path) -> int | None:
     return fd
 
 
-def _answers(port: int, timeout: float = 1.0) -> bool:
+def _answers(address: str) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout):
-            return True
-    except OSError:
+        ray_runtime.check_reachable(address, timeout=1.0)
+    except ray_runtime.ClusterUnreachable:
         return False
+    return True
 
 
 @dataclass
@@ -168,7 +168,7 @@ def acquire(ready_within: float = 60) -> Lease | None:
         os.utime(in_use)
         try:
             rec = read_record()
-            if rec and rec.head().is_running() and _answers(rec.port):
+            if rec and rec.head().is_running() and _answers(rec.address):
                 return Lease(rec, started_now=False, _fd=fd)
             if rec:
                 rec.head().stop()  # half dead: whatever is left of it goes
