@@ -101,6 +101,9 @@ class Record:
     temp_dir: str
     pid: int
     started: float
+    # The PYTHONPATH its workers start with: a run that needs no other connects without a
+    # runtime_env, so its tasks and actors take the head's idle workers (~0.4 s sooner each).
+    pythonpath: str = ""
 
     @property
     def address(self) -> str:
@@ -114,7 +117,13 @@ def read_record() -> Record | None:
     record, _, _ = _files()
     try:
         data = json.loads(record.read_text())
-        return Record(int(data["port"]), str(data["temp_dir"]), int(data["pid"]), data["started"])
+        return Record(
+            int(data["port"]),
+            str(data["temp_dir"]),
+            int(data["pid"]),
+            data["started"],
+            str(data.get("pythonpath", "")),
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None  # none yet, or torn: treated as no head (a stale one is stopped below)
 
@@ -179,12 +188,13 @@ def acquire(ready_within: float = 60) -> Lease | None:
 
 
 def _start(ready_within: float) -> Record:
-    head = LocalHead(num_cpus=CPUS)
+    pythonpath = ray_runtime.worker_pythonpath()
+    head = LocalHead(num_cpus=CPUS, env={"PYTHONPATH": pythonpath})
     try:
         head.start(ready_within=ready_within)
     except (RuntimeError, OSError) as err:
         raise HeadUnavailable(f"could not start the dojo's Ray head: {err}") from None
-    rec = Record(head.port, head.temp_dir, head.pid, time.time())
+    rec = Record(head.port, head.temp_dir, head.pid, time.time(), pythonpath)
     _write_record(rec)
     with open(Path(rec.temp_dir, "reaper.log"), "w") as log:
         subprocess.Popen(

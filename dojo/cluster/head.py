@@ -41,14 +41,16 @@ class LocalHead:
     Args:
         num_cpus: CPUs the head offers.
         port: the GCS port (default: a free one).
+        env: variables set for the head and so for every worker it starts.
 
     Examples:
         >>> with LocalHead(num_cpus=2) as head:
         ...     os.environ["RAY_ADDRESS"] = head.address   # drivers connect in ~0.2 s
     """
 
-    def __init__(self, num_cpus: int = 2, port: int | None = None):
+    def __init__(self, num_cpus: int = 2, port: int | None = None, env: dict | None = None):
         self.num_cpus = num_cpus
+        self.env = env or {}
         self.port = port or _free_port()
         # Short path: Ray's unix sockets live under it and have a ~100 character limit.
         self.temp_dir = tempfile.mkdtemp(prefix="dojo-ray-", dir="/tmp")
@@ -62,6 +64,7 @@ class LocalHead:
         check on or stop from here."""
         head = cls.__new__(cls)
         head.num_cpus, head.port, head.temp_dir, head.pid = 0, port, temp_dir, pid
+        head.env = {}
         head.process = None
         head.log_path = Path(temp_dir, "head.log")
         return head
@@ -85,7 +88,7 @@ class LocalHead:
             f"--temp-dir={self.temp_dir}", "--include-dashboard=false",
             "--disable-usage-stats",
         ]  # fmt: skip
-        env = dict(os.environ)
+        env = {**os.environ, **self.env}
         keep_workers_at_normal_priority(env)
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(

@@ -192,10 +192,14 @@ def _connect_to_reused_head(runtime_env: dict) -> tuple[bool, str]:
         if lease is None:
             return False, "another run is using the dojo's Ray head"
         try:
+            # Workers the head started with the PYTHONPATH this run needs serve it as they
+            # are: no runtime_env, so its first task and each actor skip a fresh worker's
+            # environment set-up. Still a job of its own: a worker serves one job only.
+            same_path = lease.record.pythonpath == runtime_env["env_vars"]["PYTHONPATH"]
             ray.init(
                 address=lease.address,
                 namespace=f"{NAMESPACE}-{uuid.uuid4().hex[:12]}",
-                runtime_env=runtime_env,
+                runtime_env=None if same_path else runtime_env,
                 logging_level=logging.WARNING,
             )
         except Exception as err:  # a head that died between the check and the connection
