@@ -8,7 +8,6 @@ Maintainers: `dojo verify [N...]`, `dojo dev check`, `dojo dev readmes`.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +17,7 @@ from rich.progress_bar import ProgressBar
 from rich.syntax import Syntax
 from rich.table import Table
 
+from dojo.crawl.cli import crawl as crawl_command_line
 from dojo.kata import catalogue, progress
 from dojo.paths import REPO_ROOT, STATE_DIR
 
@@ -310,44 +310,8 @@ def grade(
     raise typer.Exit(run(paths, kata, out, csv, junit, jobs, limits, console))
 
 
-@app.command()
-def crawl(
-    start_url: Annotated[str, typer.Argument(help="where to start: an http(s) URL")],
-    allow: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--allow",
-            help="domain to stay on, subdomains included (repeatable; "
-            "default: the start URL's host)",
-        ),
-    ] = None,
-    max_pages: Annotated[int, typer.Option(min=1, help="stop discovering after this many")] = 200,
-    depth: Annotated[int, typer.Option(min=0, help="link depth limit (start: 0)")] = 3,
-    fetchers: Annotated[int, typer.Option(min=1, help="fetcher actors")] = 4,
-    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight per fetcher")] = 8,
-    delay: Annotated[
-        float, typer.Option(min=0, help="seconds between two requests to one host")
-    ] = 0.25,
-    json_report: Annotated[
-        Path | None, typer.Option("--json", help="write every URL's outcome to this file")
-    ] = None,
-) -> None:
-    """Crawl a real site with the reference crawler (kata 26) on Ray; obeys robots.txt."""
-    from dojo.crawl.cli import crawl_command
-
-    raise typer.Exit(
-        crawl_command(
-            start_url,
-            allowed_domains=allow,
-            max_depth=depth,
-            max_pages=max_pages,
-            fetchers=fetchers,
-            concurrency=concurrency,
-            delay=delay,
-            json_path=json_report,
-            console=console,
-        )
-    )
+# `dojo crawl`: the command, its flags and their defaults live with the crawler.
+app.command("crawl")(crawl_command_line)
 
 
 @app.command("serve-site")

@@ -3,30 +3,36 @@
 serve-site  serves a generated fake-web site over real HTTP on 127.0.0.1 (one port per fake
             host, latency included) until Ctrl-C, and prints the crawl command to point at it.
 crawl       crawls any http(s) start URL with the reference distributed crawler on Ray (an
-            embedded Ray, or RAY_ADDRESS), with a live progress bar, a summary table and an
-            optional JSON report of every URL it came across.
+            embedded Ray, or RAY_ADDRESS), with a live progress bar, a summary that fits a
+            screen (the top rows of each table) and an optional JSON report of every URL it
+            came across. `crawl` below is the command itself (its flags and their defaults);
+            dojo/cli.py registers it.
 
 The crawler is dojo.crawl.crawler, which kata 26's reference solution re-exports: one crawler,
 held to the kata's rules by its tests, run here with `site=None` (no mock: the real network)
-and a progress callback.
+and a progress callback, robots.txt read as RFC 9309 says (Protego) and the CrawlOptions
+(--per-host, --max-bytes).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from yarl import URL
 
+from dojo.crawl.limits import MAX_BODY
+
 MAX_URL_LENGTH = 2048  # longer start URLs are refused: no server takes them anyway
+SUMMARY_ROWS = 10  # rows of each summary table; the rest is one "and N more" row (--json: all)
 
 
 class BadStartUrl(ValueError):
@@ -61,11 +67,17 @@ def run_crawl(
     fetchers: int,
     concurrency: int,
     delay: float,
+    per_host: int = 1,
+    max_bytes: int = MAX_BODY,
     on_progress: Any = None,
 ) -> Any:
     """Crawl the real network with the dojo's crawler (dojo.crawl.crawler); Ray must be
     initialised. Returns its CrawlReport."""
-    from dojo.crawl.crawler import crawl
+    # Imported here: the `dojo` command imports this module at every start (its flags), and
+    # only a crawl needs asyncio, Ray and aiohttp.
+    import asyncio
+
+    from dojo.crawl.crawler import CrawlOptions, crawl
 
     return asyncio.run(
         crawl(
@@ -79,6 +91,7 @@ def run_crawl(
             per_fetcher=concurrency,
             delay=delay,
             on_progress=on_progress,
+            options=CrawlOptions(per_host=per_host, max_bytes=max_bytes),
         )
     )
 
@@ -101,12 +114,22 @@ def report_json(report: Any, settings: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _counter_table(title: str, counts: Counter | dict, key_name: str) -> Table:
+def _counter_table(
+    title: str, counts: Counter | dict, key_name: str, rows: int = SUMMARY_ROWS
+) -> Table:
+    """The `rows` biggest counts, then one row for the rest: a crawl that met 4,000 hosts
+    still prints a screenful (the JSON report has every URL)."""
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+    if len(ranked) > rows:
+        title = f"{title} (top {rows} of {len(ranked):,})"
     table = Table(title=title, show_edge=False, pad_edge=False, title_justify="left")
     table.add_column(key_name)
     table.add_column("URLs", justify="right")
-    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0]))):
-        table.add_row("-" if key is None else escape(str(key)), str(n))
+    for key, n in ranked[:rows]:
+        table.add_row("-" if key is None else escape(str(key)), f"{n:,}")
+    rest = ranked[rows:]
+    if rest:
+        table.add_row(f"and {len(rest):,} more", f"{sum(n for _, n in rest):,}", style="dim")
     return table
 
 
@@ -148,10 +171,28 @@ def _bad_settings(start_url: str, numbers: dict[str, float]) -> str | None:
         check_start_url(start_url)
     except BadStartUrl as err:
         return str(err)
-    at_least_one = ("fetchers", "concurrency", "max_pages")
+    at_least_one = ("fetchers", "concurrency", "per_host", "max_pages", "max_bytes")
     if min(numbers[k] for k in at_least_one) < 1 or min(numbers["max_depth"], numbers["delay"]) < 0:
-        return "need --fetchers, --concurrency, --max-pages >= 1, --depth and --delay >= 0"
+        return (
+            "need --fetchers, --concurrency, --per-host, --max-pages, --max-bytes >= 1, "
+            "--depth and --delay >= 0"
+        )
     return None
+
+
+def _plan(settings: dict[str, Any], where: str) -> str:
+    """The crawl about to run, in one sentence."""
+    s = settings
+    if s["per_host"] == 1:
+        polite = f"one request at a time per host, {s['delay_s']:g} s after each answer"
+    else:
+        polite = f"≤ {s['per_host']} requests in flight per host, starts {s['delay_s']:g} s apart"
+    return (
+        f"crawling {escape(s['start_url'])} on {where}: {s['fetchers']} fetchers × "
+        f"{s['concurrency_per_fetcher']} in flight, {polite}, depth ≤ {s['max_depth']}, "
+        f"≤ {s['max_pages']} pages, bodies ≤ {s['max_bytes']:,} bytes, "
+        f"domains {', '.join(s['allowed_domains'])}"
+    )
 
 
 def _crawl_showing_progress(settings: dict[str, Any], console: Console) -> Any:
@@ -185,6 +226,8 @@ def _crawl_showing_progress(settings: dict[str, Any], console: Console) -> Any:
             fetchers=settings["fetchers"],
             concurrency=settings["concurrency_per_fetcher"],
             delay=settings["delay_s"],
+            per_host=settings["per_host"],
+            max_bytes=settings["max_bytes"],
             on_progress=show,
         )
         bar.update(task, completed=len(report.outcomes), total=max(report.discovered, 1),
@@ -203,13 +246,15 @@ def crawl_command(
     delay: float,
     json_path: Path | None,
     console: Console,
+    per_host: int = 1,
+    max_bytes: int = MAX_BODY,
 ) -> int:
     """`dojo crawl`: exit 0 after a crawl (whatever the pages said), 2 for bad input, 1 when
     Ray cannot be reached."""
     problem = _bad_settings(
         start_url,
-        dict(fetchers=fetchers, concurrency=concurrency, max_pages=max_pages,
-             max_depth=max_depth, delay=delay),
+        dict(fetchers=fetchers, concurrency=concurrency, per_host=per_host, max_pages=max_pages,
+             max_bytes=max_bytes, max_depth=max_depth, delay=delay),
     )  # fmt: skip
     if problem:
         console.print(f"[red]{escape(problem)}[/red]")
@@ -223,6 +268,8 @@ def crawl_command(
         "fetchers": fetchers,
         "concurrency_per_fetcher": concurrency,
         "delay_s": delay,
+        "per_host": per_host,
+        "max_bytes": max_bytes,
     }
     from dojo.cluster import ray_runtime
 
@@ -231,22 +278,77 @@ def crawl_command(
     except ray_runtime.ClusterUnreachable as err:
         console.print(f"[red]{escape(str(err))}[/red]")
         return 1
-    console.print(
-        f"crawling {escape(start_url)} on {where}: {fetchers} fetchers × {concurrency} in flight, "
-        f"{delay:g} s between requests to one host, depth ≤ {max_depth}, ≤ {max_pages} pages, "
-        f"domains {', '.join(domains)}",
-        highlight=False,
-    )
+    console.print(_plan(settings, where), highlight=False)
     began = time.monotonic()
     report = _crawl_showing_progress(settings, console)
-    for table in summary_tables(report):
+    tables = summary_tables(report)
+    for table in tables:
         console.print(table)
         console.print()
     console.print(f"done in {time.monotonic() - began:.1f} s (Ray start-up not counted)")
+    if json_path is None and any("(top " in str(t.title) for t in tables):
+        console.print("the tables show their top rows: --json FILE writes every URL's outcome")
     if json_path is not None:
         json_path.write_text(json.dumps(report_json(report, settings), indent=1), encoding="utf-8")
         console.print(f"report written to {escape(str(json_path))}")
     return 0
+
+
+def crawl(
+    start_url: Annotated[str, typer.Argument(help="where to start: an http(s) URL")],
+    allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allow",
+            help="domain to stay on, subdomains included (repeatable; "
+            "default: the start URL's host)",
+        ),
+    ] = None,
+    max_pages: Annotated[int, typer.Option(min=1, help="stop discovering after this many")] = 200,
+    depth: Annotated[int, typer.Option(min=0, help="link depth limit (start: 0)")] = 3,
+    fetchers: Annotated[int, typer.Option(min=1, help="fetcher actors")] = 4,
+    concurrency: Annotated[int, typer.Option(min=1, help="requests in flight per fetcher")] = 8,
+    per_host: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="requests in flight to one host at most: 1 is one at a time, the polite "
+            "choice for a site you do not run; more overlap only when an answer takes longer "
+            "than --delay",
+        ),
+    ] = 1,
+    delay: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="seconds from an answer to the next request to its host, and between two "
+            "requests starting on one host",
+        ),
+    ] = 0.25,
+    max_bytes: Annotated[
+        int,
+        typer.Option(min=1, help="largest page read, in bytes; a bigger one is failed: too_large"),
+    ] = MAX_BODY,
+    json_report: Annotated[
+        Path | None, typer.Option("--json", help="write every URL's outcome to this file")
+    ] = None,
+) -> None:
+    """Crawl a real site with the reference crawler (kata 26) on Ray; obeys robots.txt."""
+    raise typer.Exit(
+        crawl_command(
+            start_url,
+            allowed_domains=allow,
+            max_depth=depth,
+            max_pages=max_pages,
+            fetchers=fetchers,
+            concurrency=concurrency,
+            per_host=per_host,
+            delay=delay,
+            max_bytes=max_bytes,
+            json_path=json_report,
+            console=Console(),
+        )
+    )
 
 
 def serve_command(

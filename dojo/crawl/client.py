@@ -8,6 +8,7 @@ from typing import Any
 import aiohttp
 
 from dojo.crawl.fetch import FETCH_TIMEOUT, USER_AGENT, fetch_page
+from dojo.crawl.limits import MAX_BODY
 from dojo.crawl.result import FetchResult
 from dojo.web import start_mock
 
@@ -20,10 +21,12 @@ class WebClient:
     never reaches it), labelled with `name`: that is the `who` of its requests in the hit log.
     `get(url)` is fetch_page with the actor's one session, and returns only once the hit log
     has this request: the tests read the log after your crawl has killed its actors.
-    With `site=None` there is no mock: requests go to the real network (`dojo crawl`)."""
+    With `site=None` there is no mock: requests go to the real network (`dojo crawl`).
+    `max_bytes` caps the text body one answer may have (`dojo crawl --max-bytes`)."""
 
-    def __init__(self, site: Any, hits: Any, name: str):
+    def __init__(self, site: Any, hits: Any, name: str, max_bytes: int = MAX_BODY):
         self.name = name
+        self.max_bytes = max_bytes
         self.web = start_mock(site, hits, who=name) if site is not None else None
         self._session: aiohttp.ClientSession | None = None
 
@@ -41,7 +44,7 @@ class WebClient:
     async def get(self, url: str) -> FetchResult:
         if self._session is None:
             self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-        result = await fetch_page(self._session, url, FETCH_TIMEOUT)
+        result = await fetch_page(self._session, url, FETCH_TIMEOUT, self.max_bytes)
         delivered = self.web.recorder.flush() if self.web is not None else None
         if delivered is not None:
             await delivered

@@ -8,30 +8,35 @@ import asyncio
 
 import aiohttp
 
+from dojo.crawl.limits import MAX_BODY
 from dojo.crawl.result import FetchResult
 
 USER_AGENT = "dojo-crawler/1.0"
 FETCH_TIMEOUT = 2.0  # seconds one request may take, headers and body
 
 KEEP_HEADERS = ("location", "retry-after")
-MAX_BODY = 2_000_000  # bytes of a text answer the crawl reads; a bigger body is an error
 
 
-async def fetch_page(session: aiohttp.ClientSession, url: str, timeout: float) -> FetchResult:  # noqa: ASYNC109
+async def fetch_page(
+    session: aiohttp.ClientSession,
+    url: str,
+    timeout: float,  # noqa: ASYNC109 (asyncio.timeout inside)
+    max_bytes: int = MAX_BODY,
+) -> FetchResult:
     """GET `url` (redirects not followed: a 3xx comes back with its Location header) and
     describe what happened. Never raises for what the web does: 404, refused, timeout, a
-    body over MAX_BODY bytes (read no further than that: a huge file must not fill memory)."""
+    body over `max_bytes` (read no further than that: a huge file must not fill memory)."""
     try:
         async with asyncio.timeout(timeout):
             async with session.get(url, allow_redirects=False) as response:
                 ctype = response.content_type
                 body = None
                 if ctype.startswith("text/"):
-                    raw = await _read_capped(response, MAX_BODY)
+                    raw = await _read_capped(response, max_bytes)
                     if raw is None:
                         return FetchResult(
                             url, url, response.status, ctype, None, "too_large",
-                            f"body over {MAX_BODY:,} bytes",
+                            f"body over {max_bytes:,} bytes",
                         )  # fmt: skip
                     body = raw.decode(response.charset or "utf-8", errors="replace")
                 headers = tuple(

@@ -1,11 +1,14 @@
 """Politeness per origin, for many processes (kata 23): one request at a time, and `delay`
-seconds from one answer to the next request."""
+seconds from one answer to the next request (OriginGate, kata 26's); or up to N at a time,
+their starts `delay` apart (OriginSlots, `dojo crawl --per-host N`)."""
 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 import time
+from collections import Counter
 
 
 class GateClosed(Exception):
@@ -69,3 +72,88 @@ class OriginGate:
             self._last_done[origin] = time.time()
             self._locks[origin].release()
         return len(mine)
+
+
+class OriginSlots:
+    """OriginGate for a crawler that may have up to `per_origin` requests in flight to one
+    origin (Scrapy allows 8 per domain): the same calls (enter, leave, release_holder), the
+    same wall-clock times, and two rules per origin:
+
+    * at most `per_origin` requests at a time (an origin has that many slots);
+    * a request starts at least `delay` after the previous START to that origin, and at
+      least `delay` after the ANSWER that freed its slot.
+
+    With one slot the second rule is OriginGate's (an answer, then `delay`, then the next
+    request), so OriginSlots(delay, 1) behaves as OriginGate(delay). With more, requests
+    overlap only when an answer takes longer than `delay`: the starts are still `delay`
+    apart, so the rate is at most one request per `delay` whatever the slots.
+
+    Starts are spaced by the times this gate hands out (as kata 23's schedule books them),
+    not by when the requests were really sent, which nobody reports: a holder that starts
+    late (its process busy) narrows the gap to the next start by that much, milliseconds on
+    a loaded machine against a delay of a tenth of a second or more. The answers it is told
+    of (leave) are exact, as in OriginGate."""
+
+    def __init__(self, delay: float, per_origin: int = 1):
+        if per_origin < 1:
+            raise ValueError(f"per_origin must be >= 1, not {per_origin}")
+        self.delay = delay
+        self.per_origin = per_origin
+        self._slots: dict[str, asyncio.Semaphore] = {}  # made on first use, on the running loop
+        # origin -> when each free slot's last answer came in (a heap; -inf: never used)
+        self._freed_at: dict[str, list[float]] = {}
+        self._last_start: dict[str, float] = {}  # origin -> the latest start handed out
+        self._held: dict[str, Counter[str]] = {}  # origin -> holder -> slots it holds
+        self._gone: set[str] = set()  # released holders: they never get a slot again
+
+    async def enter(self, origin: str, holder: str) -> float:
+        """Wait for a free slot of `origin`, take it for `holder`, and return the wall-clock
+        time at which its request may start. Raises GateClosed if the holder was released.
+        One holder may hold several slots of an origin (a fetcher's lanes share its name)."""
+        slots = self._slots.setdefault(origin, asyncio.Semaphore(self.per_origin))
+        await slots.acquire()
+        if holder in self._gone:
+            slots.release()
+            raise GateClosed(f"{holder} was released")
+        # No await from here on: the slot taken and the start booked are one step.
+        freed = self._freed_at.setdefault(origin, [-math.inf] * self.per_origin)
+        after = max(heapq.heappop(freed), self._last_start.get(origin, -math.inf)) + self.delay
+        # Never earlier than now: the next start is spaced from this one's real time, not
+        # from a moment long past (two requests to an idle origin must not both start "now").
+        start_at = max(after, time.time())
+        self._last_start[origin] = start_at
+        self._held.setdefault(origin, Counter())[holder] += 1
+        return start_at
+
+    async def leave(self, origin: str, holder: str, done_at: float) -> None:
+        """`holder` is done with one slot of `origin`: its answer came in at `done_at`."""
+        held = self._held.get(origin)
+        if held is None or held[holder] < 1:
+            return  # released already
+        self._free(origin, holder, done_at)
+
+    async def release_holder(self, holder: str) -> int:
+        """`holder` died: free every slot it holds (as if each answer came in now), and
+        refuse it any slot from now on. Returns how many slots it held."""
+        self._gone.add(holder)
+        now = time.time()
+        freed = 0
+        for origin, held in self._held.items():
+            for _ in range(held[holder]):
+                self._free(origin, holder, now)
+                freed += 1
+        return freed
+
+    def _free(self, origin: str, holder: str, done_at: float) -> None:
+        held = self._held[origin]
+        held[holder] -= 1
+        if held[holder] == 0:
+            del held[holder]
+        heapq.heappush(self._freed_at[origin], done_at)
+        self._slots[origin].release()
+
+
+def gate_for(delay: float, per_origin: int) -> OriginGate | OriginSlots:
+    """The gate for `per_origin` requests in flight per origin: kata 26's OriginGate for one
+    (the rule its tests hold the crawler to), OriginSlots for more."""
+    return OriginGate(delay) if per_origin == 1 else OriginSlots(delay, per_origin)

@@ -1,4 +1,5 @@
-"""robots.txt once per origin, with a TTL: kata 25's reference answer, and the crawler's.
+"""robots.txt once per origin, with a TTL: kata 25's reference answer, and the crawler's
+(which reads the files with an RFC 9309 parser instead: dojo.crawl.rfc9309).
 
 solutions/k25_robots_txt/kata.py imports rules_for and RobotsCache from here, so kata 25's
 tests hold this very cache to the kata's rules, and each known wrong answer in
@@ -20,15 +21,24 @@ from dojo.crawl.urls import origin_of
 ROBOTS_TTL = 3600.0  # seconds a robots.txt answer is kept
 
 
+def unavailable(result: FetchResult) -> bool:
+    """RFC 9309's "unavailable" robots.txt: the server answered any 4xx (401 and 403 too)."""
+    return result.error is None and result.status is not None and 400 <= result.status < 500
+
+
 def rules_for(result: FetchResult) -> RobotFileParser:
     """The failure policy of RFC 9309 (section 2.3.1): a robots.txt that was served is
     obeyed; one that does not exist (any 4xx, 401 and 403 included: "unavailable") allows
     everything; one that could not be read (5xx, no answer: "unreachable") means the site may
-    be in trouble, so nothing is crawled until we are allowed to ask again."""
+    be in trouble, so nothing is crawled until we are allowed to ask again.
+
+    The rules are the standard library's parser (kata 25's): the first matching rule of a
+    group wins, and `*` and `$` are plain characters. `dojo crawl` reads robots.txt the RFC's
+    way instead: dojo.crawl.rfc9309."""
     rules = RobotFileParser()
     if result.ok:
         rules.parse((result.body or "").splitlines())
-    elif result.error is None and result.status is not None and 400 <= result.status < 500:
+    elif unavailable(result):
         rules.allow_all = True
     else:
         rules.disallow_all = True
@@ -107,7 +117,11 @@ class RobotsCache(RobotsCacheBase):
 
     def _keep(self, origin: str, result: FetchResult) -> RobotFileParser:
         """The rules a robots.txt answer gives, cached for the origin."""
-        rules = rules_for(result)
+        return self._store(origin, rules_for(result))
+
+    def _store(self, origin: str, rules: RobotFileParser) -> RobotFileParser:
+        """Cache `rules` for the origin. (A step of its own, so that a cache reading robots.txt
+        with another parser, dojo.crawl.rfc9309's, overrides _keep alone.)"""
         # The TTL counts from when the answer arrived (now, after the fetch's await). A
         # failure is cached too: asking a failing server again at every check would hammer
         # it; it is asked again after ttl.
