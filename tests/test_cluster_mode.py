@@ -1,10 +1,14 @@
-"""Cluster mode: the whole solutions suite against a separately started `ray start --head`,
-reached only through RAY_ADDRESS (as a learner with a cluster would), from a working
-directory outside the repository so workers must get the repo root via runtime_env."""
+"""Cluster mode: runs reach a separately started `ray start --head` only through RAY_ADDRESS
+(as a learner with a cluster would), from a working directory outside the repository, so
+workers must get the repo root via runtime_env.
+
+Every kata's suite already runs that way: the self-check's variant plan (tests/test_katas.py,
+dojo.kata.verify.run_plan) gives each of its shards a `ray start --head` of its own, reached
+through RAY_ADDRESS from outside the repository, so the solutions' and alternatives' checks
+are the cluster mode's too. Here: the real crawler on a head, and an unreachable address."""
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +19,7 @@ from dojo.cluster.head import LocalHead
 from dojo.paths import KATAS_DIR, REPO_ROOT
 from dojo.web import generate_site, serve_site_in_thread
 
-pytestmark = [pytest.mark.cluster, pytest.mark.timeout(1200)]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(300)]
 
 
 def _pytest_katas(target, cwd, env, timeout):
@@ -41,15 +45,6 @@ def _pytest_katas(target, cwd, env, timeout):
 def head():
     with LocalHead(num_cpus=2) as running:
         yield running
-
-
-def test_solutions_pass_on_a_ray_start_head(head, tmp_path):
-    env = {k: v for k, v in os.environ.items() if k != "RAY_AUTH_MODE"}
-    env["RAY_ADDRESS"] = head.address
-    proc = _pytest_katas(KATAS_DIR, tmp_path, env, timeout=1100)
-    tail = (proc.stdout + proc.stderr)[-3000:]
-    assert proc.returncode == 0, tail
-    assert re.search(r"\d+ passed", proc.stdout), tail
 
 
 def test_dojo_crawl_runs_on_a_ray_start_head(head, tmp_path):

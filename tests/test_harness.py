@@ -157,6 +157,29 @@ def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
     assert done.returncode == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
 
 
+def test_a_head_started_where_ctrl_c_is_ignored_does_not_pass_that_on():
+    # The self-check's shards and the reused head are `ray start --head` processes the dojo
+    # starts; their workers inherit SIGINT's disposition, and ray.cancel needs it.
+    head_ignores_sigint = (
+        "import signal, sys\n"
+        "from dojo.cluster.head import LocalHead\n"
+        "head = LocalHead(num_cpus=1).start()\n"
+        "try:\n"
+        "    status = open(f'/proc/{head.pid}/status').read()\n"
+        "finally:\n"
+        "    head.stop()\n"
+        "line = next(l for l in status.splitlines() if l.startswith('SigIgn:'))\n"
+        "mask = int(line.split()[1], 16)\n"
+        "sys.exit(1 if mask & (1 << (signal.SIGINT - 1)) else 0)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", head_ignores_sigint],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        timeout=120,
+    )
+    assert done.returncode == 0, "a head the dojo started ignores Ctrl-C: ray.cancel would fail"
+
+
 @ray.remote(num_cpus=0)
 def _niceness():
     return os.nice(0)

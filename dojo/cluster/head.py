@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from dojo.cluster.ray_runtime import keep_workers_at_normal_priority
+from dojo.cluster.ray_runtime import keep_workers_at_normal_priority, restore_interrupts
 
 
 def _free_port() -> int:
@@ -90,6 +90,8 @@ class LocalHead:
         ]  # fmt: skip
         env = {**os.environ, **self.env}
         keep_workers_at_normal_priority(env)
+        # Its workers inherit how SIGINT is handled, and ray.cancel needs it not ignored.
+        restore_interrupts()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
                 cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, env=env

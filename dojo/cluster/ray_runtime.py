@@ -250,5 +250,7 @@ def cluster_cpus() -> int:
 
 
 def is_external() -> bool:
-    """True when the tests run on a cluster someone else started (RAY_ADDRESS)."""
-    return bool(os.environ.get("RAY_ADDRESS"))
+    """True when the tests run on a cluster someone else started (RAY_ADDRESS), which other
+    people's work may share; not on a private head the dojo started for this run alone
+    (DOJO_PRIVATE_HEAD: `dojo watch`, the self-check's shards)."""
+    return bool(os.environ.get("RAY_ADDRESS")) and os.environ.get("DOJO_PRIVATE_HEAD") != "1"

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+
+from dojo.cluster import ray_runtime
 
 POLL_SECONDS = 0.5
 # Its own thread: the loop's default executor belongs to the code under test (asyncio.to_thread).
@@ -24,7 +25,7 @@ Bundle = frozenset  # of (resource, amount) pairs
 
 def watching_is_sound() -> bool:
     """True when every request on the cluster comes from this run."""
-    return not os.environ.get("RAY_ADDRESS") or os.environ.get("DOJO_PRIVATE_HEAD") == "1"
+    return not ray_runtime.is_external()
 
 
 def _largest_node() -> dict[str, float]:

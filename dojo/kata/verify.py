@@ -9,13 +9,15 @@ must say:
     BREAKS = "cancels-the-losers"          # a rule id from catalogue.toml
     SAYS = ("ray.cancel",)                 # words the failure message must contain
 
-One pytest subprocess checks all implementations of the chosen katas in a single Ray
-session (see --impl-plan in dojo/pytest_plugin.py). Shared by `tests/` and `dojo verify`.
+A few pytest subprocesses (shards) check all implementations of the chosen katas, each in a
+single Ray session on a head of its own (see --impl-plan in dojo/pytest_plugin.py). Shared by
+`tests/` and `dojo verify`.
 """
 
 from __future__ import annotations
 
 import ast
+import contextlib
 import json
 import os
 import subprocess
@@ -23,14 +25,18 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dojo.cluster.head import LocalHead
+from dojo.cluster.ray_runtime import restore_interrupts
 from dojo.harness.teach import TEACHING_MARKS
 from dojo.kata.catalogue import Kata, UnknownKata, all_katas
-from dojo.paths import REPO_ROOT, TESTS_DIR
+from dojo.paths import KATAS_DIR, REPO_ROOT, TESTS_DIR
 
 MUTANTS_DIR = TESTS_DIR / "mutants"
+SHARD_CPUS = 2  # each shard's head: the katas' proofs are sized for a 2-CPU cluster
 ALTERNATIVES_DIR = TESTS_DIR / "alternatives"
 
 
@@ -191,10 +197,35 @@ def _pytest_command(variants: list[Variant], plan_file: Path, report_file: Path)
     )
     katas = sorted({v.kata for v in variants})
     return [
-        sys.executable, "-m", "pytest", *[f"katas/{k}" for k in katas],
+        sys.executable, "-m", "pytest", *[str(KATAS_DIR / k) for k in katas],
         "--impl-plan", str(plan_file), "--dojo-report", str(report_file),
         "-q", "-p", "no:cacheprovider", "--no-header", "-rN",
+        # Run from outside the repository, as a learner with a cluster may: the workers must
+        # get the repository from the run's runtime_env, not from the working directory.
+        f"--rootdir={REPO_ROOT}", "-c", str(REPO_ROOT / "pyproject.toml"),
     ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def _shard_clusters(count: int, env: dict):
+    """Where each shard runs: on the user's cluster when RAY_ADDRESS is set (one shard, see
+    default_shards), else on a `ray start --head` of its own, reached through RAY_ADDRESS as
+    `dojo watch` reaches its private head. So every variant is checked the way learners'
+    runs reach Ray (a head they connect to), and the solutions' check doubles as the cluster
+    mode's."""
+    if env.get("RAY_ADDRESS"):
+        yield [{}] * count
+        return
+    # Here, in the main thread: a head started from a pool thread could not undo an inherited
+    # "ignore SIGINT", and its workers need SIGINT for ray.cancel.
+    restore_interrupts()
+    with contextlib.ExitStack() as stack:
+        heads = [LocalHead(num_cpus=SHARD_CPUS) for _ in range(count)]
+        for head in heads:
+            stack.callback(head.stop)
+        with ThreadPoolExecutor(max_workers=count) as pool:  # ~3 s each: side by side
+            list(pool.map(lambda head: head.start(), heads))
+        yield [{"RAY_ADDRESS": h.address, "DOJO_PRIVATE_HEAD": "1"} for h in heads]
 
 
 def run_plan(
@@ -207,15 +238,19 @@ def run_plan(
 
     Each shard is one pytest process with one Ray session checking whole katas."""
     groups = shard(variants, shards or default_shards())
-    with tempfile.TemporaryDirectory(prefix="dojo-verify-") as tmp:
+    env = {**os.environ, **(env or {})}
+    with (
+        tempfile.TemporaryDirectory(prefix="dojo-verify-") as tmp,
+        _shard_clusters(len(groups), env) as clusters,
+    ):
         running = []
         for i, group in enumerate(groups):
             plan_file, report_file = Path(tmp, f"plan{i}.json"), Path(tmp, f"report{i}.json")
             log = open(Path(tmp, f"out{i}.txt"), "w+")  # closed once the shard ends
             proc = subprocess.Popen(
                 _pytest_command(group, plan_file, report_file),
-                cwd=REPO_ROOT,
-                env={**os.environ, **(env or {})},
+                cwd=tmp,
+                env={**env, **clusters[i]},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 text=True,

@@ -37,10 +37,14 @@ FAST_DELAY = 0.3
 SLOW_DELAY = 3.5
 # After first_answer returns, how long a slow replica that was NOT stopped may take to end.
 ENDED_WITHIN = SLOW_DELAY + 3.0
-# The loop-responsiveness race: the fast replica takes long enough that a blocking wait
-# freezes the loop for clearly longer than MAX_FREEZE, which a free loop does not come near
-# (on a 2-core machine under heavy load, stalls of up to 0.7 s have been seen).
-HEARTBEAT_FAST_DELAY = 2.0
+# The loop-responsiveness race: the fast replica takes HEARTBEAT_FAST_DELAY, so a blocking
+# wait freezes the loop for about that long.
+# A blocking call caught on the loop's thread (ray.wait, ray.get, time.sleep) fails at once
+# if the loop froze for over CAUGHT_FREEZE: correct code never makes one there. A freeze not
+# caught in such a call fails only over MAX_FREEZE (on a 2-core machine under heavy load,
+# stalls of a free loop of up to 0.7 s have been seen).
+HEARTBEAT_FAST_DELAY = 1.0
+CAUGHT_FREEZE = 0.3
 MAX_FREEZE = 1.0
 
 
@@ -275,6 +279,8 @@ async def test_the_answer_is_the_fast_replicas(kata, probe):
 async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
     heart = Heartbeat()
     await _race(kata, probe, [SLOW, FAST], fast_delay=HEARTBEAT_FAST_DELAY, heart=heart)
+    during = f"first_answer waited for the replicas (the fast one takes {HEARTBEAT_FAST_DELAY} s)"
+    heart.fail_if_caught_blocking(CAUGHT_FREEZE, during, known_call_only=True)
     if heart.longest_freeze > MAX_FREEZE:
         fail(
             f"the event loop froze for {heart.longest_freeze:.1f} s while first_answer "

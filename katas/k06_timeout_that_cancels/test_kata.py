@@ -41,10 +41,13 @@ LATE = 0.4
 # long before ROOMY_DEADLINE; a coroutine that was cancelled ends at its next turn of the
 # loop, so it has ENDS_WITHIN (generous, for a busy machine) to end.
 ENDS_WITHIN = 5.0
-# The loop test's deadline: a blocking wait freezes the loop for all of it, clearly longer
-# than MAX_FREEZE, which a free loop does not come near (on a 2-core machine under heavy load,
-# stalls of up to 0.7 s have been seen).
-HEARTBEAT_DEADLINE = 2.0
+# The loop test's deadline: a blocking wait freezes the loop for all of it.
+# A blocking call caught on the loop's thread (ray.wait, ray.get, time.sleep) fails at once
+# if the loop froze for over CAUGHT_FREEZE: correct code never makes one there. A freeze not
+# caught in such a call fails only over MAX_FREEZE (on a 2-core machine under heavy load,
+# stalls of a free loop of up to 0.7 s have been seen).
+HEARTBEAT_DEADLINE = 1.0
+CAUGHT_FREEZE = 0.3
 MAX_FREEZE = 1.0
 
 
@@ -272,6 +275,8 @@ async def test_the_remote_work_really_stops(kata, probe):
 
 async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
     _, at_end, clock = await _slow_attempt(kata, probe, deadline=HEARTBEAT_DEADLINE)
+    during = f"call_with_deadline waited (deadline {HEARTBEAT_DEADLINE} s)"
+    clock.fail_if_caught_blocking(CAUGHT_FREEZE, during, known_call_only=True)
     if clock.longest_freeze > MAX_FREEZE:
         fail(
             f"the event loop froze for {clock.longest_freeze:.1f} s while call_with_deadline "

@@ -23,9 +23,13 @@ BARRIER_IDLE = 2.5
 UNEXPECTED = "flour"
 UNEXPECTED_DELAY = 0.35
 # In the loop test every call takes HEARTBEAT_DELAY: a blocking wait freezes the loop for
-# about that long, clearly longer than MAX_FREEZE, which a free loop does not come near (on a
-# 2-core machine under heavy load, stalls of up to 0.7 s have been seen).
-HEARTBEAT_DELAY = 2.0
+# about that long.
+# A blocking call caught on the loop's thread (ray.wait, ray.get, time.sleep) fails at once
+# if the loop froze for over CAUGHT_FREEZE: correct code never makes one there. A freeze not
+# caught in such a call fails only over MAX_FREEZE (on a 2-core machine under heavy load,
+# stalls of a free loop of up to 0.7 s have been seen).
+HEARTBEAT_DELAY = 1.0
+CAUGHT_FREEZE = 0.3
 MAX_FREEZE = 1.0
 
 
@@ -315,6 +319,8 @@ async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
     service = SlowService(probe, delay=HEARTBEAT_DELAY, failures=_failures())
     async with Heartbeat() as heart:
         await _run_batch(kata, service)
+    during = f"run_batch waited (every call takes {HEARTBEAT_DELAY} s)"
+    heart.fail_if_caught_blocking(CAUGHT_FREEZE, during, known_call_only=True)
     if heart.longest_freeze > MAX_FREEZE:
         fail(
             f"the event loop froze for {heart.longest_freeze:.1f} s while run_batch waited "
