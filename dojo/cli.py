@@ -1,7 +1,7 @@
 """The `dojo` command: progress, hints, solutions and the maintainers' verification.
 
 Learners: `dojo list`, `dojo next`, `dojo hint N`, `dojo solution N`, `dojo watch`, and
-`dojo down` (stop the Ray head that test runs reuse).
+`dojo down` (stop the Ray head that test runs reuse). Facilitators: `dojo board`.
 Maintainers: `dojo verify [N...]`, `dojo dev check`, `dojo dev readmes`.
 """
 
@@ -277,6 +277,25 @@ def down() -> None:
         console.print("no dojo Ray head is running for this checkout.")
     else:
         console.print(f"stopped the dojo's Ray head at {stopped.address}.", highlight=False)
+
+
+@app.command()
+def board(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="port (0: any free one)")] = 8765,
+    address: Annotated[
+        str | None, typer.Option(help="the room's Ray head (default: RAY_ADDRESS)")
+    ] = None,
+    forget: Annotated[
+        str | None, typer.Option(metavar="NAME", help="free a learner's row, then exit")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="empty the board, then exit")] = False,
+) -> None:
+    """Facilitators: a live web page of the class's katas (runs on the room's head report
+    to it)."""
+    from dojo.board.command import board_command
+
+    raise typer.Exit(board_command(host, port, address, console, forget=forget, clear=clear))
 
 
 @app.command()

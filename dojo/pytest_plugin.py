@@ -32,6 +32,7 @@ ray_runtime.prepare_environment()
 
 import pytest  # noqa: E402
 
+from dojo.board import reporter as board_reporter  # noqa: E402
 from dojo.harness.todo import NotDoneYet  # noqa: E402
 
 KATA_DIR_NAME = re.compile(r"^k\d\d_[a-z0-9_]+$")
@@ -363,11 +364,13 @@ def pytest_runtest_makereport__record(item, call):
                 "duration": round(report.duration, 3),
             }
         )
+        board_reporter.record(item, item.config._dojo_results[-1])  # the class board, if any
     return report
 
 
 def pytest_sessionfinish(session, exitstatus):
     config = session.config
+    board_reporter.finish(config)
     learner_run = not config.getoption("solutions") and not config._dojo_impls
     if learner_run and config._dojo_results:
         from dojo.kata.progress import record

@@ -211,7 +211,9 @@ class Watcher:
         clock: Callable[[], float] = time.monotonic,
         time_limit: float = DEFAULT_TIME_LIMIT,
         stay: bool = False,
+        board: Callable[[Watcher, float], None] | None = None,  # dojo.board.randori's feed
     ) -> None:
+        self.board = board
         self.kata = kata
         self.runner = runner
         self.console = console
@@ -356,6 +358,8 @@ class Watcher:
             return 0
         next_rotation = self.clock() + self.rotate_every if self.rotate_every else None
         while True:
+            if self.board is not None and next_rotation is not None:
+                self.board(self, next_rotation - self.clock())  # the timer on the class board
             wait = TICK
             if next_rotation is not None:
                 wait = min(TICK, max(0.0, next_rotation - self.clock()))
@@ -495,6 +499,7 @@ def watch_katas(
     stay: bool = False,
 ) -> int:
     """What `dojo watch` and `dojo rotate` do; returns the exit code."""
+    from dojo.board.randori import randori_feed
     from dojo.watch.runner import RunnerGone
 
     katas = catalogue.all_katas()
@@ -515,6 +520,7 @@ def watch_katas(
                     rotate_every=rotate_minutes * 60 if rotate_minutes else None,
                     time_limit=time_limit,
                     stay=stay,
+                    board=randori_feed() if rotate_minutes else None,
                 )
                 saves = FileSaves(KATAS_DIR)
                 try:
