@@ -11,7 +11,7 @@ crawl       crawls any http(s) start URL with the reference distributed crawler 
 The crawler is dojo.crawl.crawler, which kata 26's reference solution re-exports: one crawler,
 held to the kata's rules by its tests, run here with `site=None` (no mock: the real network)
 and a progress callback, robots.txt read as RFC 9309 says (Protego) and the CrawlOptions
-(--per-host, --max-bytes).
+(--per-host, --max-bytes, --state: a crawl that resumes, dojo.crawl.state).
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def run_crawl(
     per_host: int = 1,
     max_bytes: int = MAX_BODY,
     on_progress: Any = None,
+    resume: Any = None,
 ) -> Any:
     """Crawl the real network with the dojo's crawler (dojo.crawl.crawler); Ray must be
     initialised. Returns its CrawlReport."""
@@ -91,7 +92,7 @@ def run_crawl(
             per_fetcher=concurrency,
             delay=delay,
             on_progress=on_progress,
-            options=CrawlOptions(per_host=per_host, max_bytes=max_bytes),
+            options=CrawlOptions(per_host=per_host, max_bytes=max_bytes, resume=resume),
         )
     )
 
@@ -104,6 +105,8 @@ def report_json(report: Any, settings: dict[str, Any]) -> dict[str, Any]:
         "discovered": report.discovered,
         "accounted_for": len(report.outcomes),
         "released_from_dead_fetchers": report.released,
+        "resolved_by_earlier_runs": report.resumed,
+        "refetched_after_restart": sorted(report.restarted),
         "elapsed_s": round(elapsed, 3),
         "pages_per_s": round(len(report.fetched) / elapsed, 2) if elapsed > 0 else None,
         "by_kind": report.counts_by_kind(),
@@ -148,6 +151,7 @@ def summary_tables(report: Any) -> list[Table]:
         ("skipped", len(report.skipped)),
         ("lost (discovered, no outcome)", report.discovered - len(report.outcomes)),
         ("released from dead fetchers", report.released),
+        *_resumed_rows(report),
         ("time", f"{report.elapsed:.2f} s"),
         ("pages/s", f"{rate:.1f}"),
     ):
@@ -163,6 +167,16 @@ def summary_tables(report: Any) -> list[Table]:
     if skipped:
         tables.append(_counter_table("skipped, by reason", skipped, "reason"))
     return tables
+
+
+def _resumed_rows(report: Any) -> list[tuple[str, int]]:
+    """A resumed crawl's own rows (--state): none for a crawl that never stopped."""
+    if not (report.resumed or report.restarted):
+        return []
+    return [
+        ("resolved by earlier runs", report.resumed),
+        ("refetched after a restart", len(report.restarted)),
+    ]
 
 
 def _bad_settings(start_url: str, numbers: dict[str, float]) -> str | None:
@@ -195,7 +209,7 @@ def _plan(settings: dict[str, Any], where: str) -> str:
     )
 
 
-def _crawl_showing_progress(settings: dict[str, Any], console: Console) -> Any:
+def _crawl_showing_progress(settings: dict[str, Any], console: Console, resume: Any) -> Any:
     """run_crawl with a live bar of URLs resolved, queued and in flight; returns the report."""
     with Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -229,6 +243,7 @@ def _crawl_showing_progress(settings: dict[str, Any], console: Console) -> Any:
             per_host=settings["per_host"],
             max_bytes=settings["max_bytes"],
             on_progress=show,
+            resume=resume,
         )
         bar.update(task, completed=len(report.outcomes), total=max(report.discovered, 1),
                    queued=0, in_flight=0)  # fmt: skip
@@ -248,9 +263,11 @@ def crawl_command(
     console: Console,
     per_host: int = 1,
     max_bytes: int = MAX_BODY,
+    state_dir: Path | None = None,
 ) -> int:
-    """`dojo crawl`: exit 0 after a crawl (whatever the pages said), 2 for bad input, 1 when
-    Ray cannot be reached."""
+    """`dojo crawl`: exit 0 after a crawl (whatever the pages said), 2 for bad input (a state
+    DIR that cannot be resumed included: before Ray starts), 1 when Ray cannot be reached,
+    130 when interrupted (Ctrl-C; with --state, the same command goes on from there)."""
     problem = _bad_settings(
         start_url,
         dict(fetchers=fetchers, concurrency=concurrency, per_host=per_host, max_pages=max_pages,
@@ -270,7 +287,28 @@ def crawl_command(
         "delay_s": delay,
         "per_host": per_host,
         "max_bytes": max_bytes,
+        **({"state_dir": str(state_dir)} if state_dir is not None else {}),
     }
+    from dojo.crawl.state import StateError, state_for
+
+    try:
+        with state_for(state_dir, settings, console.print) as state:
+            return _connect_and_crawl(settings, state, json_path, console)
+    except StateError as err:
+        console.print(f"[red]{escape(str(err))}[/red]")
+        return 2
+    except KeyboardInterrupt:
+        # Whenever it came: mid-crawl, the crawl's actors are gone already (asyncio.run
+        # cancelled it, and its `finally` killed them); the journal has every step so far.
+        again = ": the same command goes on from here" if state_dir is not None else ""
+        console.print(f"interrupted{again}", highlight=False)
+        return 130
+
+
+def _connect_and_crawl(
+    settings: dict[str, Any], state: Any, json_path: Path | None, console: Console
+) -> int:
+    """crawl_command once its input is checked (and the state DIR open, with --state)."""
     from dojo.cluster import ray_runtime
 
     try:
@@ -279,8 +317,10 @@ def crawl_command(
         console.print(f"[red]{escape(str(err))}[/red]")
         return 1
     console.print(_plan(settings, where), highlight=False)
+    if state is not None:
+        console.print(escape(state.describe()), highlight=False)
     began = time.monotonic()
-    report = _crawl_showing_progress(settings, console)
+    report = _crawl_showing_progress(settings, console, state and state.resume)
     tables = summary_tables(report)
     for table in tables:
         console.print(table)
@@ -332,6 +372,16 @@ def crawl(
     json_report: Annotated[
         Path | None, typer.Option("--json", help="write every URL's outcome to this file")
     ] = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            metavar="DIR",
+            help="keep the crawl's state in DIR: stopped any way (Ctrl-C, killed), the same "
+            "command with the same DIR goes on where it was, fetching no page twice but those "
+            "in flight at the stop",
+        ),
+    ] = None,
 ) -> None:
     """Crawl a real site with the reference crawler (kata 26) on Ray; obeys robots.txt."""
     raise typer.Exit(
@@ -347,6 +397,7 @@ def crawl(
             max_bytes=max_bytes,
             json_path=json_report,
             console=Console(),
+            state_dir=state,
         )
     )
 

@@ -7,7 +7,7 @@ whole), so kata 26's tests hold this very crawler to the kata's rules. It lives 
 package, so `dojo crawl` never depends on a learner's folder, and it may grow beyond what the
 kata asks (on_progress, closing the HTTP sessions before the kill, robots.txt read as RFC 9309
 says, and CrawlOptions: more than one request in flight per origin, the body size cap, both
-at the kata's settings unless `dojo crawl` asks otherwise)."""
+at the kata's settings unless `dojo crawl` asks otherwise, and a journal to resume from)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import ray
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from dojo.crawl.client import WebClient
 from dojo.crawl.fetch import USER_AGENT
@@ -45,6 +46,9 @@ class CrawlOptions:
 
     per_host: int = 1  # requests in flight to one origin at most (their starts `delay` apart)
     max_bytes: int = MAX_BODY  # the text body one answer may have; a bigger one is too_large
+    # `dojo crawl --state`: the books of earlier runs and the journal to append to (a
+    # dojo.crawl.state.Resume); None: the kata's crawl, nothing on disk.
+    resume: Any = None
 
 
 @ray.remote(num_cpus=0)
@@ -141,6 +145,15 @@ class Fetcher(WebClient):
         return digest(result)
 
 
+def _frontier_class(frontier_args: tuple) -> Any:
+    """FrontierActor; with a journal (a fifth argument), pinned to the driver's node: the state
+    DIR is on the driver's disk, and on a cluster of many nodes the frontier must write there."""
+    if len(frontier_args) < 5:
+        return FrontierActor
+    here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+    return FrontierActor.options(scheduling_strategy=here)
+
+
 class Crawler:
     """One crawl: its actors, how the fetchers are set to work and watched, and what is given
     back when one dies. (A class, so that a variant of this crawler swaps one part and keeps
@@ -172,6 +185,8 @@ class Crawler:
         """One crawl, from start to report (crawl() below: this is its signature)."""
         site_ref = ray.put(site)  # one copy in the object store, not one pickle per actor
         frontier_args = [start_url], list(allowed_domains), max_depth, max_pages
+        if self.options.resume is not None:
+            frontier_args += (self.options.resume,)  # FrontierActor's fifth argument
         actors = self.start_actors(site_ref, hits, fetchers, delay, *frontier_args)
         frontier, gatekeeper, crew = actors
         # The actors with an HTTP session: the gatekeeper (a design may have none), the fetchers.
@@ -201,7 +216,7 @@ class Crawler:
         """Start the frontier (with FrontierActor's arguments: start URLs, allowed domains,
         max_depth, max_pages), the gatekeeper and `fetchers` fetchers; return (frontier,
         gatekeeper, {name: fetcher}). A design without a gatekeeper returns None for it."""
-        frontier = FrontierActor.remote(*frontier_args)
+        frontier = _frontier_class(frontier_args).remote(*frontier_args)
         per_host, max_bytes = self.options.per_host, self.options.max_bytes
         # Positional: a variant's Gatekeeper may take (*args) and hand them on.
         gatekeeper = self.Gatekeeper.remote(site, hits, delay, "gatekeeper", per_host, max_bytes)

@@ -73,6 +73,10 @@ class CrawlReport:
     discovered: int  # distinct URLs the crawl came across (start, links, redirect targets)
     elapsed: float = 0.0  # seconds, from the first lease to the end
     released: int = 0  # leased URLs put back in the queue because their fetcher died
+    # With `dojo crawl --state`: URLs in flight when an earlier run stopped (fetched again:
+    # the only URLs a resumed crawl may request twice), and URLs earlier runs resolved.
+    restarted: tuple[str, ...] = ()
+    resumed: int = 0
 
     def of_kind(self, kind: str) -> dict[str, Outcome]:
         return {url: o for url, o in self.outcomes.items() if o.kind == kind}
