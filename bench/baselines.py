@@ -5,7 +5,8 @@ instead of the Ray crawler, doing the same work by the same rules:
 
     sequential_crawl   one request at a time (one lane): the naive crawler
     asyncio_crawl      `lanes` concurrent lanes in ONE process with plain asyncio: what the
-                       Ray crawler costs over asyncio alone (its processes and its calls)
+                       Ray crawler costs over asyncio alone (its processes and its calls);
+                       `per_host` requests in flight per origin, as `dojo crawl --per-host`
 
 Both are the reference crawler's own logic, not a rewrite: its parts (Frontier, OriginGate,
 RobotsCache, fetch_page, digest: dojo.crawl) and its lane loop (lease one URL, ask the
@@ -15,7 +16,10 @@ site gives the same requests, and the difference in time is Ray's.
 
 `run_in_worker` runs one of them in a Ray worker process (the mock started there, or over the
 real network), so a baseline never shares the driver's CPU and GIL with the benchmark itself or
-with a fake-web server running in a driver thread.
+with a fake-web server running in a driver thread. Its `parser` picks the HTML parser of that
+process (dojo.crawl.parse): "html.parser" is the one-process crawler as one would write it with
+the standard library (bench/crawl_static.py's baseline, the issue's), "selectolax" the
+crawler's own.
 """
 
 from __future__ import annotations
@@ -42,7 +46,9 @@ import ray  # noqa: E402
 from dojo.crawl.crawler import IDLE  # noqa: E402
 from dojo.crawl.fetch import FETCH_TIMEOUT, USER_AGENT, fetch_page  # noqa: E402
 from dojo.crawl.frontier import Frontier  # noqa: E402
-from dojo.crawl.politeness import OriginGate  # noqa: E402
+from dojo.crawl.links import clear_cache  # noqa: E402
+from dojo.crawl.parse import current_parser, use_parser  # noqa: E402
+from dojo.crawl.politeness import gate_for  # noqa: E402
 from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: E402
 from dojo.crawl.robots import ROBOTS_TTL, RobotsCache  # noqa: E402
 from dojo.crawl.urls import origin_of  # noqa: E402
@@ -57,12 +63,14 @@ async def asyncio_crawl(
     max_pages: int,
     lanes: int,
     delay: float,
+    per_host: int = 1,
 ) -> CrawlReport:
     """The reference crawl in this process: `lanes` requests at most in flight, `delay` from an
-    answer to the next request on its origin, robots.txt obeyed. Whatever aiohttp reaches:
-    start the fake web's mock in this process first for a generated site."""
+    answer to the next request on its origin (`per_host` > 1: up to that many in flight per
+    origin, their starts `delay` apart), robots.txt obeyed. Whatever aiohttp reaches: start the
+    fake web's mock in this process first for a generated site."""
     frontier = Frontier([start_url], allowed_domains, max_depth, max_pages)
-    gate = OriginGate(delay)
+    gate = gate_for(delay, per_host)
     async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
 
         async def polite_get(url: str, holder: str) -> Any:
@@ -124,17 +132,21 @@ def _rss() -> int:
 
 @ray.remote(num_cpus=0)
 def run_in_worker(
-    site: Site | None, start_url: str, **settings: Any
+    site: Site | None, start_url: str, parser: str | None = None, **settings: Any
 ) -> tuple[CrawlReport, dict[str, float]]:
     """asyncio_crawl(start_url, **settings) in this worker process, against `site` (mocked here,
-    stopped again before returning: task workers are reused) or, with None, the real network.
-    Returns the report and {"rss": this process's RSS in bytes at the end, "cpu": the CPU
-    seconds the crawl took}."""
+    stopped again before returning: task workers are reused) or, with None, the real network,
+    parsing with `parser` (default: the crawler's). Returns the report and {"rss": this
+    process's RSS in bytes at the end, "cpu": the CPU seconds the crawl took}."""
     web = start_mock(site, None, who=f"baseline-{os.getpid()}") if site is not None else None
+    was = current_parser()
+    use_parser(parser or was)
+    clear_cache()  # the worker is reused: every crawl starts as cold as a fetcher
     cpu = time.process_time()
     try:
         report = asyncio.run(asyncio_crawl(start_url, **settings))
     finally:
+        use_parser(was)  # the worker is reused: leave it as it was
         if web is not None:
             web.stop()
     return report, {"rss": _rss(), "cpu": time.process_time() - cpu}

@@ -72,3 +72,14 @@ async def test_baselines_request_exactly_what_a_correct_crawler_requests(lanes):
     assert min(gaps) >= DELAY * 0.9
     in_flight = hits.peak_in_flight()
     assert in_flight == 1 if lanes == 1 else 1 < in_flight <= lanes
+
+
+@pytest.mark.timeout(300)
+def test_crawl_static_quick_prints_its_tables():
+    out = _run_quick("crawl_static.py")
+    for title in ("Link extraction", "Static site", "network floor", "load average"):
+        assert title in out, out
+    for parser in ("html.parser", "selectolax"):
+        assert parser in out, out
+    # every crawl fetched every page of the tree, and reported its broken link as a 404
+    assert out.count("│ yes   │") == 3, out

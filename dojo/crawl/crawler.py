@@ -24,16 +24,17 @@ from dojo.crawl.client import WebClient
 from dojo.crawl.fetch import USER_AGENT
 from dojo.crawl.frontier import FrontierActor
 from dojo.crawl.limits import MAX_BODY
+from dojo.crawl.parse_async import digest_off_loop
 from dojo.crawl.politeness import OriginGate, gate_for  # noqa: F401
-from dojo.crawl.report import CrawlReport, Visit, digest
+from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: F401
 from dojo.crawl.result import FetchResult
 from dojo.crawl.rfc9309 import Rfc9309RobotsCache
 from dojo.crawl.robots import ROBOTS_TTL, RobotsCache  # noqa: F401
 from dojo.crawl.urls import origin_of
 
-# OriginGate and RobotsCache (noqa above), the kata's own parts, stay importable from here:
-# kata 26's variants are this module's names (`from solutions.k26_distributed_crawl.kata
-# import *`) with their changes, and some build on those two.
+# OriginGate, RobotsCache and digest (noqa above), the kata's own parts, stay importable
+# from here: kata 26's variants are this module's names (`from solutions.k26_distributed_crawl
+# .kata import *`) with their changes, and some build on them.
 
 IDLE = 0.05  # seconds a lane waits before asking again when nothing is queued
 PROGRESS_EVERY = 0.25  # seconds between two on_progress calls
@@ -142,7 +143,8 @@ class Fetcher(WebClient):
             # Held until the answer is in: one request per origin at a time (or per_host),
             # and the next one on this slot starts `delay` after this answer came in.
             await gatekeeper.leave.remote(self.name, url, time.time())
-        return digest(result)
+        # A big page's links are found in a thread: this fetcher's other lanes keep going.
+        return await digest_off_loop(result)
 
 
 def _frontier_class(frontier_args: tuple) -> Any:
