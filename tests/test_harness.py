@@ -137,47 +137,51 @@ async def test_heartbeat_keeps_ticking_when_the_loop_is_free():
     assert heartbeat.ticks > 5
 
 
+# The end of a child script that read a /proc status into `status`: exit 1 if SIGINT is ignored.
+_EXIT_1_IF_SIGINT_IGNORED = (
+    "import signal, sys\n"
+    "line = next(l for l in status.splitlines() if l.startswith('SigIgn:'))\n"
+    "sys.exit(1 if int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)) else 0)\n"
+)
+
+
+def _run_where_ctrl_c_is_ignored(script: str, timeout: float) -> int:
+    """Run `script` in a child started with SIGINT ignored, as a backgrounded shell starts it;
+    return its exit code."""
+    return subprocess.run(
+        [sys.executable, "-c", script + _EXIT_1_IF_SIGINT_IGNORED],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+        timeout=timeout,
+    ).returncode
+
+
 def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
     # Started in the background by a non-interactive shell (`cmd &`), a process begins with
     # SIGINT ignored, and passes that on: ray.cancel (KeyboardInterrupt) then fails in workers.
-    child_ignores_sigint = (
-        "import signal, subprocess, sys\n"
+    child = (
+        "import subprocess\n"
         "from dojo.cluster.ray_runtime import prepare_environment\n"
         "prepare_environment()\n"
-        "status = subprocess.run(['cat', '/proc/self/status'], capture_output=True, text=True)\n"
-        "mask = int(next(l for l in status.stdout.splitlines() if l.startswith('SigIgn:'))"
-        ".split()[1], 16)\n"
-        "sys.exit(1 if mask & (1 << (signal.SIGINT - 1)) else 0)\n"
+        "status = subprocess.run(['cat', '/proc/self/status'], capture_output=True, text=True)"
+        ".stdout\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", child_ignores_sigint],
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        timeout=60,
-    )
-    assert done.returncode == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
+    code = _run_where_ctrl_c_is_ignored(child, timeout=60)
+    assert code == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
 
 
 def test_a_head_started_where_ctrl_c_is_ignored_does_not_pass_that_on():
     # The self-check's shards and the reused head are `ray start --head` processes the dojo
     # starts; their workers inherit SIGINT's disposition, and ray.cancel needs it.
-    head_ignores_sigint = (
-        "import signal, sys\n"
+    child = (
         "from dojo.cluster.head import LocalHead\n"
         "head = LocalHead(num_cpus=1).start()\n"
         "try:\n"
         "    status = open(f'/proc/{head.pid}/status').read()\n"
         "finally:\n"
         "    head.stop()\n"
-        "line = next(l for l in status.splitlines() if l.startswith('SigIgn:'))\n"
-        "mask = int(line.split()[1], 16)\n"
-        "sys.exit(1 if mask & (1 << (signal.SIGINT - 1)) else 0)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", head_ignores_sigint],
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        timeout=120,
-    )
-    assert done.returncode == 0, "a head the dojo started ignores Ctrl-C: ray.cancel would fail"
+    code = _run_where_ctrl_c_is_ignored(child, timeout=120)
+    assert code == 0, "a head the dojo started ignores Ctrl-C: ray.cancel would fail"
 
 
 @ray.remote(num_cpus=0)
