@@ -207,9 +207,13 @@ def test_the_randori_feed_sends_what_changed_only(monkeypatch):
     feed = randori.RandoriFeed("alice", "e5" * 16)
     sent = []
     monkeypatch.setattr(feed, "send", sent.append)
+    clock = iter([1000.45, 1000.65, 1001.0, 1001.5])
+    monkeypatch.setattr(randori.time, "time", lambda: next(clock))
     watcher = FakeWatcher()
     feed(watcher, 120.0)
-    feed(watcher, 119.9)  # the same due time: nothing new
+    # The same due time, drifted by a few hundredths across the edge where rounding to the
+    # second turned 1120.45 and 1120.55 into two times: nothing new.
+    feed(watcher, 119.9)
     watcher.rotations = 1
     feed(watcher, 300.0)
     watcher.last = types.SimpleNamespace(summary=lambda: "Kata 01 · One: 1 of 2 tests pass")

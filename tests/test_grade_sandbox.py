@@ -273,7 +273,7 @@ def test_killing_the_grader_kills_its_sandboxes(grading_tmp):
     finally:
         grader.send_signal(signal.SIGKILL)
         grader.wait()
-    assert _gone(marker), "a sandbox outlived its grader (--die-with-parent)"
+    assert _gone(marker), "a sandbox outlived its grader (dojo/grade/lifeline.py)"
     sandbox.sweep_stale_cgroups()
     own = sandbox._own_cgroups()
     for controller in ("pids", "memory"):

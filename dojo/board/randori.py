@@ -19,6 +19,7 @@ import time
 from dojo.board.identity import learner_name, learner_token, reporting_off
 
 LOOKUP_EVERY = 5.0  # seconds between two looks for a board that was not there yet
+DUE_TIME_SLACK = 1.0  # seconds the rotation's due time may drift before the board is told
 
 
 class RandoriFeed:
@@ -28,6 +29,7 @@ class RandoriFeed:
         self.process: subprocess.Popen | None = None
         self.broken = False
         self._last: tuple | None = None
+        self._due = 0.0
 
     def __call__(self, watcher, seconds_left: float) -> None:
         kata = watcher.kata
@@ -35,11 +37,13 @@ class RandoriFeed:
         # The board names the kata itself: the state is what follows "Kata NN · title: ".
         summary = summary.removeprefix(f"Kata {kata.number:02d} · {kata.title}: ")
         driver = watcher.rotations + 1
-        # The due time, not the seconds left, says whether anything changed.
-        key = (kata.slug, driver, summary, round(time.time() + seconds_left))
-        if self.broken or key == self._last:
+        # The due time, not the seconds left, says whether anything changed; it moves by a
+        # few milliseconds between two turns, so only a jump of a second or more counts
+        # (rounding it to the second instead resent whenever a turn crossed a rounding edge).
+        key, due = (kata.slug, driver, summary), time.time() + seconds_left
+        if self.broken or (key == self._last and abs(due - self._due) < DUE_TIME_SLACK):
             return
-        self._last = key
+        self._last, self._due = key, due
         self.send(
             {
                 "learner": self.learner,
