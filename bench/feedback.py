@@ -7,13 +7,13 @@
 
 Per kata, the median wall time of a cold `pytest katas/<kata>` in a new process: green (the
 reference solution, --solutions) and red (a typical mistake: the kata's first mutant under
-tests/mutants/), each next to the bare Ray start-and-stop measured in the same run (a new
-`python -c` process importing ray, starting a local runtime and stopping it) and as a ratio of
-it. With --whole also `pytest katas/ --solutions`, with --self-check the maintainers' plain
-`pytest`. The machine's load average is printed before and after: a busy machine explains a
-slow row. Numbers only: nothing here asserts a time (issue 13's targets are read off the
-ratios: a kata at most 1x, kata 26 at most 2x, red never slower than green, the whole
---solutions run at most 10x).
+tests/mutants/, stopping at the kata's first failure as a learner's run does), each next to
+the bare Ray start-and-stop measured in the same run (a new `python -c` process importing
+ray, starting a local runtime and stopping it) and as a ratio of it. With --whole also
+`pytest katas/ --solutions`, with --self-check the maintainers' plain `pytest`. The machine's
+load average is printed before and after: a busy machine explains a slow row. Numbers
+only: nothing here asserts a time (issue 13's targets are read off the ratios: a kata at most
+1x, kata 26 at most 2x, red never slower than green, the whole --solutions run at most 10x).
 """
 
 from __future__ import annotations
@@ -101,7 +101,9 @@ def main() -> int:
         line = _row(kata.slug, green, bare, green_codes, {0})
         mutant = first_mutant(kata)
         if mutant:
-            red, red_codes = median_of(args.runs, pytest_command(target, "--impl", mutant), env)
+            red, red_codes = median_of(
+                args.runs, pytest_command(target, "--impl", mutant, "--stop-at-first-failure"), env
+            )
             line += f"   {red:6.2f} {red / bare:7.2f}x" + ("" if red_codes == {1} else " (!)")
             unexpected += red_codes != {1}
         unexpected += green_codes != {0}

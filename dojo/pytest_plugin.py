@@ -7,10 +7,16 @@ Loaded by the root conftest.py. Choosing the code under test:
 * --solutions        solutions/<kata>/kata.py   (the reference solutions)
 * --impl MODULE      any module mirroring a kata, e.g. a mutant kept under tests/; the kata
                      is the `kNN_...` package in its dotted name. Repeatable.
-* --impl-plan FILE   JSON list of {"kata", "id", "module", "only"} (used by `dojo verify`)
+* --impl-plan FILE   JSON list of {"kata", "id", "module", "only", "stop_first"} (`dojo verify`)
 
 With --impl/--impl-plan each kata test is parametrised over the implementations given for
 its kata, so one Ray session checks many implementations.
+
+A learner's run stops each kata at its first failing test (rustlings' one-thing-at-a-time):
+the kata's later tests are skipped as "not run", so a wrong answer's verdict comes as soon as
+one test has given it, never after every test has waited out the same mistake. --all-tests
+runs them all; --solutions, --impl and grading always do (--stop-at-first-failure asks for
+the learner's behaviour there, e.g. to time a mutant as a learner would see it).
 """
 
 from __future__ import annotations
@@ -45,6 +51,7 @@ class Impl:
     id: str
     module: str
     only: tuple[str, ...] = ()  # run just these tests for it (a mutant's named test)
+    stop_first: bool = False  # stop at its first failure, as a learner's run would
 
 
 def kata_of_path(path: Path) -> str | None:
@@ -86,6 +93,16 @@ def pytest_addoption(parser):
         help="start and stop a Ray of this run's own instead of reusing the dojo's head",
     )
     group.addoption(
+        "--all-tests",
+        action="store_true",
+        help="run every test of a kata, even after one of them failed",
+    )
+    group.addoption(
+        "--stop-at-first-failure",
+        action="store_true",
+        help="skip a kata's later tests once one fails, also with --solutions or --impl",
+    )
+    group.addoption(
         "--dojo-report",
         metavar="FILE",
         help="write every test's outcome and message as JSON to FILE",
@@ -102,7 +119,13 @@ def _impls_from_config(config) -> dict[str, list[Impl]]:
     plan = config.getoption("impl_plan")
     if plan:
         for entry in json.loads(Path(plan).read_text()):
-            impl = Impl(entry["kata"], entry["id"], entry["module"], tuple(entry.get("only", ())))
+            impl = Impl(
+                entry["kata"],
+                entry["id"],
+                entry["module"],
+                tuple(entry.get("only", ())),
+                bool(entry.get("stop_first", False)),
+            )
             impls.setdefault(impl.kata, []).append(impl)
     return impls
 
@@ -113,6 +136,8 @@ def pytest_configure(config):
         os.environ["DOJO_NO_DAEMON"] = "1"
     config._dojo_impls = _impls_from_config(config)
     config._dojo_results = []
+    config._dojo_first_failures = {}  # (kata, implementation) -> the test that failed first
+    config._dojo_stops_at_first_failure = _stops_at_first_failure(config)
     config._dojo_overview = _overview_wanted(config)
     if config._dojo_overview:
         # Many katas at once: one line per kata at the end (pytest_terminal_summary) instead
@@ -120,6 +145,16 @@ def pytest_configure(config):
         config.option.tbstyle = "no"
         config.option.reportchars = ""
         config.option.verbose = -1
+
+
+def _stops_at_first_failure(config) -> bool:
+    if config.getoption("all_tests"):
+        return False
+    if config.getoption("stop_at_first_failure"):
+        return True
+    # Checking many implementations, or grading: every test's verdict counts.
+    grading = config.pluginmanager.has_plugin("dojo.grade.plugin")
+    return not (config.getoption("solutions") or config._dojo_impls or grading)
 
 
 def _overview_wanted(config) -> bool:
@@ -139,12 +174,55 @@ def _overview_wanted(config) -> bool:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if not config._dojo_overview or not config._dojo_results:
-        return
-    from dojo.kata.overview import overview
+    if config._dojo_overview and config._dojo_results:
+        from dojo.kata.overview import overview
 
-    terminalreporter.write_sep("=", "katas")
-    terminalreporter.write_line(overview(config._dojo_results))
+        terminalreporter.write_sep("=", "katas")
+        terminalreporter.write_line(overview(config._dojo_results))
+        return
+    not_run = [r for r in config._dojo_results if r["outcome"] == NOT_RUN]
+    if not_run:
+        first = config._dojo_first_failures[(not_run[0]["kata"], not_run[0]["impl"])]
+        names = ", ".join(r["test"] for r in not_run)
+        terminalreporter.write_line(
+            f"Not run yet: {names}. Fix {first} first; they run once it passes "
+            "(--all-tests runs them all now)."
+        )
+
+
+NOT_RUN = "not_run"
+
+
+def _first_failure_key(item) -> tuple[str | None, str | None]:
+    impl = getattr(getattr(item, "callspec", None), "params", {}).get("kata")
+    return kata_of_path(Path(str(item.path))), impl.id if isinstance(impl, Impl) else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before any fixture: a test not run starts nothing
+def pytest_runtest_setup(item):
+    config = item.config
+    impl = getattr(getattr(item, "callspec", None), "params", {}).get("kata")
+    stop_first = isinstance(impl, Impl) and impl.stop_first
+    if not (config._dojo_stops_at_first_failure or stop_first):
+        return
+    key = _first_failure_key(item)
+    first = config._dojo_first_failures.get(key)
+    if key[0] is None or first is None:
+        return
+    config._dojo_results.append(
+        {
+            "nodeid": item.nodeid,
+            "kata": key[0],
+            "test": item.originalname,
+            "impl": key[1],
+            "when": "setup",
+            "outcome": NOT_RUN,
+            "not_done": False,
+            "message": f"not run: {first} failed first",
+            "duration": 0.0,
+        }
+    )
+    pytest.skip(f"not run: fix {first} first (--all-tests runs every test)")
 
 
 def default_module(config, kata: str) -> str:
@@ -349,6 +427,8 @@ def pytest_runtest_makereport__record(item, call):
             text = "".join(traceback.format_exception_only(call.excinfo.value))
             report = _plain_report(item, call, f"{text}\n(traceback omitted: {error})")
     kata = kata_of_path(Path(str(item.path)))
+    if kata and report.failed:
+        item.config._dojo_first_failures.setdefault(_first_failure_key(item), item.originalname)
     if kata and (call.when == "call" or report.failed):
         impl = getattr(getattr(item, "callspec", None), "params", {}).get("kata")
         item.config._dojo_results.append(

@@ -89,6 +89,62 @@ def test_the_first_run_of_every_stub_fits_one_screen_and_names_where_to_start(tm
     assert "Traceback" not in run.stdout + run.stderr, run.stdout + run.stderr
 
 
+# A kata's test file as pytester lays it out: the folder name makes it a kata's.
+KATA_TESTS = """
+def test_first():
+    assert True
+
+def test_second():
+    assert 1 == 2, "the second rule"
+
+def test_third():
+    raise AssertionError("must not run after the second failed")
+
+def test_fourth():
+    raise AssertionError("nor this one")
+"""
+
+
+@pytest.fixture
+def run_kata(pytester):
+    pytester.mkpydir("k99_sample").joinpath("test_kata.py").write_text(KATA_TESTS)
+
+    def run(*args):
+        return pytester.runpytest_subprocess(
+            "k99_sample", "-p", "dojo.pytest_plugin", "-p", "no:cacheprovider", *args
+        )
+
+    return run
+
+
+def test_a_learners_run_stops_the_kata_at_its_first_failure(run_kata):
+    result = run_kata()
+    result.assert_outcomes(passed=1, failed=1, skipped=2)
+    out = result.stdout.str()
+    assert "the second rule" in out and "must not run" not in out
+    assert "Not run yet: test_third, test_fourth. Fix test_second first" in out
+
+
+@pytest.mark.parametrize("option", ["--all-tests", "--solutions"])
+def test_every_test_runs_when_asked_or_when_checking_solutions(run_kata, option):
+    result = run_kata(option)
+    result.assert_outcomes(passed=1, failed=3)
+    assert "Not run yet" not in result.stdout.str()
+
+
+def test_overview_counts_the_tests_not_run_after_the_first_failure():
+    def row(test, outcome, not_done=False):
+        message = "NOT DONE YET" if not_done else "wrong"
+        return {"kata": "k01_await_one_ref", "test": test, "outcome": outcome,
+                "not_done": not_done, "message": message}  # fmt: skip
+
+    stub = overview([row("test_a", "failed", not_done=True), row("test_b", "not_run")])
+    assert "not started" in stub and "(0 of 2 tests pass, 1 not run)" in stub
+    begun = overview([row("test_a", "passed"), row("test_b", "failed"), row("test_c", "not_run")])
+    assert "failing" in begun and "(1 of 3 tests pass, 1 not run)" in begun
+    assert "test_b: wrong" in begun
+
+
 def test_overview_lines_follow_each_katas_state():
     results = [
         {"kata": "k01_await_one_ref", "test": "test_a", "outcome": "passed", "not_done": False,
@@ -104,3 +160,22 @@ def test_overview_lines_follow_each_katas_state():
     assert "not started" in lines[3]
     # The kata already begun comes before the first one not started.
     assert any(line.startswith("Next: Kata 02") for line in lines), lines
+
+
+def test_progress_keeps_what_it_knew_of_a_test_not_run(tmp_path):
+    from dojo.kata import progress
+
+    (tmp_path / "k01_await_one_ref").mkdir()
+    (tmp_path / "k01_await_one_ref" / "kata.py").write_text("x = 1\n")
+    state = tmp_path / "progress.json"
+
+    def run(*outcomes):
+        results = [{"kata": "k01_await_one_ref", "test": t, "when": w, "outcome": o,
+                    "not_done": False, "message": ""} for t, w, o in outcomes]  # fmt: skip
+        progress.record(results, tmp_path, state)
+        return progress.load(state)["k01_await_one_ref"]["tests"]
+
+    run(("test_a", "call", "passed"), ("test_b", "call", "passed"))
+    tests = run(("test_a", "call", "failed"), ("test_b", "setup", "not_run"))
+    assert tests["test_a"]["outcome"] == "failed"
+    assert tests["test_b"]["outcome"] == "passed"  # same kata.py: its last verdict stands

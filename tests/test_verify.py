@@ -10,7 +10,7 @@ import pytest
 
 from dojo.kata.catalogue import CatalogueError, Kata, Rule, Track, parse
 from dojo.kata.readme import rules_section, with_rules
-from dojo.kata.verify import Variant, judge
+from dojo.kata.verify import RULE_ROUND, Variant, _plan_entry, _rule_round, judge
 
 RULE_TEST = "test_the_slower_replicas_are_cancelled"
 MUTANT = Variant(
@@ -19,9 +19,9 @@ MUTANT = Variant(
 )  # fmt: skip
 
 
-def _result(outcome: str, message: str, test: str = RULE_TEST) -> dict:
+def _result(outcome: str, message: str, test: str = RULE_TEST, impl="mutant-no_cancel") -> dict:
     return {
-        "kata": "k05_first_wins", "impl": "mutant-no_cancel", "test": test,
+        "kata": "k05_first_wins", "impl": impl, "test": test,
         "outcome": outcome, "when": "call", "message": message, "not_done": False,
     }  # fmt: skip
 
@@ -48,6 +48,32 @@ def test_a_rejection_by_another_test_does_not_count():
     other = _result("failed", "x\nexpected: y\nlikely mistake: ray.cancel", test="test_other")
     verdict = judge(MUTANT, [other])
     assert not verdict.ok and "did not run" in " ".join(verdict.problems)
+
+
+TEACHES = "x\nexpected: y\nlikely mistake: no ray.cancel(ref) for the losers"
+
+
+def test_a_mutant_runs_as_a_learner_would_meet_it_and_its_rule_test_alone_if_need_be():
+    assert _plan_entry(MUTANT) == {
+        "kata": MUTANT.kata, "id": MUTANT.id, "module": MUTANT.module, "stop_first": True
+    }  # fmt: skip
+    earlier = [_result("failed", TEACHES, test="test_earlier")]
+    (again,) = _rule_round([MUTANT], earlier)
+    assert again.id == MUTANT.id + RULE_ROUND
+    assert _plan_entry(again)["only"] == (RULE_TEST,) and "stop_first" not in _plan_entry(again)
+    assert _rule_round([MUTANT], [_result("failed", TEACHES)]) == []  # its rule's test was first
+
+
+def test_the_first_failure_a_learner_sees_must_name_the_mistake():
+    rule = _result("failed", TEACHES, impl=MUTANT.id + RULE_ROUND)
+    named = _result("failed", TEACHES, test="test_earlier")
+    assert judge(MUTANT, [named, rule]).ok
+    vague = _result("failed", "x\nexpected: y\nlikely mistake: something else", "test_earlier")
+    verdict = judge(MUTANT, [vague, rule])
+    assert not verdict.ok
+    assert "a learner's run stops at test_earlier" in " ".join(verdict.problems)
+    not_run = _result("not_run", "", impl=MUTANT.id)
+    assert not judge(MUTANT, [named, not_run]).ok  # the rule's own test never ran
 
 
 def test_a_mutant_that_names_no_rule_is_reported():

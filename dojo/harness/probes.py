@@ -25,6 +25,10 @@ import ray
 
 from dojo.harness.timeline import Interval, peak_in_flight, render
 
+# The mark a report carries when the test broke the barrier itself, having seen the code under
+# test stop starting calls (dojo/harness/handoffs.py), rather than after the idle limit.
+BROKEN_ON_A_STALL = "barrier broken: the code started no more calls"
+
 
 @dataclass(frozen=True)
 class ProbeReport:
@@ -146,6 +150,13 @@ class _ProbeActor:
         if call[2] is None:
             call[2], call[3] = time.monotonic(), outcome
             r.in_flight -= 1
+
+    async def break_barrier(self, round_number: int) -> None:
+        r = self._current(round_number)
+        if r is not None and r.barrier is not None and not r.barrier_open.is_set():
+            r.barrier_broken = True
+            r.marks.add(BROKEN_ON_A_STALL)
+            r.barrier_open.set()
 
     async def open_gate(self, round_number: int, name: str) -> None:
         r = self._current(round_number)
@@ -314,6 +325,11 @@ class Probe:
     def open_gate(self, name: str):
         """Open a gate (fire-and-forget; safe to call from sync callbacks)."""
         return self._actor.open_gate.remote(self._round, name)
+
+    async def break_barrier(self) -> None:
+        """Let every call waiting at the barrier go now, as its idle limit would: the test
+        already knows the calls are not running together (dojo/harness/handoffs.py)."""
+        await self._actor.break_barrier.remote(self._round)
 
     def report(self) -> ProbeReport:
         return _to_report(ray.get(self._actor.report.remote(self._round)))

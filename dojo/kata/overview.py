@@ -17,6 +17,9 @@ TITLE_WIDTH = 40
 MESSAGE_WIDTH = 90
 
 
+NOT_RUN = "not_run"  # skipped after its kata's first failure (dojo.pytest_plugin)
+
+
 def _per_kata(results: list[dict]) -> dict[str, dict[str, dict]]:
     """kata -> test -> the worst record of that test in this run (a failed setup or teardown
     outweighs a passed call)."""
@@ -29,9 +32,10 @@ def _per_kata(results: list[dict]) -> dict[str, dict[str, dict]]:
 
 
 def _state(records: dict[str, dict]) -> str:
+    ran = [r for r in records.values() if r["outcome"] != NOT_RUN]
     if all(r["outcome"] == "passed" for r in records.values()):
         return DONE
-    if all(r["outcome"] != "passed" and r["not_done"] for r in records.values()):
+    if ran and all(r["outcome"] != "passed" and r["not_done"] for r in ran):
         return NOT_STARTED
     return FAILING
 
@@ -44,10 +48,12 @@ def _first_line(message: str) -> str:
 def _row(kata: Kata, records: dict[str, dict]) -> str:
     state = _state(records)
     passed = sum(r["outcome"] == "passed" for r in records.values())
+    not_run = sum(r["outcome"] == NOT_RUN for r in records.values())
     title = f"Kata {kata.number:02d} · {kata.title}"
-    row = f"{title:<{TITLE_WIDTH}} {state:<12} ({passed} of {len(records)} tests pass)"
+    counts = f"{passed} of {len(records)} tests pass" + (f", {not_run} not run" if not_run else "")
+    row = f"{title:<{TITLE_WIDTH}} {state:<12} ({counts})"
     if state == FAILING:
-        first = next(r for r in records.values() if r["outcome"] != "passed")
+        first = next(r for r in records.values() if r["outcome"] not in ("passed", NOT_RUN))
         row += f"\n    {first['test']}: {_first_line(first['message'])}"
     return row
 

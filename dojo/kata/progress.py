@@ -42,6 +42,8 @@ def record(results: list[dict], katas_dir: Path, path: Path = PROGRESS_FILE) -> 
         if not entry or entry.get("digest") != current:
             entry = progress[kata] = {"digest": current, "tests": {}}
         outcome = "not_done" if r["not_done"] else r["outcome"]
+        if outcome == "not_run":
+            continue  # skipped after the kata's first failure: says nothing about this test
         # A failed setup/teardown overrides the call's outcome; a pass never overrides a fail
         # of the same run.
         if r["when"] == "call" or outcome != "passed":

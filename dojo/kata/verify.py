@@ -9,6 +9,12 @@ must say:
     BREAKS = "cancels-the-losers"          # a rule id from catalogue.toml
     SAYS = ("ray.cancel",)                 # words the failure message must contain
 
+A mutant is checked the way a learner who made that mistake would meet it: the kata's tests
+in order, stopping at the first failure (dojo/pytest_plugin.py), whose message must name the
+mistake (SAYS). When that first failure is an earlier test than the rule's own, a second
+round runs the rule's test alone on the mutant (its id ends in RULE_ROUND), so every rule is
+still shown to be enforced by its test.
+
 A few pytest subprocesses (shards) check all implementations of the chosen katas, each in a
 single Ray session on a head of its own (see --impl-plan in dojo/pytest_plugin.py). Shared by
 `tests/` and `dojo verify`.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import dataclasses
 import json
 import os
 import subprocess
@@ -36,6 +43,7 @@ from dojo.kata.catalogue import Kata, UnknownKata, all_katas
 from dojo.paths import KATAS_DIR, REPO_ROOT, TESTS_DIR
 
 MUTANTS_DIR = TESTS_DIR / "mutants"
+RULE_ROUND = "@rule"  # the id suffix of a mutant's second round: its rule's test alone
 SHARD_CPUS = 2  # each shard's head: the katas' proofs are sized for a 2-CPU cluster
 ALTERNATIVES_DIR = TESTS_DIR / "alternatives"
 
@@ -186,15 +194,42 @@ def default_shards() -> int:
     return 1 if os.environ.get("RAY_ADDRESS") else 3
 
 
-def _pytest_command(variants: list[Variant], plan_file: Path, report_file: Path) -> list[str]:
-    plan_file.write_text(
-        json.dumps(
-            [
-                {"kata": v.kata, "id": v.id, "module": v.module, "only": v.rejected_by}
-                for v in variants
-            ]
-        )
+def _plan_entry(v: Variant) -> dict:
+    entry = {"kata": v.kata, "id": v.id, "module": v.module}
+    if v.kind == "mutant" and v.name.endswith(RULE_ROUND):
+        entry["only"] = v.rejected_by  # the second round: the rule's test alone
+    elif v.kind == "mutant":
+        entry["stop_first"] = True  # what a learner's run shows
+    return entry
+
+
+def _first_failure(results: list[dict], kata: str, impl: str) -> dict | None:
+    """The first test (in the order it ran) that failed for this implementation."""
+    return next(
+        (
+            r
+            for r in results
+            if r["kata"] == kata and r["impl"] == impl and r["outcome"] == "failed"
+        ),
+        None,
     )
+
+
+def _rule_round(variants: list[Variant], results: list[dict]) -> list[Variant]:
+    """The mutants a learner's run stopped at another test than their rule's: checked again
+    with the rule's test alone."""
+    again = []
+    for v in variants:
+        if v.kind != "mutant" or not v.rejected_by:
+            continue
+        first = _first_failure(results, v.kata, v.id)
+        if first is not None and first["test"] not in v.rejected_by:
+            again.append(dataclasses.replace(v, name=v.name + RULE_ROUND))
+    return again
+
+
+def _pytest_command(variants: list[Variant], plan_file: Path, report_file: Path) -> list[str]:
+    plan_file.write_text(json.dumps([_plan_entry(v) for v in variants]))
     katas = sorted({v.kata for v in variants})
     return [
         sys.executable, "-m", "pytest", *[str(KATAS_DIR / k) for k in katas],
@@ -234,58 +269,90 @@ def run_plan(
     timeout: float = 1200,
     shards: int | None = None,
 ) -> tuple[list[dict], str]:
-    """Run the kata tests once for all variants; return per-test results and pytest's output.
+    """Run the kata tests once for all variants (and a second round for the mutants that
+    need it, see the module docstring); return per-test results and pytest's output.
 
     Each shard is one pytest process with one Ray session checking whole katas."""
-    groups = shard(variants, shards or default_shards())
+    count = shards or default_shards()
+    groups = shard(variants, count)
     env = {**os.environ, **(env or {})}
+    deadline = time.monotonic() + timeout
     with (
         tempfile.TemporaryDirectory(prefix="dojo-verify-") as tmp,
         _shard_clusters(len(groups), env) as clusters,
     ):
-        running = []
-        for i, group in enumerate(groups):
-            plan_file, report_file = Path(tmp, f"plan{i}.json"), Path(tmp, f"report{i}.json")
-            log = open(Path(tmp, f"out{i}.txt"), "w+")  # closed once the shard ends
-            proc = subprocess.Popen(
-                _pytest_command(group, plan_file, report_file),
-                cwd=tmp,
-                env={**env, **clusters[i]},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-            running.append((proc, log, report_file))
-        results: list[dict] = []
-        outputs: list[str] = []
-        missing: list[str] = []
-        deadline = time.monotonic() + timeout
-        for proc, log, report_file in running:
-            try:
-                proc.wait(timeout=max(1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            log.seek(0)
-            output = log.read()
-            log.close()
-            outputs.append(output)
-            if report_file.exists():
-                results.extend(json.loads(report_file.read_text())["results"])
-            else:
-                missing.append(f"(exit {proc.returncode}):\n{output[-4000:]}")
-        if missing:
-            raise RuntimeError("the kata tests did not run " + "\n".join(missing))
-        return results, "\n".join(outputs)
+        results, output = _run_groups(groups, clusters, Path(tmp), env, deadline, "")
+        again = _rule_round(variants, results)
+        if again:
+            groups = shard(again, len(clusters))
+            more, more_output = _run_groups(groups, clusters, Path(tmp), env, deadline, "rule")
+            results += more
+            output += "\n" + more_output
+        return results, output
 
 
-def judge(variant: Variant, results: list[dict]) -> VariantVerdict:
-    mine = [r for r in results if r["kata"] == variant.kata and r["impl"] == variant.id]
+def _run_groups(
+    groups: list[list[Variant]], clusters: list[dict], tmp: Path, env: dict, deadline: float, tag
+) -> tuple[list[dict], str]:
+    running = []
+    for i, group in enumerate(groups):
+        plan_file, report_file = tmp / f"plan{tag}{i}.json", tmp / f"report{tag}{i}.json"
+        log = open(tmp / f"out{tag}{i}.txt", "w+")  # closed once the shard ends
+        proc = subprocess.Popen(
+            _pytest_command(group, plan_file, report_file),
+            cwd=tmp,
+            env={**env, **clusters[i]},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        running.append((proc, log, report_file))
+    results: list[dict] = []
+    outputs: list[str] = []
+    missing: list[str] = []
+    for proc, log, report_file in running:
+        try:
+            proc.wait(timeout=max(1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.seek(0)
+        output = log.read()
+        log.close()
+        outputs.append(output)
+        if report_file.exists():
+            results.extend(json.loads(report_file.read_text())["results"])
+        else:
+            missing.append(f"(exit {proc.returncode}):\n{output[-4000:]}")
+    if missing:
+        raise RuntimeError("the kata tests did not run " + "\n".join(missing))
+    return results, "\n".join(outputs)
+
+
+def _tests_of(results: list[dict], kata: str, impl: str) -> dict[str, dict]:
     tests: dict[str, dict] = {}
-    for r in mine:
+    for r in results:
+        if r["kata"] != kata or r["impl"] != impl or r["outcome"] == "not_run":
+            continue
         # Keep the worst phase of each test: a failed setup/teardown counts as failed.
         if r["test"] not in tests or r["outcome"] != "passed":
             tests[r["test"]] = r
+    return tests
+
+
+def _names_the_mistake(variant: Variant, r: dict) -> list[str]:
+    """What is wrong with a rejection's message: no teaching message, or words missing."""
+    if r["when"] != "call" or not any(m in r["message"] for m in TEACHING_MARKS):
+        first = (r["message"].strip().splitlines() or ["?"])[-1]
+        return [f"failed without a teaching message: {first[:300]}"]
+    missing = [w for w in variant.says if w.lower() not in r["message"].lower()]
+    if missing:
+        return [f"its message does not say {missing}: {r['message'][:400]}"]
+    return []
+
+
+def judge(variant: Variant, results: list[dict]) -> VariantVerdict:
+    tests = _tests_of(results, variant.kata, variant.id)
     verdict = VariantVerdict(variant, ok=True, tests=tests)
     problems = verdict.problems
     if not tests:
@@ -304,22 +371,24 @@ def judge(variant: Variant, results: list[dict]) -> VariantVerdict:
     else:  # mutant
         if variant.error:
             problems.append(variant.error)
+        # What a learner who made this mistake sees: the first failure of a run that stops.
+        first = _first_failure(results, variant.kata, variant.id)
+        if first is not None and first["test"] not in variant.rejected_by:
+            problems += [
+                f"a learner's run stops at {first['test']} (before the rule's test), and " + problem
+                for problem in _names_the_mistake(variant, first)
+            ]
+            tests = {**tests, **_tests_of(results, variant.kata, variant.id + RULE_ROUND)}
         for name in variant.rejected_by:
             r = tests.get(name)
             if r is None:
                 problems.append(f"{name} (the test of rule {variant.breaks}) did not run")
             elif r["outcome"] == "passed":
                 problems.append(f"{name} let the mutant pass")
-            elif r["when"] != "call" or not any(m in r["message"] for m in TEACHING_MARKS):
-                first = (r["message"].strip().splitlines() or ["?"])[-1]
-                problems.append(f"{name} failed without a teaching message: {first[:300]}")
             else:
-                missing = [w for w in variant.says if w.lower() not in r["message"].lower()]
-                if missing:
-                    problems.append(
-                        f"{name} rejected it, but its message does not say {missing}: "
-                        f"{r['message'][:400]}"
-                    )
+                problems += [
+                    f"{name} rejected it, but " + p for p in _names_the_mistake(variant, r)
+                ]
     verdict.ok = not problems
     return verdict
 

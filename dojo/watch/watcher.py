@@ -117,6 +117,8 @@ def read_check_result(
         if r["kata"] != kata.slug:
             continue
         outcome = "not_done" if r["not_done"] else r["outcome"]
+        if outcome == "not_run":
+            continue  # after the first failure (dojo.pytest_plugin): no verdict of its own
         # As dojo.kata.progress.record does: a failed setup or teardown outweighs a passed call.
         if r["when"] == "call" or outcome != "passed":
             if outcomes.get(r["test"], ("passed",))[0] == "passed":

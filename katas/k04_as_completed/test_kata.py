@@ -7,6 +7,7 @@ import time
 import pytest
 import ray
 
+from dojo.harness.handoffs import QUIET, HandoffWatch, watch_handoffs
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.probes import Probe
 from dojo.harness.sim import SlowService, answer
@@ -24,13 +25,14 @@ ITEMS = ["ant", "bee", "cat", "dog", "eel"]
 # Every call waits at its own gate, and the test opens them one at a time in FORCED_ORDER, each
 # only once the previous result has reached handle(). The order matches no fixed order code
 # could await the refs in: neither the order they were started in (the first item started is
-# the last allowed to finish) nor its reverse. Before the first gate opens, all calls must
-# be in flight: a call that does not arrive within ARRIVAL_IDLE s of the last arrival was not
-# started at once. A result counts as not handled once its call finished GRACE s ago (as the
-# test saw it: the time a result takes to reach your code is not charged) and handle() has
-# still not had it. Gates open by themselves only after GATE_SAFETY s, a safety net: the test
-# opens every gate itself long before, so a right answer never waits on a timeout and a wrong
-# one gets its verdict a GRACE or two after the evidence is in.
+# the last allowed to finish) nor its reverse. Before the first gate opens, all calls must be in
+# flight: a call not started while the ones before it were held (for a second, see
+# dojo/harness/handoffs.py; or no arrival for ARRIVAL_IDLE s) was not started at once. A result
+# counts as not handled once its call finished GRACE s ago (as the test saw it: the time a
+# result takes to reach your code is not charged) and handle() has still not had it. Gates
+# open by themselves only after GATE_SAFETY s, a safety net: the test opens every gate itself
+# long before, so a right answer never waits on a timeout and a wrong one gets its verdict a
+# GRACE or two after the evidence is in.
 FORCED_ORDER = ["cat", "eel", "bee", "dog", "ant"]
 ARRIVAL_IDLE = 4.0
 GRACE = 2.0
@@ -132,6 +134,7 @@ class _GatedRun:
         self.handled: list = []
         self._news = asyncio.Event()
         self.task: asyncio.Future | None = None
+        self.handoffs = HandoffWatch(want=len(ITEMS))  # the test's watch_handoffs replaces it
 
     def start(self, kata) -> None:
         self.task = asyncio.ensure_future(
@@ -151,7 +154,7 @@ class _GatedRun:
         """The items whose calls are in flight, once all are or none came for ARRIVAL_IDLE s."""
         arrived, last = set(), time.monotonic()
         while not self.task.done() and len(arrived) < len(ITEMS):
-            if time.monotonic() - last > ARRIVAL_IDLE:
+            if time.monotonic() - last > ARRIVAL_IDLE or self.handoffs.stalled:
                 break
             await asyncio.sleep(0.02)
             now = {c.label for c in (await self.probe.areport()).calls} & set(ITEMS)
@@ -190,7 +193,8 @@ class _GatedRun:
         if len(started) < len(ITEMS):
             return (
                 f"only {len(started)} of {len(ITEMS)} calls were started ({started!r}); no "
-                f"other call started for {ARRIVAL_IDLE:.0f} s while the test held them",
+                f"other call started for {QUIET if self.handoffs.stalled else ARRIVAL_IDLE:g} s "
+                "while the test held them",
                 f"all {len(ITEMS)} lookups started at once, before any result is awaited (the "
                 "test lets a call finish only once all of them are in flight)",
                 "waiting for each call before starting the next (an `await` inside the loop "
@@ -265,9 +269,13 @@ async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
     run = _GatedRun(make_probe(gate_timeout=GATE_SAFETY))
     await warm_workers(len(ITEMS))  # no call of the gated chain waits for a process to start
     call = f"handle_as_completed(service, {ITEMS!r}, handle)"
-    async with Heartbeat(on_stall=run.open_all) as heartbeat:
+    async with (
+        Heartbeat(on_stall=run.open_all) as heartbeat,
+        watch_handoffs(kata, "lookup", run.probe, len(ITEMS), break_barrier=False) as handoffs,
+    ):
         # A loop frozen by your code freezes the test's side too: then the heartbeat lets the
         # calls finish, and the lesson is the blocking call.
+        run.handoffs = handoffs
         run.start(kata)
         try:
             lesson = await finishes_within(run.verdict(), CALL_LIMIT, call)

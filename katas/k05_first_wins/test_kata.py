@@ -9,6 +9,7 @@ import pytest
 import ray
 
 from dojo import NotDoneYet
+from dojo.harness.handoffs import QUIET, watch_handoffs
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.probes import Probe, ProbeReport
 from dojo.harness.sim import SlowService, answer
@@ -26,8 +27,9 @@ SLOW = "slow"
 # them together: the race starts only then, and the loser is surely running (never still
 # being scheduled) when it gets cancelled. Two replicas, one fast and one slow, are enough to
 # tell first-wins from wait-for-all, and two warm worker processes run them at once. A query
-# that does not reach every replica breaks the barrier after BARRIER_IDLE seconds without a
-# new arrival (the workers are warm: generous even on a busy machine).
+# that does not reach every replica breaks the barrier once your code, with the asks it
+# started held there, starts no other for a second (dojo/harness/handoffs.py), or after
+# BARRIER_IDLE seconds without a new arrival (the workers are warm: generous even when busy).
 BARRIER_IDLE = 4.0
 # From the release, the fast replica answers after FAST_DELAY, the slow one after SLOW_DELAY:
 # far longer than a correct first_answer takes to return and cancel it (a cancel took 0.02 to
@@ -152,7 +154,10 @@ async def _race(kata, probe, names: list[str], fast_delay: float = FAST_DELAY, h
         for name in names
     ]
     call = f"first_answer({len(names)} replicas, {QUERY!r})"
-    async with heart or contextlib.nullcontext():
+    async with (
+        heart or contextlib.nullcontext(),
+        watch_handoffs(kata, "ask", probe, want=len(names)) as handoffs,
+    ):
         run = asyncio.ensure_future(kata.first_answer(replicas, QUERY))
 
         async def all_asked_or_given_up():
@@ -164,10 +169,11 @@ async def _race(kata, probe, names: list[str], fast_delay: float = FAST_DELAY, h
         if report.barrier_broken and not run.done():
             await _abandon(run)
             asked = {name for r in replicas for name in r.shipped}
+            quiet = QUIET if handoffs.stalled else BARRIER_IDLE
             if len(asked) < len(names):
                 fail(
                     f"not all asked at once: {len(asked)} of the {len(names)} replicas got "
-                    f"the query, and then nothing for {BARRIER_IDLE:g} s",
+                    f"the query, and then nothing for {quiet:g} s",
                     "the query goes to every replica at once, before waiting for any answer",
                     "waiting for one replica's answer before asking the next (an await inside "
                     "the loop); start every ask.remote(...) first, then wait for the first to "

@@ -3,7 +3,9 @@
 import pytest
 
 from dojo import NotDoneYet
+from dojo.harness.handoffs import QUIET, watch_handoffs
 from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.probes import BROKEN_ON_A_STALL
 from dojo.harness.sim import OutOfStock, PriceNotFound, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
@@ -16,7 +18,9 @@ FAILING = {"bread": OutOfStock, "eggs": PriceNotFound}
 PRICED = [item for item in ITEMS if item not in FAILING]
 # In the "no result lost" test the failures come back long before any success.
 FAST, SLOW = 0.02, 0.6
-# A barrier waiting for every call gives up after this long without a new arrival.
+# A barrier waiting for every call gives up once your code, with the calls it started held
+# there, starts no other for a second (dojo/harness/handoffs.py), or after this long without
+# a new arrival.
 BARRIER_IDLE = 2.5
 # The error no one warned you about: the service hung up. It comes back after the named
 # errors (so a bare gather would raise one of THEM first) and before the successes.
@@ -68,8 +72,18 @@ def _fail_escaped(call: str, error: Exception) -> None:
     )
 
 
-def _check_none_lost(successes: dict, failures: dict, picture: str, spare=()) -> None:
-    """Every item (but those in `spare`, judged by the caller) is in one of the dicts."""
+# Why an item can be missing from both dicts.
+_TOO_SOON = (
+    "the first error ended the wait (a bare asyncio.gather raises it at once, and the tasks "
+    "still running are never heard from); gather(..., return_exceptions=True) waits for all"
+)
+_DROPPED = "the items whose task raised were dropped: put each exception into failures"
+_MISFILED = "results stored under another key than their item"
+
+
+def _check_none_lost(successes: dict, failures: dict, report, spare=()) -> None:
+    """Every item (but those in `spare`, judged by the caller) is in one of the dicts.
+    `report` is the probe's, taken the moment run_batch returned."""
     missing = [
         item
         for item in ITEMS
@@ -77,28 +91,27 @@ def _check_none_lost(successes: dict, failures: dict, picture: str, spare=()) ->
     ]
     if not missing:
         return
-    if all(item in FAILING for item in missing):
-        likely = (
-            "the items whose task raised were dropped: put each exception into failures "
-            "under its item"
-        )
+    running = {c.label for c in report.running}
+    if all(item in running for item in missing):
+        likely = _TOO_SOON  # seen: run_batch returned while their calls still ran
+    elif all(item in FAILING for item in missing):
+        # Their calls had ended, but an error may still have been on its way to run_batch.
+        likely = [_DROPPED, _TOO_SOON]
     else:
-        likely = (
-            "the first error ended the wait (a bare gather raises it and you never see the "
-            "other results); gather(..., return_exceptions=True) keeps them all"
-        )
+        likely = [_TOO_SOON, _MISFILED]
     fail(
         f"run_batch lost {missing}: they are in neither successes nor failures",
         f"each of the {len(ITEMS)} items in exactly one of the two dicts",
         likely,
-        picture,
+        report.timeline(),
     )
 
 
 async def _run_batch(kata, service, items=ITEMS) -> tuple[dict, dict]:
     call = f"run_batch(service, {len(items)} items)"
     try:
-        result = await finishes_within(kata.run_batch(service, list(items)), 20, call)
+        async with watch_handoffs(kata, "price", service.probe, want=len(items)):
+            result = await finishes_within(kata.run_batch(service, list(items)), 20, call)
     except NotDoneYet:
         raise
     except Exception as error:
@@ -135,8 +148,9 @@ async def _all_calls_ended(probe):
 async def test_every_item_is_accounted_for(kata, probe):
     service = SlowService(probe, delay=0.05, failures=_failures())
     successes, failures = await _run_batch(kata, service)
-    picture = (await probe.areport()).timeline()
-    _check_none_lost(successes, failures, picture)
+    report = await probe.areport()
+    picture = report.timeline()
+    _check_none_lost(successes, failures, report)
     in_both = sorted(successes.keys() & failures.keys())
     strangers = sorted(map(repr, (successes.keys() | failures.keys()) - set(ITEMS)))
     if in_both or strangers:
@@ -175,12 +189,19 @@ async def test_every_item_is_accounted_for(kata, probe):
 async def test_failure_types_are_preserved(kata, probe):
     service = SlowService(probe, delay=0.05, failures=_failures())
     _, failures = await _run_batch(kata, service)
+    report = await probe.areport()  # the moment run_batch returned
     for item, kind in FAILING.items():
         if item not in failures:
+            if item in {c.label for c in report.running}:
+                likely = _TOO_SOON  # seen: run_batch returned while its call still ran
+            else:
+                # Its call had ended, but its error may still have been on its way.
+                likely = [_DROPPED, _TOO_SOON]
             fail(
                 f"failures has no entry for {item!r}, whose task raised {kind.__name__}",
                 f"failures[{item!r}] holding the {kind.__name__}",
-                "every task that raised goes into failures",
+                likely,
+                report.timeline(),
             )
         got = failures[item]
         if not isinstance(got, kind):
@@ -248,12 +269,23 @@ async def test_all_items_run_at_once(kata, probe):
     await _run_batch(kata, service)
     report = await probe.areport()
     if report.barrier_broken or report.peak < n:
+        if BROKEN_ON_A_STALL in report.marks:
+            # Seen, not guessed: the calls it had started were held, and it started no other.
+            waited = f"your code started no other while they were held for {QUIET:g} s"
+            likely = (
+                "awaiting each call (inside its try/except) before starting the next: start "
+                "every task first, then wait for them all"
+            )
+        else:
+            waited = f"the barrier waiting for all {n} gave up after {BARRIER_IDLE} s"
+            likely = [
+                "awaiting each call (inside its try/except) before starting the next",
+                "starting the calls in batches, or through a limit on how many run at once",
+            ]
         fail(
-            f"at most {report.peak} of {n} calls were in flight at once (the barrier waiting "
-            f"for all {n} gave up after {BARRIER_IDLE} s without a new call)",
+            f"at most {report.peak} of {n} calls were in flight at once ({waited})",
             f"all {n} price calls in flight together",
-            "awaiting each call (inside its try/except) before starting the next: start every "
-            "task first, then wait for them all",
+            likely,
             report.timeline(),
         )
 
@@ -266,7 +298,8 @@ async def test_every_kind_of_error_is_a_failure(kata, probe):
     service = SlowService(probe, delay=SLOW, delays=delays, failures=errors)
     call = f"run_batch(service, {len(ITEMS)} items)"
     try:
-        result = await finishes_within(kata.run_batch(service, list(ITEMS)), 20, call)
+        async with watch_handoffs(kata, "price", probe, want=len(ITEMS)):
+            result = await finishes_within(kata.run_batch(service, list(ITEMS)), 20, call)
     except NotDoneYet:
         raise
     except ConnectionError as error:
@@ -283,8 +316,9 @@ async def test_every_kind_of_error_is_a_failure(kata, probe):
     except Exception as error:
         _fail_escaped(call, error)
     successes, failures = result
-    picture = (await probe.areport()).timeline()
-    _check_none_lost(successes, failures, picture, spare=(UNEXPECTED,))
+    report = await probe.areport()
+    picture = report.timeline()
+    _check_none_lost(successes, failures, report, spare=(UNEXPECTED,))
     got = successes.get(UNEXPECTED, failures.get(UNEXPECTED))
     if UNEXPECTED in successes and isinstance(got, BaseException):
         fail(

@@ -445,7 +445,9 @@ def _check_exactly_once(deliveries, producers, consumers, picture) -> None:
             [
                 "a consumer that stopped before the queue was empty (a consumer stops only "
                 "once EVERY producer is done)",
-                "a get that timed out but still took an item",
+                "a get that timed out but still took an item (asyncio.wait_for around "
+                "get_async); queue.get_async(timeout=poll) raises Empty only when the queue "
+                "itself was empty",
                 "a delivery that was never recorded",
             ],
             picture,
@@ -490,8 +492,8 @@ def _check_order(deliveries, picture) -> None:
                     "each consumer sees every producer's items in the order they were made "
                     "(the queue is first in, first out)",
                     [
-                        "a producer that puts several items at once (gather over put_async) "
-                        "or does not wait for each put",
+                        "producers that do not wait for their put: put_async started with "
+                        "create_task, or several at once (gather over put_async)",
                         "deliveries not kept in the order each consumer handled them",
                     ],
                     picture,

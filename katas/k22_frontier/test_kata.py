@@ -183,6 +183,26 @@ class Driver:
         return Counter(u for _, u, _ in self.leases)
 
 
+def _crawl_mistakes(twice: list[str], missing: list[str]) -> str | list[str]:
+    """What a shared crawl that leased some pages twice or never can come from."""
+    mistakes = []
+    if twice:
+        mistakes.append(
+            "a URL queued again after it was accepted: remember every URL accepted (its "
+            "canonical form) and never queue it again"
+        )
+        mistakes.append(
+            "the books checked, then an `await`, then updated: the actor ran another call in "
+            "between, which saw the same books and acted on them too"
+        )
+    if missing:
+        mistakes.append(
+            "finished() True (or lease() [] taken as the end) while another worker still "
+            "fetched: the crawl is over only when nothing is queued and nothing is leased"
+        )
+    return mistakes[0] if len(mistakes) == 1 else mistakes
+
+
 async def _nothing_queued_lease(driver: Driver, worker: str) -> list:
     """lease() when nothing is queued must answer [] at once, not wait for work."""
     try:
@@ -264,7 +284,7 @@ async def test_lease_hands_out_urls_first_in_first_out_with_their_depth(kata):
             "at a time",
             "a first-in-first-out queue (collections.deque: append, popleft) of (url, depth)",
         )
-    empty = await f.lease("w3", 5)
+    empty = await _nothing_queued_lease(f, "w3")
     if empty != []:
         fail(
             f"lease('w3', 5) gave {empty!r} with both seeds already leased",
@@ -805,11 +825,7 @@ async def test_four_workers_crawl_a_site_through_the_actor_exactly_once(kata, ma
             f"stats() {stats}",
             f"each of the {n} pages leased exactly once, in canonical form, then "
             f"finished(); stats {want} and no skips",
-            "dedupe canonical URLs when they are offered; finished() only when nothing is "
-            "queued and nothing is leased (a worker that sees an empty queue while another "
-            "still fetches must not stop the crawl)"
-            if missing
-            else "remember every URL accepted (its canonical form) and never queue it again",
+            _crawl_mistakes(twice, missing),
         )
 
 
