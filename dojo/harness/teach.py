@@ -52,7 +52,12 @@ def lesson(
 def fail(happened: str, expected: str, likely: str | Sequence[str], picture: str | None = None):
     """Fail the current test with a teaching message (see `lesson`) and no harness
     traceback."""
-    pytest.fail(lesson(happened, expected, likely, picture), pytrace=False)
+    __tracebackhide__ = True
+    # `from None`: a test that fails while it handles an exception (a Ray error it caught)
+    # must show the lesson only, not that exception's remote traceback before it.
+    raise pytest.fail.Exception(
+        lesson(happened, expected, likely, picture), pytrace=False
+    ) from None
 
 
 async def finishes_within(awaitable, seconds: float, call: str):

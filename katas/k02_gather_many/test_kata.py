@@ -52,11 +52,18 @@ def _check_values(result, items) -> list:
             f"a list of {len(items)} results",
             "returning before awaiting the refs (or returning the gather call un-awaited)",
         )
-    if any(isinstance(value, ray.ObjectRef) for value in result):
+    refs = [value for value in result if isinstance(value, ray.ObjectRef)]
+    if refs:
+        # Every call here is held (barrier, gates, delay) until the test lets it go: refs
+        # that are all finished the moment lookup_all returned were awaited.
+        finished, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
         fail(
             f"{call} returned ObjectRefs, not results",
             f"the results themselves: {[answer(i) for i in items]!r}",
-            "the tasks were started but their refs were never awaited",
+            "the refs were awaited, but the list returned holds the refs, not what the await "
+            "gave back: return the results of `await asyncio.gather(*refs)`"
+            if len(finished) == len(refs) == len(result)
+            else "the tasks were started but their refs were never awaited",
         )
     if len(result) != len(items):
         fail(

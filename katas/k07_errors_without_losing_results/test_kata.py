@@ -170,10 +170,16 @@ async def test_every_item_is_accounted_for(kata, probe):
             )
     for item in PRICED:
         if item in failures:
+            shared = [k for k, v in failures.items() if k != item and v is failures[item]]
             fail(
                 f"failures[{item!r}] is {_show(failures[item])}, but its task succeeded",
                 f"successes[{item!r}] == {answer(item)!r}",
-                "only an outcome that is an exception belongs in failures",
+                f"one error filed under several items (the same exception object is under "
+                f"{[item, *shared]!r}): a bare asyncio.gather raised the first error and it was "
+                "recorded for every item; gather(..., return_exceptions=True) keeps each item's "
+                "own outcome"
+                if shared
+                else "only an outcome that is an exception belongs in failures",
                 picture,
             )
         if successes[item] != answer(item):

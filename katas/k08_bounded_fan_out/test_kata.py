@@ -212,11 +212,14 @@ def _fail_too_many(peaks: dict[int, int], items: int, how: str, picture: str) ->
             "use the `limit` argument"
         )
     elif max(peaks.values()) >= items:
-        likely = (
+        likely = [
             "did you start everything at once? .remote() starts the Ray task immediately: a "
             "semaphore that only guards the `await ref` limits nothing; call .remote() inside "
-            "the semaphore"
-        )
+            "the semaphore",
+            "a semaphore made inside each item's coroutine: each call gets a fresh one and "
+            "passes it; make ONE before starting them and share it",
+            "no limit at all",
+        ]
     else:
         likely = [
             "a hard-coded number of slots instead of the `limit` argument",

@@ -130,10 +130,13 @@ async def test_slow_calls_overlap_on_one_actor(gateway, probe):
                 "`await asyncio.to_thread(legacy_fetch, service, item)`"
             )
         elif report.peak <= 1:
-            likely = (
+            likely = [
                 "a pool with a single thread (ThreadPoolExecutor(max_workers=1)): the calls "
-                "ran on a thread, away from the loop, but queued for that one thread"
-            )
+                "ran on a thread, away from the loop, but queued for that one thread",
+                "the loop's thread blocked waiting for the thread's result (future.result(), "
+                "concurrent.futures.wait): await it instead (asyncio.to_thread, "
+                "loop.run_in_executor)",
+            ]
         else:
             likely = (
                 f"a thread pool with only {report.peak} threads: each blocking call needs a "

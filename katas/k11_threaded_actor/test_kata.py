@@ -138,11 +138,13 @@ async def test_eight_calls_overlap_on_one_client(kata, made, probe):
                 f"make fetch a plain `def` and give the actor max_concurrency={N}"
             )
         elif peak <= 1:
-            likely = (
+            likely = [
                 "a sync actor runs one call at a time unless you give it max_concurrency: "
                 f"@ray.remote(..., max_concurrency={N}) or LegacyClient.options(max_concurrency"
-                f"={N}).remote()"
-            )
+                f"={N}).remote()",
+                "a lock (threading.Lock) held around the call: the actor's threads then take "
+                "turns at it",
+            ]
         else:
             likely = (
                 f"max_concurrency is {peak}, so only {peak} threads serve calls and the rest "

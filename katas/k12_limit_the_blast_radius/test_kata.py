@@ -230,9 +230,18 @@ async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
             ]
         else:
             how = "more than the limit at once"
-            likely = (
+            hard_coded = (
                 f"a limit of {report.peak} instead of {limit}: use the `limit` given to "
                 "make_gateway (and Gateway.__init__)"
+            )
+            likely = (
+                [
+                    "an off-by-one: one call too many let through (`>` where `>=` belongs, "
+                    "`<=` where `<` belongs, or Semaphore(limit + 1))",
+                    hard_coded,
+                ]
+                if report.peak == limit + 1
+                else hard_coded
             )
         fail(
             f"peak {report.peak} > limit {limit}: {how} ({CALLS} calls arrived together and "

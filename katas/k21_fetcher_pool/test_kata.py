@@ -619,9 +619,16 @@ async def test_at_most_k_in_flight_per_fetcher(crawl):
             f"a fetcher had {worst} requests in flight at once (limit {LIMIT}); per fetcher: "
             f"{sorted(per_who.values(), reverse=True)}",
             f"never more than {LIMIT} in flight on any one fetcher; its other URLs wait",
-            "no limit in the fetcher: an async actor runs every call it receives at once (up to "
-            "1000). Guard fetch_page with an asyncio.Semaphore(limit) made in __init__, or "
-            "create the Fetchers with .options(max_concurrency=limit)",
+            "an off-by-one: one request too many let through (`>` where `>=` belongs, or "
+            "Semaphore(limit + 1))"
+            if worst == LIMIT + 1
+            else [
+                "no limit in the fetcher: an async actor runs every call it receives at once "
+                "(up to 1000). Guard fetch_page with an asyncio.Semaphore(limit) made in "
+                "__init__, or create the Fetchers with .options(max_concurrency=limit)",
+                "a semaphore made inside fetch: each call gets a fresh one and passes it; make "
+                "ONE in __init__ and share it",
+            ],
             run.picture(),
         )
     require_a_crawl(run)
