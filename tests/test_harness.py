@@ -50,6 +50,12 @@ def test_a_lone_running_call_peaks_at_its_start():
     assert peak_in_flight([Interval("a", 1.0, None), Interval("b", 9.0, 9.5)]) == (2, 9.0)
 
 
+def test_calls_still_running_are_drawn_up_to_when_the_report_was_read():
+    calls = [Interval("a", 5.0, None), Interval("b", 5.0, None)]
+    assert "0 s … 2.50 s" in render(calls, now=7.5)
+    assert "0 s … 0.00 s" in render(calls)  # no clock given: nothing to draw them up to
+
+
 def test_timeline_fits_80_columns_and_marks_the_peak():
     calls = [Interval(f"call {i}", i * 0.25, (i + 1) * 0.25) for i in range(30)]
     picture = render(calls)

@@ -38,9 +38,10 @@ class ProbeReport:
     barrier_broken: bool
     gates: dict[str, str] = field(default_factory=dict)  # name -> "signal" | "timeout" | "closed"
     marks: frozenset[str] = frozenset()  # facts the code under test noted (Probe.mark)
+    now: float | None = None  # the probe actor's clock when this report was read
 
     def timeline(self, title: str = "what ran when") -> str:
-        return render(self.calls, title)
+        return render(self.calls, title, now=self.now)
 
     def finished(self, label: str | None = None, outcome: str | None = None) -> list[Interval]:
         return [
@@ -180,6 +181,7 @@ class _ProbeActor:
             "barrier_broken": r.barrier_broken,
             "gates": {n: r.gate_opened_by.get(n, "closed") for n in r.gates},
             "marks": sorted(r.marks),
+            "now": time.monotonic(),
         }
 
 
@@ -207,6 +209,7 @@ def _to_report(raw: dict) -> ProbeReport:
         barrier_broken=raw["barrier_broken"],
         gates=raw["gates"],
         marks=frozenset(raw["marks"]),
+        now=raw.get("now"),
     )
 
 

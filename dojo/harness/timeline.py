@@ -36,11 +36,17 @@ def peak_in_flight(intervals: Sequence[Interval]) -> tuple[int, float]:
     return peak, at
 
 
-def render(intervals: Sequence[Interval], title: str = "what ran when") -> str:
+def render(
+    intervals: Sequence[Interval], title: str = "what ran when", now: float | None = None
+) -> str:
+    """The calls as bars on one time axis; calls still running are drawn up to `now` (the
+    recording's clock when it was read), so a picture of calls that never ended has a span."""
     if not intervals:
         return f"{title}: nothing ran (no call reached the probe)"
     t0 = min(i.start for i in intervals)
     t1 = max((i.end if i.end is not None else i.start) for i in intervals)
+    if now is not None and any(i.end is None for i in intervals):
+        t1 = max(t1, now)
     span = max(t1 - t0, 1e-6)
     peak, peak_at = peak_in_flight(intervals)
 

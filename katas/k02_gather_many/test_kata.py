@@ -43,6 +43,23 @@ MAX_FREEZE = 0.4
 # -- the tests -----------------------------------------------------------------------------
 
 
+class _AwaitedRefs(list):
+    """What lookup_all returned: refs that had all finished the moment it returned."""
+
+
+async def _lookup_all(kata, service, items):
+    """lookup_all's result. Every call here is held (barrier, gates, delay) until the test
+    lets it go, which it does only after this returns or stalls: refs that have all finished
+    the moment lookup_all returns were awaited by it (checked now, before the test moves)."""
+    result = await kata.lookup_all(service, items)
+    if isinstance(result, list) and result:
+        if all(isinstance(value, ray.ObjectRef) for value in result):
+            finished, _ = ray.wait(result, num_returns=len(result), timeout=0)
+            if len(finished) == len(result):
+                return _AwaitedRefs(result)
+    return result
+
+
 def _check_values(result, items) -> list:
     """Fail with a lesson if the result is not a list of plain values, one per item."""
     call = f"lookup_all(service, {items!r})"
@@ -52,17 +69,13 @@ def _check_values(result, items) -> list:
             f"a list of {len(items)} results",
             "returning before awaiting the refs (or returning the gather call un-awaited)",
         )
-    refs = [value for value in result if isinstance(value, ray.ObjectRef)]
-    if refs:
-        # Every call here is held (barrier, gates, delay) until the test lets it go: refs
-        # that are all finished the moment lookup_all returned were awaited.
-        finished, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+    if any(isinstance(value, ray.ObjectRef) for value in result):
         fail(
             f"{call} returned ObjectRefs, not results",
             f"the results themselves: {[answer(i) for i in items]!r}",
             "the refs were awaited, but the list returned holds the refs, not what the await "
             "gave back: return the results of `await asyncio.gather(*refs)`"
-            if len(finished) == len(refs) == len(result)
+            if isinstance(result, _AwaitedRefs)
             else "the tasks were started but their refs were never awaited",
         )
     if len(result) != len(items):
@@ -115,7 +128,7 @@ async def test_all_calls_in_flight_at_once(kata, make_probe):
         watch_handoffs(kata, "lookup", probe, want=N) as handoffs,
     ):
         result = await finishes_within(
-            kata.lookup_all(service, items), CALL_LIMIT, f"lookup_all(service, {N} items)"
+            _lookup_all(kata, service, items), CALL_LIMIT, f"lookup_all(service, {N} items)"
         )
     _check_values(result, items)
     report = await probe.areport()
@@ -170,7 +183,7 @@ async def test_results_in_the_order_of_items_not_of_completion(kata, make_probe)
     ):
         calls = asyncio.ensure_future(
             finishes_within(
-                kata.lookup_all(service, items), CALL_LIMIT, f"lookup_all(service, {items!r})"
+                _lookup_all(kata, service, items), CALL_LIMIT, f"lookup_all(service, {items!r})"
             )
         )
         await _finish_in_reverse(probe, items, calls, handoffs)
@@ -219,7 +232,7 @@ async def test_event_loop_stays_responsive(kata, make_probe):
     await warm_workers(len(items))
     async with Heartbeat() as heartbeat:
         result = await finishes_within(
-            kata.lookup_all(service, items), CALL_LIMIT, f"lookup_all(service, {items!r})"
+            _lookup_all(kata, service, items), CALL_LIMIT, f"lookup_all(service, {items!r})"
         )
     heartbeat.assert_never_froze(
         MAX_FREEZE, during=f"lookup_all waited for {len(items)} calls of {DELAY} s"

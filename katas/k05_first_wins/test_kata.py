@@ -197,10 +197,15 @@ async def _race(kata, probe, names: list[str], fast_delay: float = FAST_DELAY, h
     return _Race(result, await probe.areport(), probe)
 
 
+def _short(value, width: int = 70) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _check_is_an_answer(result) -> str:
     if isinstance(result, ray.ObjectRef) or asyncio.isfuture(result):
         fail(
-            f"first_answer returned {type(result).__name__} {result!r:.60}, not an answer",
+            f"first_answer returned a {type(result).__name__}, not an answer: {_short(result)}",
             "the answer string itself",
             "returning the winning ref (or its asyncio wrapper) instead of its result: "
             "`await` it, or call `.result()` on a future that asyncio.wait reported done",

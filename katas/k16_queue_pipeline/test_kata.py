@@ -440,7 +440,8 @@ def _check_exactly_once(deliveries, producers, consumers, picture) -> None:
     missing = [key for key in expected if key not in got]
     if missing:
         fail(
-            f"{len(missing)} of {len(expected)} items never delivered: {missing[:6]}",
+            f"{len(missing)} of {len(expected)} items never delivered: "
+            f"{', '.join(map(repr, missing[:6]))}{', …' if len(missing) > 6 else ''}",
             "every item delivered exactly once",
             [
                 "a consumer that stopped before the queue was empty (a consumer stops only "

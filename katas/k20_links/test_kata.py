@@ -534,13 +534,18 @@ def test_base_href_is_honoured(kata):
             '<base href="/static/"><a href="app">app</a>',
             ["http://a.test/static/app"],
             "a relative <base href> is itself resolved against the page first",
-            {("http://a.test/blog/2024/app",): "ignored", (): "unresolved"},
+            # Reached only once the absolute <base href> above was honoured.
+            {("http://a.test/blog/2024/app",): "relative ignored", (): "unresolved"},
         ),
     ]
     mistakes = {
         "ignored": (
             "the <base href> was ignored: find_hrefs(html) returns (hrefs, base_href); when "
             "base_href is set, the links are relative to it"
+        ),
+        "relative ignored": (
+            "a relative <base href> was ignored (an absolute one is used): resolve it against "
+            "the page first (urljoin(page_url, base_href)), then resolve the links against that"
         ),
         "unresolved": (
             "the relative <base href> was used as it is, and no link could be resolved against "

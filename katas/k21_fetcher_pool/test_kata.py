@@ -713,7 +713,8 @@ async def test_every_fetcher_is_closed(crawl):
     never = [who for who in run.created if who not in closed]
     if never:
         fail(
-            f"{len(never)} of the {len(run.created)} fetchers were not closed when {run.call} "
+            f"{len(never)} of the {len(run.created)} fetchers "
+            f"{'was' if len(never) == 1 else 'were'} not closed when {run.call} "
             "returned: their close() never finished",
             "`await fetcher.close.remote()` on every fetcher before it is killed: close() "
             "ends its HTTP session (a killed actor's session is never closed, and its "

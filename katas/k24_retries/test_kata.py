@@ -184,8 +184,11 @@ def test_backoff_draws_from_the_rng_it_is_given(kata):
     if first != again or first == other:
         fail(
             "backoff_delay gave "
-            + ("different waits for the same seed" if first != again else "the same waits")
-            + " with random.Random(7) and random.Random(8)",
+            + (
+                "different waits for the same seed, random.Random(7) twice"
+                if first != again
+                else "the same waits for random.Random(7) and random.Random(8)"
+            ),
             "the same waits for the same seed, other waits for another seed",
             "randomness from the module-level `random` functions (or none at all): draw from "
             "the `rng` you are given, so that tests (and bug reports) can replay a crawl",
