@@ -220,13 +220,17 @@ async def test_all_downloads_run_at_once_on_a_small_cluster(kata, make_probe):
 
 
 async def test_returns_every_page_in_order(kata, make_probe):
-    probe = make_probe()
-    # Later pages answer sooner: the results must still follow the order of pages.
+    # Later pages answer sooner: the results must still follow the order of pages. The
+    # downloads leave the barrier together, so their delays alone decide the order they finish
+    # in (without it, a worker that starts late can make a later page finish last after all).
+    probe = make_probe(barrier=len(PAGES), barrier_idle=BARRIER_IDLE)
     delays = {page: 0.1 * (len(PAGES) - 1 - i) for i, page in enumerate(PAGES)}
     service = SlowService(probe, delays=delays)
-    result = await finishes_within(
-        kata.download_all(service, PAGES), CALL_LIMIT, f"download_all(service, {PAGES!r})"
-    )
+    await warm_workers(len(PAGES))
+    async with watch_handoffs(kata, "download", probe, want=len(PAGES)):
+        result = await finishes_within(
+            kata.download_all(service, PAGES), CALL_LIMIT, f"download_all(service, {PAGES!r})"
+        )
     _check_results(result, PAGES, await probe.areport())
 
 
