@@ -34,7 +34,7 @@ STYLE = {
     progress.DONE: "green",
     progress.FAILING: "red",
     progress.NOT_STARTED: "yellow",
-    progress.NOT_RUN: "dim",
+    progress.NEVER_RUN: "dim",
 }
 
 

@@ -40,6 +40,7 @@ import pytest  # noqa: E402
 
 from dojo.board import reporter as board_reporter  # noqa: E402
 from dojo.harness.todo import NotDoneYet  # noqa: E402
+from dojo.kata.outcomes import NOT_RUN  # noqa: E402
 
 KATA_DIR_NAME = re.compile(r"^k\d\d_[a-z0-9_]+$")
 LEARNER_FILES = pytest.StashKey[set]()
@@ -180,17 +181,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         terminalreporter.write_sep("=", "katas")
         terminalreporter.write_line(overview(config._dojo_results))
         return
-    not_run = [r for r in config._dojo_results if r["outcome"] == NOT_RUN]
-    if not_run:
-        first = config._dojo_first_failures[(not_run[0]["kata"], not_run[0]["impl"])]
-        names = ", ".join(r["test"] for r in not_run)
+    not_run: dict[tuple[str, str | None], list[str]] = {}
+    for r in config._dojo_results:
+        if r["outcome"] == NOT_RUN:
+            not_run.setdefault((r["kata"], r["impl"]), []).append(r["test"])
+    for key, names in not_run.items():
+        kata, impl = key
+        where = kata if impl is None else f"{kata} [{impl}]"
+        first = config._dojo_first_failures[key]
+        # One line per kata: each names the failure that holds back that kata's own tests.
         terminalreporter.write_line(
-            f"Not run yet: {names}. Fix {first} first; they run once it passes "
-            "(--all-tests runs them all now)."
+            f"Not run yet in {where}: {', '.join(names)}. Fix {first} first; they run once it "
+            "passes (--all-tests runs them all now)."
         )
-
-
-NOT_RUN = "not_run"
 
 
 def _first_failure_key(item) -> tuple[str | None, str | None]:

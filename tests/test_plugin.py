@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from dojo.kata.catalogue import all_katas
+from dojo.kata.outcomes import NOT_RUN
 from dojo.kata.overview import overview
 from dojo.paths import REPO_ROOT
 
@@ -122,7 +123,17 @@ def test_a_learners_run_stops_the_kata_at_its_first_failure(run_kata):
     result.assert_outcomes(passed=1, failed=1, skipped=2)
     out = result.stdout.str()
     assert "the second rule" in out and "must not run" not in out
-    assert "Not run yet: test_third, test_fourth. Fix test_second first" in out
+    assert "Not run yet in k99_sample: test_third, test_fourth. Fix test_second first" in out
+
+
+def test_each_kata_stopped_early_names_its_own_first_failure(run_kata, pytester):
+    other = KATA_TESTS.replace("test_second", "test_other_rule")
+    pytester.mkpydir("k98_other").joinpath("test_kata.py").write_text(other)
+    result = run_kata("k98_other", "-v")  # -v: the detail of each kata, not the overview
+    result.assert_outcomes(passed=2, failed=2, skipped=4)
+    out = result.stdout.str()
+    assert "Not run yet in k98_other: test_third, test_fourth. Fix test_other_rule first" in out
+    assert "Not run yet in k99_sample: test_third, test_fourth. Fix test_second first" in out
 
 
 @pytest.mark.parametrize("option", ["--all-tests", "--solutions"])
@@ -138,9 +149,9 @@ def test_overview_counts_the_tests_not_run_after_the_first_failure():
         return {"kata": "k01_await_one_ref", "test": test, "outcome": outcome,
                 "not_done": not_done, "message": message}  # fmt: skip
 
-    stub = overview([row("test_a", "failed", not_done=True), row("test_b", "not_run")])
+    stub = overview([row("test_a", "failed", not_done=True), row("test_b", NOT_RUN)])
     assert "not started" in stub and "(0 of 2 tests pass, 1 not run)" in stub
-    begun = overview([row("test_a", "passed"), row("test_b", "failed"), row("test_c", "not_run")])
+    begun = overview([row("test_a", "passed"), row("test_b", "failed"), row("test_c", NOT_RUN)])
     assert "failing" in begun and "(1 of 3 tests pass, 1 not run)" in begun
     assert "test_b: wrong" in begun
 

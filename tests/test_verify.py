@@ -9,6 +9,7 @@ import dataclasses
 import pytest
 
 from dojo.kata.catalogue import CatalogueError, Kata, Rule, Track, parse
+from dojo.kata.outcomes import NOT_RUN
 from dojo.kata.readme import rules_section, with_rules
 from dojo.kata.verify import RULE_ROUND, Variant, _plan_entry, _rule_round, judge
 
@@ -72,7 +73,7 @@ def test_the_first_failure_a_learner_sees_must_name_the_mistake():
     verdict = judge(MUTANT, [vague, rule])
     assert not verdict.ok
     assert "a learner's run stops at test_earlier" in " ".join(verdict.problems)
-    not_run = _result("not_run", "", impl=MUTANT.id)
+    not_run = _result(NOT_RUN, "", impl=MUTANT.id)
     assert not judge(MUTANT, [named, not_run]).ok  # the rule's own test never ran
 
 

@@ -11,13 +11,11 @@ Examples:
 from __future__ import annotations
 
 from dojo.kata.catalogue import Kata, all_katas
+from dojo.kata.outcomes import NOT_RUN
 
 NOT_STARTED, DONE, FAILING = "not started", "done", "failing"
 TITLE_WIDTH = 40
 MESSAGE_WIDTH = 90
-
-
-NOT_RUN = "not_run"  # skipped after its kata's first failure (dojo.pytest_plugin)
 
 
 def _per_kata(results: list[dict]) -> dict[str, dict[str, dict]]:

@@ -12,11 +12,12 @@ import json
 from pathlib import Path
 
 from dojo.kata.catalogue import Kata
+from dojo.kata.outcomes import NOT_RUN
 from dojo.paths import STATE_DIR
 
 PROGRESS_FILE = STATE_DIR / "progress.json"
 
-DONE, FAILING, NOT_STARTED, NOT_RUN = "done", "failing", "not started", "not run yet"
+DONE, FAILING, NOT_STARTED, NEVER_RUN = "done", "failing", "not started", "not run yet"
 
 
 def fingerprint(path: Path) -> str:
@@ -42,7 +43,7 @@ def record(results: list[dict], katas_dir: Path, path: Path = PROGRESS_FILE) -> 
         if not entry or entry.get("digest") != current:
             entry = progress[kata] = {"digest": current, "tests": {}}
         outcome = "not_done" if r["not_done"] else r["outcome"]
-        if outcome == "not_run":
+        if outcome == NOT_RUN:
             continue  # skipped after the kata's first failure: says nothing about this test
         # A failed setup/teardown overrides the call's outcome; a pass never overrides a fail
         # of the same run.
@@ -56,7 +57,7 @@ def state(kata: Kata, progress: dict | None = None) -> str:
     progress = load() if progress is None else progress
     entry = progress.get(kata.slug)
     if not entry or entry.get("digest") != fingerprint(kata.stub):
-        return NOT_RUN
+        return NEVER_RUN
     outcomes = {name: entry["tests"].get(name, {}).get("outcome") for name in kata.test_names()}
     if all(o == "passed" for o in outcomes.values()):
         return DONE

@@ -40,6 +40,7 @@ from dojo.cluster.head import LocalHead
 from dojo.cluster.ray_runtime import restore_interrupts
 from dojo.harness.teach import TEACHING_MARKS
 from dojo.kata.catalogue import Kata, UnknownKata, all_katas
+from dojo.kata.outcomes import NOT_RUN
 from dojo.paths import KATAS_DIR, REPO_ROOT, TESTS_DIR
 
 MUTANTS_DIR = TESTS_DIR / "mutants"
@@ -332,7 +333,7 @@ def _run_groups(
 def _tests_of(results: list[dict], kata: str, impl: str) -> dict[str, dict]:
     tests: dict[str, dict] = {}
     for r in results:
-        if r["kata"] != kata or r["impl"] != impl or r["outcome"] == "not_run":
+        if r["kata"] != kata or r["impl"] != impl or r["outcome"] == NOT_RUN:
             continue
         # Keep the worst phase of each test: a failed setup/teardown counts as failed.
         if r["test"] not in tests or r["outcome"] != "passed":

@@ -33,6 +33,7 @@ from rich.console import Console
 from dojo.cluster import ray_runtime
 from dojo.kata import catalogue, progress
 from dojo.kata.catalogue import Kata
+from dojo.kata.outcomes import NOT_RUN
 from dojo.paths import KATAS_DIR, REPO_ROOT
 
 DEFAULT_TIME_LIMIT = 60.0
@@ -117,7 +118,7 @@ def read_check_result(
         if r["kata"] != kata.slug:
             continue
         outcome = "not_done" if r["not_done"] else r["outcome"]
-        if outcome == "not_run":
+        if outcome == NOT_RUN:
             continue  # after the first failure (dojo.pytest_plugin): no verdict of its own
         # As dojo.kata.progress.record does: a failed setup or teardown outweighs a passed call.
         if r["when"] == "call" or outcome != "passed":
