@@ -15,7 +15,9 @@ one broken link added to the start page (bench/static_site.py). In the same run:
   shows what the parser alone buys;
 * `dojo crawl --delay 0 --per-host N --fetchers F --concurrency C` for each F x C = N in
   --configs: the crawl that command runs (dojo.crawl.crawler.crawl with CrawlOptions, as
-  dojo.crawl.cli.run_crawl calls it), timed by its own clock (actors up, first lease to end).
+  dojo.crawl.cli.run_crawl calls it, two actor calls per page), timed by its own clock
+  (actors up, first lease to end); and the same with kata 26's lanes (four calls per page),
+  which shows what coalescing the calls buys.
 
 Every crawl is checked against the tree walked offline (static_site.expected_crawl): every
 page fetched, nothing else, and the broken link failed with 404. The network floor is
@@ -87,15 +89,16 @@ def baseline(start: str, parser: str, lanes: int) -> tuple[CrawlReport, str]:
     return report, f"{usage['cpu']:.1f} (one process)"
 
 
-def dojo_crawl(start: str, fetchers: int, concurrency: int, per_host: int) -> tuple:
-    """What `dojo crawl START --delay 0 --per-host N --fetchers F --concurrency C` runs."""
+def dojo_crawl(start: str, fetchers: int, concurrency: int, per_host: int, coalesce: bool) -> tuple:
+    """What `dojo crawl START --delay 0 --per-host N --fetchers F --concurrency C` runs
+    (with coalesce=False: kata 26's lanes, four actor calls per page instead of two)."""
     watch = common.MemoryWatch()
 
     async def watched() -> CrawlReport:
         sampler = asyncio.ensure_future(watch.run())
         try:
             return await crawl(
-                None, None, start, options=CrawlOptions(per_host=per_host),
+                None, None, start, options=CrawlOptions(per_host=per_host, coalesce=coalesce),
                 allowed_domains=ALLOWED, fetchers=fetchers, per_fetcher=concurrency,
                 delay=0.0, on_started=watch.find_actors, **LIMITS,
             )  # fmt: skip
@@ -117,14 +120,17 @@ def crawls(start: str, args: argparse.Namespace) -> list[Run]:
         for parser in ("html.parser", "selectolax")
     ]  # fmt: skip
     for fetchers, concurrency in args.configs:
-        plan.append(
-            (
-                "dojo crawl",
-                f"--fetchers {fetchers} --concurrency {concurrency} "
-                f"--per-host {args.in_flight} --delay 0",
-                lambda f=fetchers, c=concurrency: dojo_crawl(start, f, c, args.in_flight),
+        for coalesce in (True, False):
+            plan.append(
+                (
+                    "dojo crawl" if coalesce else "kata 26's lanes",
+                    f"--fetchers {fetchers} --concurrency {concurrency} "
+                    f"--per-host {args.in_flight} --delay 0",
+                    lambda f=fetchers, c=concurrency, k=coalesce: dojo_crawl(
+                        start, f, c, args.in_flight, k
+                    ),
+                )
             )
-        )
     runs = [Run(name, settings, [], None, "") for name, settings, _ in plan]  # type: ignore[arg-type]
     for _ in range(args.runs):
         for run, (_, _, go) in zip(runs, plan, strict=True):

@@ -92,7 +92,9 @@ def run_crawl(
             per_fetcher=concurrency,
             delay=delay,
             on_progress=on_progress,
-            options=CrawlOptions(per_host=per_host, max_bytes=max_bytes, resume=resume),
+            options=CrawlOptions(
+                per_host=per_host, max_bytes=max_bytes, resume=resume, coalesce=True
+            ),
         )
     )
 

@@ -136,6 +136,16 @@ class Frontier:
         self._log("done", url=visit.url, o=[o.kind, o.reason, o.status, depth])
         return True
 
+    async def done_and_lease(
+        self, worker: str, visit: Visit | None, n: int = 1
+    ) -> list[tuple[str, int]]:
+        """done(worker, visit) if there is a visit to report, then lease(worker, n): one
+        call where a lane makes two (dojo crawl's coalescing fetchers), with the same books
+        and journal lines as the two calls."""
+        if visit is not None:
+            await self.done(worker, visit)
+        return await self.lease(worker, n)
+
     async def release_worker(self, worker: str) -> int:
         """`worker` died: every URL it held goes back to the front of the queue, and it is
         never given another (a lease call it sent before dying may still arrive). Returns

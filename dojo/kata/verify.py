@@ -282,52 +282,63 @@ def run_plan(
         tempfile.TemporaryDirectory(prefix="dojo-verify-") as tmp,
         _shard_clusters(len(groups), env) as clusters,
     ):
-        results, output = _run_groups(groups, clusters, Path(tmp), env, deadline, "")
-        again = _rule_round(variants, results)
+        shard_runs = [
+            _ShardRun(group, cluster, Path(tmp) / f"shard{i}", env, deadline)
+            for i, (group, cluster) in enumerate(zip(groups, clusters, strict=True))
+        ]
+        # Each shard runs its rule round as soon as its own first round ends, on its own
+        # head: a shard that finished early does not wait for the slowest.
+        with ThreadPoolExecutor(max_workers=len(shard_runs)) as pool:
+            done = list(pool.map(_ShardRun.both_rounds, shard_runs))
+        missing = [problem for _, _, problem in done if problem]
+        if missing:
+            raise RuntimeError("the kata tests did not run " + "\n".join(missing))
+        results = [r for shard_results, _, _ in done for r in shard_results]
+        return results, "\n".join(output for _, output, _ in done)
+
+
+@dataclass
+class _ShardRun:
+    """One shard of the plan: its variants, the head it runs on, its files."""
+
+    variants: list[Variant]
+    cluster: dict
+    folder: Path
+    env: dict
+    deadline: float
+
+    def both_rounds(self) -> tuple[list[dict], str, str]:
+        """(results, pytest's output, what went wrong or ""): the first round, then the
+        rule round for this shard's mutants that need it."""
+        self.folder.mkdir()
+        results, output, problem = self._pytest(self.variants, "")
+        again = [] if problem else _rule_round(self.variants, results)
         if again:
-            groups = shard(again, len(clusters))
-            more, more_output = _run_groups(groups, clusters, Path(tmp), env, deadline, "rule")
-            results += more
-            output += "\n" + more_output
-        return results, output
+            more, more_output, problem = self._pytest(again, "rule")
+            results, output = results + more, f"{output}\n{more_output}"
+        return results, output, problem
 
-
-def _run_groups(
-    groups: list[list[Variant]], clusters: list[dict], tmp: Path, env: dict, deadline: float, tag
-) -> tuple[list[dict], str]:
-    running = []
-    for i, group in enumerate(groups):
-        plan_file, report_file = tmp / f"plan{tag}{i}.json", tmp / f"report{tag}{i}.json"
-        log = open(tmp / f"out{tag}{i}.txt", "w+")  # closed once the shard ends
-        proc = subprocess.Popen(
-            _pytest_command(group, plan_file, report_file),
-            cwd=tmp,
-            env={**env, **clusters[i]},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        running.append((proc, log, report_file))
-    results: list[dict] = []
-    outputs: list[str] = []
-    missing: list[str] = []
-    for proc, log, report_file in running:
-        try:
-            proc.wait(timeout=max(1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
-        outputs.append(output)
-        if report_file.exists():
-            results.extend(json.loads(report_file.read_text())["results"])
-        else:
-            missing.append(f"(exit {proc.returncode}):\n{output[-4000:]}")
-    if missing:
-        raise RuntimeError("the kata tests did not run " + "\n".join(missing))
-    return results, "\n".join(outputs)
+    def _pytest(self, variants: list[Variant], tag: str) -> tuple[list[dict], str, str]:
+        plan_file, report_file = self.folder / f"plan{tag}.json", self.folder / f"report{tag}.json"
+        with open(self.folder / f"out{tag}.txt", "w+") as log:
+            proc = subprocess.Popen(
+                _pytest_command(variants, plan_file, report_file),
+                cwd=self.folder,
+                env={**self.env, **self.cluster},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            try:
+                proc.wait(timeout=max(1, self.deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            log.seek(0)
+            output = log.read()
+        if not report_file.exists():
+            return [], output, f"(exit {proc.returncode}):\n{output[-4000:]}"
+        return json.loads(report_file.read_text())["results"], output, ""
 
 
 def _tests_of(results: list[dict], kata: str, impl: str) -> dict[str, dict]:
