@@ -75,6 +75,16 @@ async def test_baselines_request_exactly_what_a_correct_crawler_requests(lanes):
 
 
 @pytest.mark.timeout(300)
+def test_crawl_sharded_quick_prints_its_tables():
+    out = _run_quick("crawl_sharded.py")
+    for title in ("single frontier vs sharded by origin", "per 1,000 queued URLs", "load average"):
+        assert title in out, out
+    # each crawl (the single frontier, K=1, K=2, K=2 split) found every page, resolved every
+    # URL, and gave every URL the single frontier's outcome
+    assert out.count("│   yes │  yes │") == 4, out
+
+
+@pytest.mark.timeout(300)
 def test_crawl_static_quick_prints_its_tables():
     out = _run_quick("crawl_static.py")
     for title in ("Link extraction", "Static site", "network floor", "load average"):

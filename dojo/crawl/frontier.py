@@ -108,6 +108,10 @@ class Frontier:
         """Up to n (url, depth) pairs from the front of the queue, now held by `worker`.
         Returns [] at once when nothing is queued: that is NOT the end of the crawl (pages
         being fetched may still bring links); finished() says when it is."""
+        if worker in self._gone:
+            # Released as dead: a lease it sent before dying may arrive after the release,
+            # and URLs leased to it now would never come back (finished() would never come).
+            return []
         batch = []
         while self._queue and len(batch) < n:
             batch.append(self._queue.popleft())
