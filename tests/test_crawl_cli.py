@@ -14,9 +14,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from dojo.crawl import cli
-from dojo.crawl.fetch import fetch_page
-from dojo.crawl.limits import MAX_BODY
+from dojo.crawl.fetch import USER_AGENT, fetch_page
+from dojo.crawl.limits import MAX_BODY, ROBOTS_PARSE_LIMIT
 from dojo.crawl.report import FETCHED, SKIPPED, CrawlReport, Outcome
+from dojo.crawl.rfc9309 import Rfc9309Rules
 from dojo.web import Response, serve_site, site_from_pages
 
 
@@ -84,6 +85,26 @@ async def test_the_body_cap_is_the_one_asked_for():
     assert (over.error, over.detail) == ("too_large", "body over 4,000 bytes")
     assert fits.error is None and fits.body == BIG
     assert default.error is None
+
+
+async def test_a_robots_txt_over_the_parse_limit_is_read_up_to_it():
+    # RFC 9309 2.5: parse at least 500 KiB, ignore the rest. The last rule lies past the
+    # limit, and the line the limit cuts through must not be read as a shorter rule.
+    head = "User-agent: *\nDisallow: /private\n" + "# filler\n" * (ROBOTS_PARSE_LIMIT // 9)
+    cut_line = "Disallow: /public-but-cut-here\n"
+    body = head[: ROBOTS_PARSE_LIMIT - 10] + "\n" + cut_line + "Disallow: /\n"
+    site = site_from_pages({"http://big.example.test/robots.txt": Response(body=body)})
+    async with serve_site(site) as served, aiohttp.ClientSession() as session:
+        url = served.url("http://big.example.test/robots.txt")
+        kept = await fetch_page(session, url, 5.0, ROBOTS_PARSE_LIMIT, keep_first=True)
+        refused = await fetch_page(session, url, 5.0, ROBOTS_PARSE_LIMIT)
+    assert refused.error == "too_large"
+    assert kept.error is None and len(kept.body) <= ROBOTS_PARSE_LIMIT
+    assert kept.body.endswith("\n") and "Disallow: /public" not in kept.body
+    rules = Rfc9309Rules(kept.body)
+    assert not rules.can_fetch(USER_AGENT, "http://big.example.test/private/x")
+    assert rules.can_fetch(USER_AGENT, "http://big.example.test/public-but-cut-here")
+    assert rules.can_fetch(USER_AGENT, "http://big.example.test/docs/")  # past the limit
 
 
 def _many_hosts(hosts: int) -> CrawlReport:

@@ -41,10 +41,17 @@ class WebClient:
             await self._session.close()
             self._session = None
 
-    async def get(self, url: str) -> FetchResult:
+    async def get(self, url: str, *, first_bytes: int | None = None) -> FetchResult:
+        """fetch_page(url) with this actor's session and body cap; with `first_bytes`, a
+        longer text body is cut to that many bytes instead of being too_large (robots.txt)."""
         if self._session is None:
             self._session = aiohttp.ClientSession(headers={"User-Agent": USER_AGENT})
-        result = await fetch_page(self._session, url, FETCH_TIMEOUT, self.max_bytes)
+        if first_bytes is None:
+            result = await fetch_page(self._session, url, FETCH_TIMEOUT, self.max_bytes)
+        else:
+            result = await fetch_page(
+                self._session, url, FETCH_TIMEOUT, first_bytes, keep_first=True
+            )
         delivered = self.web.recorder.flush() if self.web is not None else None
         if delivered is not None:
             await delivered

@@ -24,7 +24,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from dojo.crawl.client import WebClient
 from dojo.crawl.fetch import USER_AGENT
 from dojo.crawl.frontier import FrontierActor
-from dojo.crawl.limits import MAX_BODY
+from dojo.crawl.limits import MAX_BODY, ROBOTS_PARSE_LIMIT
 from dojo.crawl.parse_async import digest_off_loop
 from dojo.crawl.politeness import OriginGate, gate_for  # noqa: F401
 from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: F401
@@ -80,12 +80,13 @@ class Gatekeeper(WebClient):
         self.robots = Rfc9309RobotsCache(self.get_in_turn, USER_AGENT, ROBOTS_TTL)
 
     async def get_in_turn(self, url: str) -> FetchResult:
-        """self.get(url) in its origin's turn at the gate: how robots.txt is fetched."""
+        """self.get(url) in its origin's turn at the gate: how robots.txt is fetched (its
+        first ROBOTS_PARSE_LIMIT bytes, whatever the body cap: RFC 9309, section 2.5)."""
         origin = origin_of(url)
         start_at = await self.gate.enter(origin, self.name)
         await asyncio.sleep(max(0.0, start_at - time.time()))
         try:
-            return await self.get(url)
+            return await self.get(url, first_bytes=ROBOTS_PARSE_LIMIT)
         finally:
             await self.gate.leave(origin, self.name, time.time())
 

@@ -22,17 +22,21 @@ async def fetch_page(
     url: str,
     timeout: float,  # noqa: ASYNC109 (asyncio.timeout inside)
     max_bytes: int = MAX_BODY,
+    *,
+    keep_first: bool = False,
 ) -> FetchResult:
     """GET `url` (redirects not followed: a 3xx comes back with its Location header) and
     describe what happened. Never raises for what the web does: 404, refused, timeout, a
-    body over `max_bytes` (read no further than that: a huge file must not fill memory)."""
+    body over `max_bytes` (read no further than that: a huge file must not fill memory).
+    A text body over `max_bytes` is an error (too_large); with `keep_first`, its first
+    `max_bytes` are kept instead, cut after the last whole line (how robots.txt is read)."""
     try:
         async with asyncio.timeout(timeout):
             async with session.get(url, allow_redirects=False) as response:
                 ctype = response.content_type
                 body = None
                 if ctype.startswith("text/"):
-                    raw = await _read_capped(response, max_bytes)
+                    raw = await _read_capped(response, max_bytes, keep_first)
                     if raw is None:
                         return FetchResult(
                             url, url, response.status, ctype, None, "too_large",
@@ -56,13 +60,19 @@ async def fetch_page(
         return FetchResult(url, url, error="other", detail=f"{type(error).__name__}: {error}")
 
 
-async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes | None:
-    """The body, or None as soon as it is over `cap` bytes (one read() may return less than
-    asked, so read chunk by chunk until the end)."""
+async def _read_capped(
+    response: aiohttp.ClientResponse, cap: int, keep_first: bool = False
+) -> bytes | None:
+    """The body, or as soon as it is over `cap` bytes: None, or with `keep_first` its first
+    `cap` bytes up to the last line break (a rule cut in the middle must not be read as a
+    shorter rule). One read() may return less than asked: read chunk by chunk."""
     chunks, size = [], 0
     async for chunk in response.content.iter_chunked(64 * 1024):
         size += len(chunk)
-        if size > cap:
-            return None
         chunks.append(chunk)
+        if size > cap:
+            if not keep_first:
+                return None
+            first = b"".join(chunks)[:cap]
+            return first[: first.rfind(b"\n") + 1]
     return b"".join(chunks)

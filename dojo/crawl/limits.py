@@ -6,3 +6,8 @@ as its flags' defaults every time it starts, and must not pay for aiohttp to do 
 # few MB (one real page over the former 2 MB cap was reported too_large), and 10 MB still
 # bounds what one request can put in a fetcher's memory.
 MAX_BODY = 10_000_000
+
+# Bytes of a robots.txt the crawler reads, whatever --max-bytes says: RFC 9309 (section 2.5)
+# asks a crawler to parse at least 500 KiB, and to ignore what comes after its limit (a longer
+# file is cut there, at a line's end, not refused: refusing it would shut out the whole host).
+ROBOTS_PARSE_LIMIT = 500 * 1024
