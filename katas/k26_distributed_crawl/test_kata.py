@@ -51,6 +51,10 @@ CRAWL_WITHIN = 240.0
 # crawl() runs in the test's event loop: it may pause that loop this long at most (a blocking
 # ray.get in it pauses the loop for the whole crawl).
 MAX_FREEZE = 1.0
+# A freeze the heartbeat did not catch in your code must be longer to count: a busy 2-core
+# machine once stalled the reference crawler's loop for 1.11 s (CI), while a blocking wait
+# for the crawl freezes it for the whole crawl, seconds.
+MAX_UNCAUGHT_FREEZE = 3.0
 
 # The shared crawl's site. Its start page is slowed down: while it is fetched the queue is
 # empty, so every other worker finds nothing to do at first. Its pages answer after 0.025 to
@@ -247,10 +251,9 @@ def _check_loop(heartbeat: Heartbeat, call: str, *, strict: bool = False) -> Non
     Only the rule's own test (strict) fails on a freeze it did not catch in your code: in
     the others, an uncaught pause is as likely a busy machine as a mistake."""
     during = f"{call} ran in the test's event loop"
+    heartbeat.fail_if_caught_blocking(MAX_FREEZE, during=during)
     if strict:
-        heartbeat.assert_never_froze(MAX_FREEZE, during=during)
-    else:
-        heartbeat.fail_if_caught_blocking(MAX_FREEZE, during=during)
+        heartbeat.assert_never_froze(MAX_UNCAUGHT_FREEZE, during=during)
 
 
 def _path(url: str) -> str:
