@@ -322,6 +322,24 @@ async def tasks_left():
         task.cancel()
 
 
+class _TasksAtReturn:
+    """The kata's run_pipeline, noting the tasks it started that were still pending at the
+    moment it returned. They are listed in the very step of the return, before the event
+    loop runs anything else: a consumer left running cannot end by accident first (its
+    queue, shut down in the same step, fails its next get a few milliseconds later)."""
+
+    def __init__(self, kata):
+        self._kata = kata
+        self.left: list[asyncio.Task] = []
+
+    async def run_pipeline(self, *args):
+        before = asyncio.all_tasks()
+        try:
+            return await self._kata.run_pipeline(*args)
+        finally:
+            self.left = [t for t in asyncio.all_tasks() - before if not t.done()]
+
+
 def _start(kata, watch, source, sink, producers, consumers, poll, maxsize=MAXSIZE):
     call = (
         f"run_pipeline(source, sink, {len(producers)} producers, consumers={consumers}, "
@@ -797,16 +815,12 @@ async def test_consumers_stop_when_the_producers_are_done(kata, make_probe, task
     consumers = 3
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     source, sink = _services(probe, producers)
-    run, call = _start(kata, watch, source, sink, producers, consumers, POLL)
-    # The tasks still pending at the moment run_pipeline returns (seen by a callback that
-    # runs right then, before any of them can end by accident).
-    left: list[asyncio.Task] = []
-    me = asyncio.current_task()
-    run.add_done_callback(lambda _: left.extend(t for t in tasks_left() if t is not me))
+    looked = _TasksAtReturn(kata)
+    run, call = _start(looked, watch, source, sink, producers, consumers, POLL)
     deliveries = await _finish(
         run, call, probe, producers, watch, f"whenever the queue stayed empty for {POLL} s"
     )
-    if left:
+    if left := looked.left:
         fail(
             f"{call} returned while {len(left)} task(s) it started were still running "
             f"(e.g. {left[0].get_coro()!r:.70})",
