@@ -1,6 +1,8 @@
 """Mutant: an async actor with the right groups, but `async def heavy` calls the blocking
 service.call directly. The work group is one event loop: the first blocking call holds it,
-so the heavy calls run one at a time (health, on its own group's loop, still answers)."""
+so the heavy calls run one at a time. Health, on its own group's loop, usually still
+answers; now and then (busy cores) Ray holds it behind the blocked group, and the health
+test is the first to fail: both tests name the mistake."""
 
 import ray
 
