@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import ray
 
-from dojo.crawl.crawler import Crawler
+from dojo.crawl.crawler import Crawler, CrawlOptions
 from dojo.crawl.report import FETCHED, SKIPPED, Outcome, Visit
 from dojo.crawl.sharded import (
     SPLIT,
@@ -71,6 +71,21 @@ def test_a_urls_shard_is_a_stable_hash_of_its_origin():
         shard_of(f"http://h{i}.example.test/", 4) for i in range(8)
     ]
     assert {shard_of(f"http://h{i}.example.test/", 4) for i in range(40)} == {0, 1, 2, 3}
+
+
+@pytest.mark.parametrize(
+    "options, refused",
+    [
+        (CrawlOptions(resume=object()), "no resume"),
+        (CrawlOptions(coalesce=True), "coalesced calls"),
+        (None, "shards >= 1"),
+    ],
+)
+def test_what_the_sharded_crawler_does_not_do_is_refused_at_once(options, refused):
+    # A coalesced crawl would start lanes that lease from one frontier, not from shards.
+    shards = 0 if options is None else 2
+    with pytest.raises(ValueError, match=refused):
+        ShardedCrawler(options, shards=shards)
 
 
 async def test_one_pass_over_the_shards_could_end_the_crawl_early_two_passes_do_not():

@@ -284,14 +284,24 @@ class Crawler:
         """Start the frontier (with FrontierActor's arguments: start URLs, allowed domains,
         max_depth, max_pages), the gatekeeper and `fetchers` fetchers; return (frontier,
         gatekeeper, {name: fetcher}). A design without a gatekeeper returns None for it."""
-        frontier = _frontier_class(frontier_args).remote(*frontier_args)
+        frontier = self.start_frontier(*frontier_args)
+        return frontier, *self.start_crew(site, hits, fetchers, delay)
+
+    def start_frontier(self, *frontier_args: Any) -> Any:
+        """The frontier actor, given FrontierActor's arguments."""
+        return _frontier_class(frontier_args).remote(*frontier_args)
+
+    def start_crew(
+        self, site: Any, hits: Any, fetchers: int, delay: float
+    ) -> tuple[Any, dict[str, Any]]:
+        """The gatekeeper and `fetchers` fetchers: (gatekeeper, {name: fetcher})."""
         per_host, max_bytes = self.options.per_host, self.options.max_bytes
         # Positional: a variant's Gatekeeper may take (*args) and hand them on.
         gatekeeper = self.Gatekeeper.remote(site, hits, delay, "gatekeeper", per_host, max_bytes)
         names = [f"fetcher-{i}" for i in range(fetchers)]
         fetcher = CoalescingFetcher if self.options.coalesce else self.Fetcher
         crew = {name: fetcher.remote(site, hits, name, max_bytes) for name in names}
-        return frontier, gatekeeper, crew
+        return gatekeeper, crew
 
     async def work_together(
         self,

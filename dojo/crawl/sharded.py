@@ -12,7 +12,7 @@ crawl's, and a shard could run on another node.
     FrontierShard     dojo.crawl.frontier.Frontier's books for the origins it owns.
     PageBudget        the crawl-wide max_pages counter, asked for URLs a shard wants to queue.
     ShardedFetcher    the crawler's Fetcher with a lane that leases from the shards.
-    ShardedCrawler    the Crawler whose start_actors and Fetcher use all of the above.
+    ShardedCrawler    the Crawler whose start_frontier and Fetcher use all of the above.
 
 A page's trip: a lane leases a URL from one shard (its home shard first, then the others),
 fetches it exactly as the single-frontier crawler does (gatekeeper permit, get, leave), then
@@ -437,23 +437,18 @@ class ShardedCrawler(Crawler):
         super().__init__(options)
         if self.options.resume is not None:
             raise ValueError("the sharded frontier keeps no journal: no --state, no resume")
+        if self.options.coalesce:
+            # CoalescingFetcher's lanes lease from one frontier; the sharded lanes from shards.
+            raise ValueError("coalesced calls are not built for the sharded frontier")
         if shards < 1 or page_limit not in (SHARED, SPLIT):
             raise ValueError(f"need shards >= 1 and page_limit {SHARED!r} or {SPLIT!r}")
         self.shards = shards
         self.page_limit = page_limit
         self.frontier: Any = None  # the ShardedFrontier of the crawl running (tests watch it)
 
-    def start_actors(
-        self, site: Any, hits: Any, fetchers: int, delay: float, *frontier_args: Any
-    ) -> tuple[Any, Any | None, dict[str, Any]]:
+    def start_frontier(self, *frontier_args: Any) -> Any:
         self.frontier = ShardedFrontier.remote(*frontier_args, self.shards, self.page_limit)
-        # As Crawler.start_actors does for the gatekeeper and the fetchers (the frontier is
-        # what differs; calling it would start a FrontierActor for nothing).
-        per_host, max_bytes = self.options.per_host, self.options.max_bytes
-        gatekeeper = self.Gatekeeper.remote(site, hits, delay, "gatekeeper", per_host, max_bytes)
-        names = [f"fetcher-{i}" for i in range(fetchers)]
-        crew = {name: self.Fetcher.remote(site, hits, name, max_bytes) for name in names}
-        return self.frontier, gatekeeper, crew
+        return self.frontier
 
 
 async def sharded_crawl(

@@ -179,8 +179,13 @@ class Heartbeat:
             if now - since <= _STALL:
                 continue
             culprit = self._culprits.get(since, (0.0, None))[1]
-            if culprit is None:
-                culprit = culprit_of(sys._current_frames().get(self._loop_thread))
+            if culprit is None or not culprit.call:
+                # Keep looking until a known blocking call is seen: a stall first caught on
+                # the line before a ray.get (a slow .remote() on a busy machine) would
+                # otherwise blame that line for the whole stall.
+                seen = culprit_of(sys._current_frames().get(self._loop_thread))
+                if seen is not None and (culprit is None or seen.call):
+                    culprit = seen
             self._culprits[since] = (now - since, culprit)
             stuck = now - since
             if self.on_stall and (
