@@ -239,3 +239,20 @@ async def test_a_stall_not_caught_in_the_learners_code_lists_candidates():
     with pytest.raises(pytest.fail.Exception) as failure:
         heartbeat.assert_never_froze(0.2, during="the test waited")
     assert "possible mistakes" in str(failure.value) and "too busy" in str(failure.value)
+
+
+async def test_a_stall_is_blamed_on_the_known_call_seen_in_it_not_on_an_earlier_line():
+    # The watching thread first catches the spinning line (no known call), then time.sleep.
+    async with Heartbeat() as heartbeat:
+        await blocking.spins_then_sleeps(0.8)
+    with pytest.raises(pytest.fail.Exception) as failure:
+        heartbeat.assert_never_froze(0.2, during="the test waited")
+    assert "stuck in time.sleep at tests/robustness/blocking.py:" in str(failure.value)
+
+
+async def test_on_stall_is_called_once_when_the_loop_stood_still_long_enough():
+    calls = []
+    async with Heartbeat(on_stall=lambda: calls.append(1), stall_after=0.3) as heartbeat:
+        await blocking.sleeps(1.0)
+        await blocking.sleeps(0.5)
+    assert calls == [1] and 0.3 < heartbeat.stalled_for < 1.0, (calls, heartbeat.stalled_for)

@@ -183,9 +183,9 @@ class Heartbeat:
                 # Keep looking until a known blocking call is seen: a stall first caught on
                 # the line before a ray.get (a slow .remote() on a busy machine) would
                 # otherwise blame that line for the whole stall.
-                seen = culprit_of(sys._current_frames().get(self._loop_thread))
-                if seen is not None and (culprit is None or seen.call):
-                    culprit = seen
+                looked = culprit_of(sys._current_frames().get(self._loop_thread))
+                if looked is not None and (culprit is None or looked.call):
+                    culprit = looked
             self._culprits[since] = (now - since, culprit)
             stuck = now - since
             if self.on_stall and (

@@ -12,3 +12,12 @@ async def sleeps(seconds: float) -> None:
 async def waits_on_a_future(seconds: float) -> None:
     with ThreadPoolExecutor(1) as pool:
         pool.submit(time.sleep, seconds).result()
+
+
+async def spins_then_sleeps(seconds: float) -> None:
+    """One stall: first busy on a line that makes no known blocking call, then in
+    time.sleep."""
+    end = time.monotonic() + seconds / 2
+    while time.monotonic() < end:
+        pass
+    time.sleep(seconds / 2)  # noqa: ASYNC251  (on purpose)
