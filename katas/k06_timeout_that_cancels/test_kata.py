@@ -37,6 +37,8 @@ ENDED_WITHIN = SLOW_DELAY + 3.0
 TIMING_SLOW_DELAY = 3.0
 STALL = 0.05
 LATE = 0.4
+# How many times the timing test measures when stalls of a busy machine hide the answer.
+ATTEMPTS = 3
 # The caller-cancels test: the caller cancels call_with_deadline once the call is running,
 # long before ROOMY_DEADLINE; a coroutine that was cancelled ends at its next turn of the
 # loop, so it has ENDS_WITHIN (generous, for a busy machine) to end.
@@ -90,6 +92,10 @@ async def _timed_attempt(kata, service, item: str, seconds: float) -> _Attempt:
 async def probe(make_probe):
     """A probe with its actor up and a worker process ready. Set up here, right before the
     test, because fixture setup is not timed: a slow machine cannot eat the test's own time."""
+    return await _ready_probe(make_probe)
+
+
+async def _ready_probe(make_probe):
     probe = make_probe()
     await probe.areport()  # the probe actor is up before the call reports to it
     await warm_workers(1)  # the task starts at once: it is running when the deadline hits
@@ -205,12 +211,41 @@ async def test_a_slow_call_raises_timeout_error(kata, probe):
     _check_is_a_timeout(attempt, at_end, SLOW_DELAY)
 
 
-async def test_the_timeout_comes_at_the_deadline(kata, probe):
-    attempt, at_end, clock = await _slow_attempt(kata, probe, TIMING_SLOW_DELAY)
+async def test_the_timeout_comes_at_the_deadline(kata, probe, make_probe):
+    # Stalls of the loop (a busy machine) can hide when the timer was due: one that spans the
+    # deadline hides "early" behind "on time", and stalls excuse a late error (they may have
+    # held the code before its timer even started). When they hide that much, the test
+    # measures again, with a fresh probe, up to ATTEMPTS times; then the benefit of the doubt
+    # goes to the code. (A flake hunt with both cores busy let a grace-period answer and an
+    # early one through in 1 run of 3 before this.)
+    for attempt_number in range(1, ATTEMPTS + 1):
+        ready = probe if attempt_number == 1 else await _ready_probe(make_probe)
+        attempt, at_end, clock = await _slow_attempt(kata, ready, TIMING_SLOW_DELAY)
+        _check_timing(attempt, at_end, clock)
+        excused = clock.stalled_between(attempt.started, attempt.ended, STALL)
+        if _not_due_before(attempt, clock) >= 0.9 * DEADLINE and excused <= LATE / 2:
+            return
+
+
+def _free_after_the_deadline(attempt: _Attempt, clock) -> float:
+    """How long after the deadline the TimeoutError came, less the time the loop could not
+    run (a busy machine): that time is not the code's."""
+    excused = clock.stalled_between(attempt.started, attempt.ended, STALL)
+    return attempt.seconds - DEADLINE - excused
+
+
+def _not_due_before(attempt: _Attempt, clock) -> float:
+    """Seconds from the start to the loop's last turn well before the error came: the timer
+    that raised it was not due yet then (a due timer fires at the next turn)."""
+    turns = [t for t in clock.tick_times if attempt.started <= t < attempt.ended - STALL]
+    return max(turns, default=attempt.started) - attempt.started
+
+
+def _check_timing(attempt: _Attempt, at_end: ProbeReport, clock) -> None:
     _check_is_a_timeout(attempt, at_end, TIMING_SLOW_DELAY)
     # at_end was taken right after the TimeoutError: had the call finished its work by then?
     finished_first = at_end.finished("slow", "ok")
-    late = attempt.seconds - DEADLINE - clock.stalled_between(attempt.started, attempt.ended, STALL)
+    late = _free_after_the_deadline(attempt, clock)
     if finished_first:
         fail(
             f"the TimeoutError came {attempt.seconds:.1f} s after the start, once the "
