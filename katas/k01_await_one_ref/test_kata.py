@@ -13,10 +13,9 @@ from dojo.harness.timing import Stopwatch, warm_workers
 pytestmark = pytest.mark.timeout(30)
 
 DELAY = 0.5
-# A blocked loop freezes for the whole DELAY; a free one never stalls for more than a blip.
-MAX_FREEZE = 0.3
-# Caught inside a blocking call (ray.get, ray.wait, time.sleep), a freeze this long is enough:
-# correct code never makes one on the loop.
+# A blocked loop freezes for the whole DELAY. Caught inside a blocking call (ray.get,
+# ray.wait, time.sleep), a freeze this long is enough: correct code never makes one on the
+# loop. (Any other freeze fails past the heartbeat's FREEZE_LIMIT: a busy machine's.)
 CAUGHT_FREEZE = 0.2
 
 
@@ -104,6 +103,5 @@ async def test_event_loop_keeps_ticking_while_waiting(kata, swapped):
     async with Heartbeat() as heartbeat:
         result, _ = await _greet(kata, "Cy", DELAY)
     during = f"greet('Cy', {DELAY}) waited for Ray"
-    heartbeat.fail_if_caught_blocking(CAUGHT_FREEZE, during, known_call_only=True)
-    heartbeat.assert_never_froze(MAX_FREEZE, during=during)
+    heartbeat.assert_loop_stayed_free(during, caught_limit=CAUGHT_FREEZE)
     _check_greeting(result, "Cy", DELAY, swapped("Cy"))

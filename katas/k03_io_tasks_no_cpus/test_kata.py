@@ -30,9 +30,10 @@ PAGES = ["home", "about", "blog", "shop"]
 # reserves CPU skips the barrier: its reservation, which it reads itself, is the verdict.)
 BARRIER_IDLE = 4.0
 
-# A blocked loop freezes for the whole DELAY; a free one never stalls for more than a blip.
+# A blocked loop freezes for the whole DELAY: caught inside a blocking call (ray.get,
+# ray.wait, ...), a freeze past CAUGHT_FREEZE fails; any other past the heartbeat's FREEZE_LIMIT.
 DELAY = 0.8
-MAX_FREEZE = 0.4
+CAUGHT_FREEZE = 0.4
 
 
 # -- the tests -----------------------------------------------------------------------------
@@ -192,7 +193,9 @@ async def test_all_downloads_run_at_once_on_a_small_cluster(kata, make_probe):
     if report.barrier_broken or report.peak < n:
         # Downloads waited at the barrier while the loop was frozen: the blocking call is why.
         heartbeat.fail_if_caught_blocking(
-            MAX_FREEZE, during=f"only {report.peak} of {n} downloads were in flight at once"
+            CAUGHT_FREEZE,
+            during=f"only {report.peak} of {n} downloads were in flight at once",
+            known_call_only=True,
         )
         if report.peak <= 1:
             likely = (
@@ -243,7 +246,7 @@ async def test_event_loop_stays_responsive(kata, make_probe):
         result = await finishes_within(
             kata.download_all(service, pages), CALL_LIMIT, f"download_all(service, {pages!r})"
         )
-    heartbeat.assert_never_froze(
-        MAX_FREEZE, during=f"download_all waited for {len(pages)} downloads of {DELAY} s"
+    heartbeat.assert_loop_stayed_free(
+        f"download_all waited for {len(pages)} downloads of {DELAY} s", caught_limit=CAUGHT_FREEZE
     )
     _check_results(result, pages, await probe.areport())

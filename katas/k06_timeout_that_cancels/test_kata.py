@@ -37,6 +37,9 @@ ENDED_WITHIN = SLOW_DELAY + 3.0
 TIMING_SLOW_DELAY = 3.0
 STALL = 0.05
 LATE = 0.4
+# The loop's turns this close before the error came may be the one that raised it (the test
+# stamps the error's arrival a moment after that turn): they prove nothing about the timer.
+RAISING_TURN = 0.05
 # How many times the timing test measures when stalls of a busy machine hide the answer.
 ATTEMPTS = 3
 # The caller-cancels test: the caller cancels call_with_deadline once the call is running,
@@ -44,13 +47,8 @@ ATTEMPTS = 3
 # loop, so it has ENDS_WITHIN (generous, for a busy machine) to end.
 ENDS_WITHIN = 5.0
 # The loop test's deadline: a blocking wait freezes the loop for all of it.
-# A blocking call caught on the loop's thread (ray.wait, ray.get, time.sleep) fails at once
-# if the loop froze for over CAUGHT_FREEZE: correct code never makes one there. A freeze not
-# caught in such a call fails only over MAX_FREEZE (on a 2-core machine under heavy load,
-# stalls of a free loop of up to 0.7 s have been seen).
+# (The heartbeat's freeze rule judges it: Heartbeat.assert_loop_stayed_free.)
 HEARTBEAT_DEADLINE = 1.0
-CAUGHT_FREEZE = 0.3
-MAX_FREEZE = 1.0
 
 
 @dataclass
@@ -222,22 +220,28 @@ async def test_the_timeout_comes_at_the_deadline(kata, probe, make_probe):
         ready = probe if attempt_number == 1 else await _ready_probe(make_probe)
         attempt, at_end, clock = await _slow_attempt(kata, ready, TIMING_SLOW_DELAY)
         _check_timing(attempt, at_end, clock)
-        excused = clock.stalled_between(attempt.started, attempt.ended, STALL)
-        if _not_due_before(attempt, clock) >= 0.9 * DEADLINE and excused <= LATE / 2:
+        if (
+            _not_due_before(attempt, clock) >= 0.9 * DEADLINE
+            and _stalled(attempt, clock) <= LATE / 2
+        ):
             return
+
+
+def _stalled(attempt: _Attempt, clock) -> float:
+    """Seconds the loop could not run during the attempt (a busy machine): not the code's."""
+    return clock.stalled_between(attempt.started, attempt.ended, STALL)
 
 
 def _free_after_the_deadline(attempt: _Attempt, clock) -> float:
     """How long after the deadline the TimeoutError came, less the time the loop could not
-    run (a busy machine): that time is not the code's."""
-    excused = clock.stalled_between(attempt.started, attempt.ended, STALL)
-    return attempt.seconds - DEADLINE - excused
+    run."""
+    return attempt.seconds - DEADLINE - _stalled(attempt, clock)
 
 
 def _not_due_before(attempt: _Attempt, clock) -> float:
-    """Seconds from the start to the loop's last turn well before the error came: the timer
-    that raised it was not due yet then (a due timer fires at the next turn)."""
-    turns = [t for t in clock.tick_times if attempt.started <= t < attempt.ended - STALL]
+    """Seconds from the start to the loop's last turn before the one that raised the error:
+    the timer was not due yet then (a due timer fires at the next turn)."""
+    turns = [t for t in clock.tick_times if attempt.started <= t < attempt.ended - RAISING_TURN]
     return max(turns, default=attempt.started) - attempt.started
 
 
@@ -311,22 +315,17 @@ async def test_the_remote_work_really_stops(kata, probe):
 async def test_the_event_loop_keeps_running_while_it_waits(kata, probe):
     _, at_end, clock = await _slow_attempt(kata, probe, deadline=HEARTBEAT_DEADLINE)
     during = f"call_with_deadline waited (deadline {HEARTBEAT_DEADLINE} s)"
-    clock.fail_if_caught_blocking(CAUGHT_FREEZE, during, known_call_only=True)
-    if clock.longest_freeze > MAX_FREEZE:
-        fail(
-            f"the event loop froze for {clock.longest_freeze:.1f} s while call_with_deadline "
-            f"waited (deadline {HEARTBEAT_DEADLINE} s)",
-            f"the loop stays free while call_with_deadline waits: no freeze over {MAX_FREEZE} "
-            "s, so other coroutines keep running",
-            [
-                "ray.wait([ref], timeout=seconds) inside the coroutine: it blocks the whole "
-                "thread for up to the timeout; bound an `await` instead (asyncio.wait_for or "
-                "asyncio.timeout)",
-                "ray.get(ref, timeout=seconds) inside the coroutine: same freeze; `await` the ref",
-                "time.sleep(...) inside the coroutine: `await asyncio.sleep(...)` instead",
-            ],
-            picture=at_end.timeline(),
-        )
+    clock.assert_loop_stayed_free(
+        during,
+        candidates=[
+            "ray.wait([ref], timeout=seconds) inside the coroutine: it blocks the whole "
+            "thread for up to the timeout; bound an `await` instead (asyncio.wait_for or "
+            "asyncio.timeout)",
+            "ray.get(ref, timeout=seconds) inside the coroutine: same freeze; `await` the ref",
+            "time.sleep(...) inside the coroutine: `await asyncio.sleep(...)` instead",
+        ],
+        picture=at_end.timeline(),
+    )
 
 
 async def test_a_cancelled_caller_stops_the_ray_task(kata, probe):

@@ -727,9 +727,9 @@ async def test_every_fetcher_is_closed(crawl):
 async def test_fetch_all_keeps_the_event_loop_free(crawl):
     run = judged(crawl)
     during = f"{run.call} ran in it"
-    # A freeze caught in your code (a ray.get, a time.sleep...) fails at MAX_FREEZE.
-    run.heartbeat.fail_if_caught_blocking(MAX_FREEZE, during)
-    # A freeze never caught in your code is also what a crowded machine does to the test's
-    # loop (measured: 1-2 s pauses at a load average of 25 on 2 cores): scale by the load.
+    # A freeze not caught in a blocking call is also what a crowded machine does to the
+    # test's loop (measured: 1-2 s pauses at a load average of 25 on 2 cores): scale by the load.
     crowding = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-    run.heartbeat.assert_never_froze(MAX_FREEZE * crowding, during=during)
+    run.heartbeat.assert_loop_stayed_free(
+        during, caught_limit=MAX_FREEZE, limit=MAX_FREEZE * crowding
+    )

@@ -53,9 +53,9 @@ CRAWL_WITHIN = 240.0
 # pauses the loop for the whole crawl).
 MAX_FREEZE = 1.0
 # Any other freeze must be longer to count: a busy 2-core machine stalled the reference
-# crawler's loop for 1.11 s (CI), and for over 1 s in a synchronous Ray call (an actor's
-# .remote() with the site as its argument) with every core busy, while a blocking wait for
-# the crawl freezes it for the whole crawl, seconds.
+# crawler's loop for 1.11 s (CI), and for over 1 s with every core busy (caught at an await
+# line of the crawl: the stall was inside the dojo's crawler, whatever held it), while a
+# blocking wait for the crawl freezes it for the whole crawl, seconds.
 MAX_UNCAUGHT_FREEZE = 3.0
 
 # The shared crawl's site. Its start page is slowed down: while it is fetched the queue is
@@ -254,9 +254,12 @@ def _check_loop(heartbeat: Heartbeat, call: str, *, strict: bool = False) -> Non
     call: in the others, such a pause is as likely a busy machine (or a synchronous Ray call
     such as starting an actor) as a mistake."""
     during = f"{call} ran in the test's event loop"
-    heartbeat.fail_if_caught_blocking(MAX_FREEZE, during=during, known_call_only=True)
     if strict:
-        heartbeat.assert_never_froze(MAX_UNCAUGHT_FREEZE, during=during)
+        heartbeat.assert_loop_stayed_free(
+            during, caught_limit=MAX_FREEZE, limit=MAX_UNCAUGHT_FREEZE
+        )
+    else:
+        heartbeat.fail_if_caught_blocking(MAX_FREEZE, during=during, known_call_only=True)
 
 
 def _path(url: str) -> str:

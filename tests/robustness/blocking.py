@@ -21,3 +21,10 @@ async def spins_then_sleeps(seconds: float) -> None:
     while time.monotonic() < end:
         pass
     time.sleep(seconds / 2)  # noqa: ASYNC251  (on purpose)
+
+
+async def spins(seconds: float) -> None:
+    """Busy on a line that makes no known blocking call (a long computation)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass

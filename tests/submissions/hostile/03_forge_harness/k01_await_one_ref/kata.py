@@ -1,7 +1,7 @@
 """HOSTILE-CLASS attack: monkeypatch the test harness so that nothing can fail.
 
 Tries: replaces the k01 test module's `fail` and `_check_greeting` (found in sys.modules) and
-dojo.harness.heartbeat.Heartbeat.assert_never_froze with no-ops; greet answers wrongly at once.
+dojo.harness.heartbeat.Heartbeat.assert_loop_stayed_free with no-ops; greet answers wrongly at once.
 Must happen: its own tests may pass only if the grader flags it (sys.modules patching of the
 tests / dojo.harness); the patch lives and dies in this learner's own process.
 """
@@ -20,7 +20,7 @@ for _name, _module in list(sys.modules.items()):
 try:
     from dojo.harness.heartbeat import Heartbeat
 
-    Heartbeat.assert_never_froze = _quiet
+    Heartbeat.assert_loop_stayed_free = _quiet
 except ImportError:
     pass
 
