@@ -8,7 +8,7 @@ package, so `dojo crawl` never depends on a learner's folder, and it may grow be
 kata asks (on_progress, closing the HTTP sessions before the kill, robots.txt read as RFC 9309
 says, and CrawlOptions: more than one request in flight per origin, the body size cap, both
 at the kata's settings unless `dojo crawl` asks otherwise, a journal to resume from, and
-lanes that make two actor calls per page instead of four: CoalescingFetcher)."""
+lanes that make at most two actor calls per page instead of four: CoalescingFetcher)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: F401
 from dojo.crawl.result import FetchResult
 from dojo.crawl.rfc9309 import Rfc9309RobotsCache
 from dojo.crawl.robots import ROBOTS_TTL, RobotsCache  # noqa: F401
+from dojo.crawl.turns import FrontierTurns
 from dojo.crawl.urls import origin_of
 
 # OriginGate, RobotsCache and digest (noqa above), the kata's own parts, stay importable
@@ -51,8 +52,8 @@ class CrawlOptions:
     # `dojo crawl --state`: the books of earlier runs and the journal to append to (a
     # dojo.crawl.state.Resume); None: the kata's crawl, nothing on disk.
     resume: Any = None
-    # Two actor calls per page instead of four (CoalescingFetcher); the kata's lane makes
-    # each call on its own, as its lesson reads.
+    # At most two actor calls per page instead of four (CoalescingFetcher); the kata's lane
+    # makes each call on its own, as its lesson reads.
     coalesce: bool = False
 
 
@@ -163,15 +164,22 @@ class Fetcher(WebClient):
 
 @ray.remote(num_cpus=0)
 class CoalescingFetcher(Fetcher.__ray_actor_class__):
-    """Fetcher for `dojo crawl` (CrawlOptions.coalesce): the same lanes, with two actor calls
-    per page instead of four. On a fast site the crawl is bound by the CPU that Ray's calls
+    """Fetcher for `dojo crawl` (CrawlOptions.coalesce): the same lanes, with at most two actor
+    calls per page instead of four. On a fast site the crawl is bound by the CPU that Ray's calls
     cost (about 1.4 ms each, caller and callee), not by parsing or the network: a lane tells
     the frontier what became of its page with its next lease (done_and_lease), and gives
     back its origin's slot with its next permit (leave_and_permit). The slot is given back
     a little later (after the page's links are found and the next URL leased), but the
     politeness gap still counts from the answer's own time, which the lane keeps; when
     nothing is queued the lane gives it back at once, so no other fetcher waits on an idle
-    one."""
+    one.
+
+    The lanes also share their frontier calls (FrontierTurns): lanes that finish a page while
+    this fetcher's last frontier call is in flight go together in the next one."""
+
+    async def work(self, frontier: Any, gatekeeper: Any, lanes: int) -> int:
+        self.turns = FrontierTurns(frontier, self.name)
+        return await super().work(frontier, gatekeeper, lanes)
 
     async def _lane(self, frontier: Any, gatekeeper: Any) -> int:
         visits = 0
@@ -179,7 +187,7 @@ class CoalescingFetcher(Fetcher.__ray_actor_class__):
         left: tuple[str, float] | None = None  # (url, answered at), given back with the next permit
         try:
             while True:
-                batch = await frontier.done_and_lease.remote(self.name, report, 1)
+                batch = await self.turns.done_and_lease(report)
                 report = None
                 if not batch:
                     await self._give_back_now(gatekeeper, left)

@@ -150,6 +150,15 @@ class Frontier:
             await self.done(worker, visit)
         return await self.lease(worker, n)
 
+    async def done_many_and_lease(
+        self, worker: str, visits: list[Visit], n: int
+    ) -> list[tuple[str, int]]:
+        """done(worker, visit) for each visit, then lease(worker, n): one call for the lanes
+        of a fetcher that finished pages while its last call was in flight (FrontierTurns)."""
+        for visit in visits:
+            await self.done(worker, visit)
+        return await self.lease(worker, n) if n else []
+
     async def release_worker(self, worker: str) -> int:
         """`worker` died: every URL it held goes back to the front of the queue, and it is
         never given another (a lease call it sent before dying may still arrive). Returns

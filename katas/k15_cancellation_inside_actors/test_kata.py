@@ -21,8 +21,9 @@ GATE_TIMEOUT = 60.0
 # ray.cancel arrives, and a call nobody stops still ends in bounded time.
 SLOW = 10.0
 # Ray answers the caller of a cancelled (or finished) call only once the method has ended,
-# `finally` included: by then the lease is back and a cancelled service call has recorded
-# its end. The test still allows this much for the news to reach it.
+# `finally` included: by then the lease is back and a cancelled service call has (almost
+# always) recorded its end. The test allows this much for the news to reach it, and on a
+# busy machine waits on for the record (see the cancelled-call test).
 RETURNED_WITHIN = 2.0
 # The deadline of the given use_with_deadline, for a call that would take SLOW seconds.
 DEADLINE = 0.5
@@ -171,14 +172,27 @@ async def test_a_cancelled_call_stops_and_gives_its_lease_back(kata, make_probe,
         )
 
     async def service_call_ended():
-        return not any(c.label == "slow" for c in (await probe.areport()).running)
-
-    if not await wait_until(service_call_ended, within=RETURNED_WITHIN):
         report = await probe.areport()
+        return None if any(c.label == "slow" for c in report.running) else report
+
+    # The service call's end is recorded from its `finally`, and on a busy machine the record
+    # can land late (CI once saw it past RETURNED_WITHIN). Until it lands, wait on: a call that
+    # was cancelled is then recorded "cancelled", one nobody stopped runs its SLOW seconds and
+    # is recorded "ok". The quick wait decides a right answer at once on an idle machine.
+    report = await wait_until(service_call_ended, within=RETURNED_WITHIN) or await wait_until(
+        service_call_ended, within=SLOW
+    )
+    if report is None or report.finished("slow", "ok"):
+        happened = (
+            f"the service call for 'slow' ran on after the cancelled use() had ended, and "
+            f"finished its {SLOW:g} s of work"
+            if report is not None
+            else f"the service call for 'slow' was still running {RETURNED_WITHIN + SLOW:.0f} "
+            "s after the cancelled use() had ended"
+        )
+        report = report or await probe.areport()
         fail(
-            f"the service call for 'slow' was still running {RETURNED_WITHIN:.0f} s after "
-            "the cancelled use() had ended (the lease was back, and the caller was told "
-            "TaskCancelledError)",
+            f"{happened} (the lease was back, and the caller was told TaskCancelledError)",
             "ray.cancel stops the work: the CancelledError raised at `await "
             "service.acall(item)` cancels the service call too",
             [
