@@ -283,3 +283,15 @@ async def test_on_stall_is_called_once_when_the_loop_stood_still_long_enough():
         await blocking.sleeps(1.0)
         await blocking.sleeps(0.5)
     assert calls == [1] and 0.3 < heartbeat.stalled_for < 1.0, (calls, heartbeat.stalled_for)
+
+
+async def test_stalls_are_counted_only_while_the_heartbeat_watched():
+    before = time.monotonic() - 5.0  # long before the heartbeat began: it saw nothing then
+    async with Heartbeat() as heartbeat:
+        await asyncio.sleep(0.1)
+        time.sleep(0.3)  # noqa: ASYNC251  (a stall of the loop, on purpose)
+        await asyncio.sleep(0.1)
+    end = heartbeat.tick_times[-1]
+    stalled = heartbeat.stalled_between(before, end, 0.05)
+    assert 0.2 <= stalled < 1.0, stalled
+    assert heartbeat.stalled_between(before, heartbeat.tick_times[0], 0.05) == 0.0

@@ -224,7 +224,11 @@ class Heartbeat:
 
     def stalled_between(self, start: float, end: float, allowance: float) -> float:
         """Seconds the loop could not run between `start` and `end`: the sum of each gap's
-        excess over `allowance` (a timer cannot fire while the loop is held)."""
+        excess over `allowance` (a timer cannot fire while the loop is held). Before the
+        heartbeat's first tick it saw nothing: that time counts as no stall."""
+        start = max(start, self._ticks[0]) if self._ticks else start
+        if end <= start:
+            return 0.0
         ticks = [start, *(t for t in self._ticks if start < t < end), end]
         return sum(max(0.0, b - a - allowance) for a, b in itertools.pairwise(ticks))
 
