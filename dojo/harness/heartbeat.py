@@ -43,6 +43,9 @@ _STALL = 0.1
 # known blocking call fails past CAUGHT_LIMIT; any freeze fails past FREEZE_LIMIT.
 CAUGHT_LIMIT = 0.3
 FREEZE_LIMIT = 1.0
+# A gap between ticks longer than this is the loop held (stalled_between): a tick comes a few
+# ms late on an idle loop.
+TICK_SLACK = 0.05
 # A stall this long releases the test (on_stall) even when it was not caught in the
 # learner's code: nothing the test runs on that loop can move until it ends.
 _HARD_STALL = 2.5
@@ -222,7 +225,7 @@ class Heartbeat:
     def longest_freeze(self) -> float:
         return max((b - a for a, b in itertools.pairwise(self._ticks)), default=0.0)
 
-    def stalled_between(self, start: float, end: float, allowance: float) -> float:
+    def stalled_between(self, start: float, end: float, allowance: float = TICK_SLACK) -> float:
         """Seconds the loop could not run between `start` and `end`: the sum of each gap's
         excess over `allowance` (a timer cannot fire while the loop is held). Before the
         heartbeat's first tick it saw nothing: that time counts as no stall."""

@@ -43,10 +43,9 @@ SIDE_BY_SIDE_WITHIN = 3.0
 SLOW_ANSWER = 2.5 * DELAY
 GAP_TOLERANCE = 0.02  # the fake fetch stamps a start a moment after the scheduler's slot
 # A timer cannot fire while the loop is held: on a busy machine a start comes late by the
-# stalls of the loop (gaps between the heartbeat's ticks past STALL), which are not the
-# code's. Starts are judged with those stalls taken off (a flake hunt with both cores busy
-# saw a right schedule start its first requests late, and a gap come short after a late start).
-STALL = 0.05
+# stalls of the loop (Heartbeat.stalled_between), which are not the code's. Starts are judged
+# with those stalls taken off (a flake hunt with both cores busy saw a right schedule start
+# its first requests late, and a gap come short after a late start).
 # Waiting for a lock or a slot costs the event loop nothing: a freeze this long inside a
 # blocking call (time.sleep) in the crawl fails. A wrong wait is a whole delay.
 CAUGHT_FREEZE = 0.3
@@ -432,7 +431,7 @@ async def test_hosts_are_fetched_side_by_side(kata):
         late = {
             u: fake.started(u) - called
             for u in firsts
-            if fake.started(u) - called - stalled(called, fake.started(u), STALL) > PROMPT
+            if fake.started(u) - called - stalled(called, fake.started(u)) > PROMPT
         }
         if late:
             shown = ", ".join(f"{_label(u)} after {t:.2f} s" for u, t in late.items())
@@ -571,7 +570,7 @@ async def test_starts_on_one_origin_are_delay_apart(kata):
         gaps = [b - a for a, b in itertools.pairwise(starts)]
         # A start held back by a stall shortens the gap after it: the stalls while its timer
         # could have been due (the delay before it) excuse that much.
-        excused = [crawl.heart.stalled_between(a - DELAY, a, STALL) for a in starts[:-1]]
+        excused = [crawl.heart.stalled_between(a - DELAY, a) for a in starts[:-1]]
         if any(g + e < DELAY - GAP_TOLERANCE for g, e in zip(gaps, excused, strict=True)):
             shown = ", ".join(f"{g:.2f} s" for g in gaps)
             fail(
