@@ -219,6 +219,23 @@ def dev_check(
     raise typer.Exit(1 if found else 0)
 
 
+@dev.command("costs")
+def dev_costs(
+    katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,
+) -> None:
+    """Run `dojo verify` and record each kata's seconds in dojo/kata/verify_costs.toml: the
+    self-check balances its shards by them. Run it on an otherwise idle machine."""
+    from dojo.kata.verify import COSTS_FILE, plan_for, run_plan, write_costs
+
+    chosen = [_kata(k) for k in katas] if katas else catalogue.all_katas()
+    seconds: dict[str, float] = {}
+    run_plan(plan_for(chosen), seconds=seconds)
+    write_costs(seconds)
+    for kata, spent in sorted(seconds.items(), key=lambda item: -item[1]):
+        console.print(f"{spent:7.1f} s  {kata}", highlight=False)
+    console.print(f"wrote {len(seconds)} kata cost(s) to {COSTS_FILE.relative_to(REPO_ROOT)}")
+
+
 @dev.command("floors")
 def dev_floors(
     katas: Annotated[list[str] | None, typer.Argument(help="kata numbers (default: all)")] = None,

@@ -137,6 +137,7 @@ def pytest_configure(config):
         os.environ["DOJO_NO_DAEMON"] = "1"
     config._dojo_impls = _impls_from_config(config)
     config._dojo_results = []
+    config._dojo_kata_seconds = {}  # kata -> wall seconds of its tests (dojo verify's costs)
     config._dojo_first_failures = {}  # (kata, implementation) -> the test that failed first
     config._dojo_stops_at_first_failure = _stops_at_first_failure(config)
     config._dojo_overview = _overview_wanted(config)
@@ -388,6 +389,20 @@ def _crash_lesson(item, call) -> str | None:
 
 
 # pytest only reads hooks named pytest_*; specname maps these onto the real hook.
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    # A kata's whole time here, fixtures and their teardown included: how long the kata
+    # holds a `dojo verify` shard (dojo/kata/verify.py balances its shards by it).
+    started = time.monotonic()
+    try:
+        return (yield)
+    finally:
+        kata = kata_of_path(Path(str(item.path)))
+        if kata:
+            seconds = item.config._dojo_kata_seconds
+            seconds[kata] = seconds.get(kata, 0.0) + time.monotonic() - started
+
+
 @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
 def pytest_runtest_makereport__short_when_not_done(item, call):
     if not call.excinfo:
@@ -463,5 +478,11 @@ def pytest_sessionfinish(session, exitstatus):
     path = config.getoption("dojo_report")
     if path:
         Path(path).write_text(
-            json.dumps({"exitstatus": int(exitstatus), "results": session.config._dojo_results})
+            json.dumps(
+                {
+                    "exitstatus": int(exitstatus),
+                    "results": config._dojo_results,
+                    "kata_seconds": {k: round(v, 2) for k, v in config._dojo_kata_seconds.items()},
+                }
+            )
         )

@@ -1,22 +1,21 @@
 """The three-direction self-check, one test per kata variant.
 
-All variants run in one pytest subprocess (one Ray session); each test below reads its
-own verdict. Mutants and alternatives are discovered from tests/mutants/<kata>/ and
+All variants run in a few pytest subprocesses (shards, one Ray head each: dojo/kata/verify.py),
+started in the background when the session begins (tests/kata_plan.py); each test below reads
+its own verdict. Mutants and alternatives are discovered from tests/mutants/<kata>/ and
 tests/alternatives/<kata>/.
 """
 
 import pytest
 
 from dojo.kata.catalogue import all_katas
-from dojo.kata.verify import judge, plan_for, run_plan
-
-VARIANTS = plan_for(all_katas())
+from dojo.kata.verify import judge
+from tests.kata_plan import PLAN, VARIANTS
 
 
 @pytest.fixture(scope="module")
 def kata_results():
-    results, output = run_plan(VARIANTS)
-    return results, output
+    return PLAN.result()
 
 
 def _check(variant, kata_results):

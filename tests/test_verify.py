@@ -11,7 +11,16 @@ import pytest
 from dojo.kata.catalogue import CatalogueError, Kata, Rule, Track, parse
 from dojo.kata.outcomes import NOT_RUN
 from dojo.kata.readme import rules_section, with_rules
-from dojo.kata.verify import RULE_ROUND, Variant, _plan_entry, _rule_round, judge
+from dojo.kata.verify import (
+    RULE_ROUND,
+    Variant,
+    _plan_entry,
+    _rule_round,
+    judge,
+    read_costs,
+    shard,
+    write_costs,
+)
 
 RULE_TEST = "test_the_slower_replicas_are_cancelled"
 MUTANT = Variant(
@@ -137,3 +146,45 @@ def test_the_readme_rules_section_is_written_once_and_replaced_in_place():
         once, changed
     )
     assert rules_section(kata).count("dojo hint 1") == 1
+
+
+def _kata_variants(kata: str, mutants: int) -> list[Variant]:
+    return [
+        Variant(kata, "stub", "stub", f"katas.{kata}.kata"),
+        Variant(kata, "solution", "solution", f"solutions.{kata}.kata"),
+        *(Variant(kata, "mutant", f"m{i}", f"tests.mutants.{kata}.m{i}") for i in range(mutants)),
+    ]
+
+
+def _katas_of(groups: list[list[Variant]]) -> list[list[str]]:
+    return sorted(sorted({v.kata for v in group}) for group in groups)
+
+
+def test_shards_are_balanced_by_measured_seconds():
+    plan = [v for k in ("k01_a", "k02_b", "k03_c", "k04_d") for v in _kata_variants(k, 3)]
+    # Alike by their variants: a guess would pair them first with third (160 s : 140 s).
+    costs = {"k01_a": 100.0, "k02_b": 90.0, "k03_c": 60.0, "k04_d": 50.0}
+    groups = shard(plan, 2, costs)
+    assert _katas_of(groups) == [["k01_a", "k04_d"], ["k02_b", "k03_c"]]  # 150 s : 150 s
+    assert [v for g in groups for v in g if v.kata == "k01_a"] == _kata_variants("k01_a", 3)
+
+
+def test_a_kata_not_measured_is_guessed_at_the_measured_seconds_per_variant():
+    # k01_a: 62 s for 6.2 units (a stub, a solution, 3 mutants) = 10 s a unit; so k02_b
+    # (1 mutant: 4.2 units) is guessed at 42 s and k03_c (5 mutants: 8.2 units) at 82 s.
+    plan = [*_kata_variants("k01_a", 3), *_kata_variants("k02_b", 1), *_kata_variants("k03_c", 5)]
+    # (Guessed at a fixed 4 s a unit instead, they would be 16.8 s and 32.8 s: k01_a alone.)
+    assert _katas_of(shard(plan, 2, {"k01_a": 62.0})) == [["k01_a", "k02_b"], ["k03_c"]]
+    # Nothing measured (no costs file): every kata guessed, every variant still planned once.
+    groups = shard(plan, 2, {})
+    assert sorted(v.module for g in groups for v in g) == sorted(v.module for v in plan)
+
+
+def test_costs_are_written_merged_and_read_back(tmp_path):
+    path = tmp_path / "costs.toml"
+    assert read_costs(path) == {}  # no file yet: every kata is guessed
+    write_costs({"k01_a": 12.34, "k02_b": 5.0}, path)
+    write_costs({"k02_b": 7.0}, path)
+    assert read_costs(path) == {"k01_a": 12.3, "k02_b": 7.0}
+    path.write_text("[seconds\n")
+    assert read_costs(path) == {}  # a broken file unbalances shards, it stops nothing

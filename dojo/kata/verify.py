@@ -30,6 +30,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -166,21 +167,69 @@ def plan_for(katas: Iterable[Kata]) -> list[Variant]:
     return [v for k in katas for v in variants_of(k)]
 
 
-def shard(variants: list[Variant], count: int) -> list[list[Variant]]:
+COSTS_FILE = Path(__file__).with_name("verify_costs.toml")  # written by `dojo dev costs`
+UNIT_SECONDS = 4.0  # a kata's cost per unit below when no kata has a measured cost
+
+
+def _units(group: list[Variant]) -> float:
+    """A guess of a kata's cost from its variants: the stub fails fast, a mutant stops at its
+    first failure, a solution or an alternative runs every test."""
+    return sum({"stub": 0.2, "mutant": 1.0}.get(v.kind, 3.0) for v in group)
+
+
+def read_costs(path: Path = COSTS_FILE) -> dict[str, float]:
+    """Each kata's measured seconds in a shard (empty when the file is missing)."""
+    import tomllib
+
+    try:
+        return dict(tomllib.loads(path.read_text(encoding="utf-8")).get("seconds", {}))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}
+
+
+def write_costs(seconds: dict[str, float], path: Path = COSTS_FILE) -> None:
+    """Merge measured seconds into the costs file (the other katas' are kept)."""
+    merged = {**read_costs(path), **seconds}
+    lines = [
+        "# Each kata's seconds in a `dojo verify` shard (all its variants, fixtures included),",
+        "# measured by `dojo dev costs`: how the self-check balances its shards. Stale values",
+        "# only unbalance them; a kata missing here is estimated from its variants.",
+        "",
+        "[seconds]",
+        *(f"{kata} = {merged[kata]:.1f}" for kata in sorted(merged)),
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def shard(
+    variants: list[Variant], count: int, costs: dict[str, float] | None = None
+) -> list[list[Variant]]:
     """Split the plan into `count` groups of whole katas with about equal work.
 
-    A kata's cost is roughly how many of its variants run the full suite (the stub fails
-    fast, a mutant runs one test). Longest first, each kata to the lightest group."""
+    A kata's cost is its measured seconds (`costs`, see read_costs); a kata not measured
+    yet is guessed from its variants (_units) at the measured katas' seconds per unit.
+    Longest first, each kata to the lightest group: a shard that ends early leaves a core
+    to the others, but the self-check waits for the slowest."""
     by_kata: dict[str, list[Variant]] = {}
     for v in variants:
         by_kata.setdefault(v.kata, []).append(v)
+    costs = costs or {}
+    measured = [k for k in by_kata if k in costs]
+    per_unit = (
+        sum(costs[k] for k in measured) / sum(_units(by_kata[k]) for k in measured)
+        if measured
+        else UNIT_SECONDS
+    )
 
-    def cost(group: list[Variant]) -> float:
-        return sum({"stub": 0.2, "mutant": 1.0}.get(v.kind, 3.0) for v in group)
+    def kata_cost(group: list[Variant]) -> float:
+        return costs.get(group[0].kata, _units(group) * per_unit)
 
     groups: list[list[Variant]] = [[] for _ in range(max(1, min(count, len(by_kata))))]
-    for kata_variants in sorted(by_kata.values(), key=cost, reverse=True):
-        min(groups, key=cost).extend(kata_variants)
+    loads = [0.0] * len(groups)
+    for kata_variants in sorted(by_kata.values(), key=kata_cost, reverse=True):
+        lightest = loads.index(min(loads))
+        groups[lightest].extend(kata_variants)
+        loads[lightest] += kata_cost(kata_variants)
     return [g for g in groups if g]
 
 
@@ -269,13 +318,17 @@ def run_plan(
     env: dict | None = None,
     timeout: float = 1200,
     shards: int | None = None,
+    seconds: dict[str, float] | None = None,
+    stop: threading.Event | None = None,
 ) -> tuple[list[dict], str]:
     """Run the kata tests once for all variants (and a second round for the mutants that
     need it, see the module docstring); return per-test results and pytest's output.
+    `seconds`, when given, gets each kata's measured time (both rounds); setting `stop`
+    ends the shards' pytest runs early (the result then says what did not run).
 
     Each shard is one pytest process with one Ray session checking whole katas."""
     count = shards or default_shards()
-    groups = shard(variants, count)
+    groups = shard(variants, count, read_costs())
     env = {**os.environ, **(env or {})}
     deadline = time.monotonic() + timeout
     with (
@@ -283,7 +336,7 @@ def run_plan(
         _shard_clusters(len(groups), env) as clusters,
     ):
         shard_runs = [
-            _ShardRun(group, cluster, Path(tmp) / f"shard{i}", env, deadline)
+            _ShardRun(group, cluster, Path(tmp) / f"shard{i}", env, deadline, stop)
             for i, (group, cluster) in enumerate(zip(groups, clusters, strict=True))
         ]
         # Each shard runs its rule round as soon as its own first round ends, on its own
@@ -294,6 +347,10 @@ def run_plan(
         if missing:
             raise RuntimeError("the kata tests did not run " + "\n".join(missing))
         results = [r for shard_results, _, _ in done for r in shard_results]
+        if seconds is not None:
+            for shard_run in shard_runs:
+                for kata, spent in shard_run.kata_seconds.items():
+                    seconds[kata] = seconds.get(kata, 0.0) + spent
         return results, "\n".join(output for _, output, _ in done)
 
 
@@ -306,17 +363,31 @@ class _ShardRun:
     folder: Path
     env: dict
     deadline: float
+    stop: threading.Event | None = None
+    kata_seconds: dict[str, float] = field(default_factory=dict)
 
     def both_rounds(self) -> tuple[list[dict], str, str]:
         """(results, pytest's output, what went wrong or ""): the first round, then the
         rule round for this shard's mutants that need it."""
         self.folder.mkdir()
         results, output, problem = self._pytest(self.variants, "")
-        again = [] if problem else _rule_round(self.variants, results)
+        stopped = self.stop is not None and self.stop.is_set()
+        again = [] if problem or stopped else _rule_round(self.variants, results)
         if again:
             more, more_output, problem = self._pytest(again, "rule")
             results, output = results + more, f"{output}\n{more_output}"
         return results, output, problem
+
+    def _wait_or_kill(self, proc: subprocess.Popen) -> None:
+        """Wait for the shard's pytest until it ends, the deadline passes or `stop` is set."""
+        stop = self.stop or threading.Event()
+        while proc.poll() is None:
+            left = self.deadline - time.monotonic()
+            if left <= 0 or stop.is_set():
+                proc.kill()
+                proc.wait()
+                return
+            stop.wait(min(left, 0.5))
 
     def _pytest(self, variants: list[Variant], tag: str) -> tuple[list[dict], str, str]:
         plan_file, report_file = self.folder / f"plan{tag}.json", self.folder / f"report{tag}.json"
@@ -329,16 +400,15 @@ class _ShardRun:
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            try:
-                proc.wait(timeout=max(1, self.deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            self._wait_or_kill(proc)
             log.seek(0)
             output = log.read()
         if not report_file.exists():
             return [], output, f"(exit {proc.returncode}):\n{output[-4000:]}"
-        return json.loads(report_file.read_text())["results"], output, ""
+        report = json.loads(report_file.read_text())
+        for kata, spent in report.get("kata_seconds", {}).items():
+            self.kata_seconds[kata] = self.kata_seconds.get(kata, 0.0) + spent
+        return report["results"], output, ""
 
 
 def _tests_of(results: list[dict], kata: str, impl: str) -> dict[str, dict]:

@@ -1,0 +1,61 @@
+"""The self-check's kata plan runs in the background (tests/kata_plan.py): a session that ends
+before it does (Ctrl-C, -x, a crash) must not leave its shards or their Ray heads running.
+
+The plan is stopped inside a process of its own, so that what it started can be told apart
+from the processes of the self-check's own plan, which may be running meanwhile."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dojo.paths import REPO_ROOT
+
+STOPPED_WITHIN = 30.0  # s: each head takes ~2 s to stop; a shard is killed at once
+
+STOP_A_RUNNING_PLAN = """
+import json, time
+import psutil
+from dojo.kata.catalogue import find
+from dojo.kata.verify import plan_for
+from tests.kata_plan import BackgroundPlan
+
+plan = BackgroundPlan(plan_for([find(16)]))  # minutes of tests: still running when stopped
+me = psutil.Process()
+plan.start()
+started, deadline = [], time.monotonic() + 60
+while time.monotonic() < deadline and not started:
+    time.sleep(0.2)
+    mine = me.children(recursive=True)
+    if any("pytest" in " ".join(p.cmdline()) for p in mine if p.is_running()):
+        started = mine
+stopping = time.monotonic()
+plan.stop()
+took = time.monotonic() - stopping
+_, alive = psutil.wait_procs(started, timeout=5)
+try:
+    plan.result()
+    reported = "a verdict"
+except RuntimeError as error:
+    reported = str(error)[:200]
+print(json.dumps({"shard_seen": bool(started), "took": took,
+                  "alive": [" ".join(p.cmdline())[:200] for p in alive], "reported": reported}))
+"""
+
+
+@pytest.mark.timeout(150)
+def test_a_plan_stopped_early_leaves_nothing_running():
+    run = subprocess.run(
+        [sys.executable, "-c", STOP_A_RUNNING_PLAN],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=140,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr[-3000:]
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["shard_seen"], "the plan's shard never started"
+    assert seen["took"] < STOPPED_WITHIN, seen
+    assert not seen["alive"], f"still running after stop(): {seen['alive']}"
+    # What was cut short is reported as not run, not passed off as a verdict.
+    assert "did not run" in seen["reported"], seen
