@@ -28,3 +28,9 @@ def pytest_collection_finish(session):
 
 def pytest_sessionfinish(session, exitstatus):
     PLAN.stop()  # a session that ends early (Ctrl-C, -x) leaves no shard running
+
+
+def pytest_terminal_summary(terminalreporter):
+    line = PLAN.timing()
+    if line:
+        terminalreporter.write_line(line)

@@ -10,6 +10,7 @@ collected and runs tests/test_katas.py last, whose tests then read the plan's ve
 from __future__ import annotations
 
 import threading
+import time
 from concurrent.futures import Future
 
 from dojo.cluster.ray_runtime import restore_interrupts
@@ -28,6 +29,8 @@ class BackgroundPlan:
         self._future: Future = Future()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.started = self.finished = 0.0  # time.monotonic() of its start and end
+        self.first_read = 0.0  # when a test first waited for its verdicts
 
     def start(self) -> None:
         if self._thread is not None:
@@ -35,19 +38,41 @@ class BackgroundPlan:
         # In the main thread: a head started from another thread could not undo an inherited
         # "ignore SIGINT", and its workers need SIGINT for ray.cancel (see restore_interrupts).
         restore_interrupts()
+        self.started = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="kata-plan", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         try:
-            self._future.set_result(run_plan(self.variants, stop=self._stop))
+            outcome = run_plan(self.variants, stop=self._stop)
         except BaseException as error:  # the tests that read it report it
+            self.finished = time.monotonic()
             self._future.set_exception(error)
+        else:
+            self.finished = time.monotonic()
+            self._future.set_result(outcome)
 
     def result(self) -> tuple[list[dict], str]:
         """(per-test results, pytest's output): waits for the plan, starting it if need be."""
         self.start()
+        self.first_read = self.first_read or time.monotonic()
         return self._future.result()
+
+    def timing(self) -> str:
+        """One line for the session's summary: which of the two, the plan or the other tests,
+        the session waited for (where a faster self-check must gain its time)."""
+        if not (self.started and self.finished and self.first_read):
+            return ""
+        ran = self.finished - self.started
+        if self.finished > self.first_read:
+            return (
+                f"kata plan: {ran:.0f} s in the background; the other tests were done "
+                f"{self.finished - self.first_read:.0f} s before it"
+            )
+        return (
+            f"kata plan: {ran:.0f} s in the background, done "
+            f"{self.first_read - self.finished:.0f} s before the other tests"
+        )
 
     def stop(self) -> None:
         """End a plan still running (the session is over) and wait until its heads are down."""
