@@ -388,7 +388,6 @@ def _crash_lesson(item, call) -> str | None:
     return explain(error, files) if files else None
 
 
-# pytest only reads hooks named pytest_*; specname maps these onto the real hook.
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     # A kata's whole time here, fixtures and their teardown included: how long the kata
@@ -403,6 +402,7 @@ def pytest_runtest_protocol(item, nextitem):
             seconds[kata] = seconds.get(kata, 0.0) + time.monotonic() - started
 
 
+# pytest only reads hooks named pytest_*; specname maps these onto the real hook.
 @pytest.hookimpl(specname="pytest_runtest_makereport", tryfirst=True)
 def pytest_runtest_makereport__short_when_not_done(item, call):
     if not call.excinfo:

@@ -56,6 +56,13 @@ def test_a_leaky_failed_kata_does_not_change_later_results(pytester, monkeypatch
         session.output
     ), session.output[-3000:]
     assert "leaked spinner busy for" in session.output, session.output[-3000:]
+    # The report gives each kata its wall time (`dojo verify` balances its shards by it): at
+    # least what its tests' calls took (the records round to 1 ms, the seconds to 10 ms).
+    for kata in {r["kata"] for r in session.results.values()}:
+        calls = sum(r["duration"] for r in session.results.values() if r["kata"] == kata)
+        assert session.kata_seconds.get(kata, 0.0) >= calls - 0.01 * len(session.results), (
+            kata, session.kata_seconds, calls,
+        )  # fmt: skip
     assert (session.outcomes.get("passed"), session.outcomes.get("failed")) == (5, 1), (
         session.outcomes
     )

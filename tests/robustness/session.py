@@ -27,6 +27,7 @@ class Session:
     outcomes: dict[str, int]  # pytest's summary counts: {"passed": 3, "failed": 2}
     results: dict[tuple[str, str | None], dict]  # (test, impl id) -> the plugin's record
     order: list[tuple[str, str | None]]  # the tests in the order they ran
+    kata_seconds: dict[str, float]  # each kata's wall time in the session, fixtures included
 
     def result(self, test: str, impl: str | None) -> dict:
         key = (test, impl)
@@ -64,7 +65,8 @@ def run_session(
     )
     output = run.stdout.str() + "\n" + run.stderr.str()
     assert Path(report).exists(), f"the inner session wrote no report:\n{output[-3000:]}"
-    records = json.loads(report.read_text())["results"]
+    written = json.loads(report.read_text())
+    records = written["results"]
     results: dict[tuple[str, str | None], dict] = {}
     order = []
     for record in records:
@@ -73,4 +75,4 @@ def run_session(
             results[key] = record
         if key not in order:
             order.append(key)
-    return Session(output, run.parseoutcomes(), results, order)
+    return Session(output, run.parseoutcomes(), results, order, written["kata_seconds"])
