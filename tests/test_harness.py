@@ -277,6 +277,16 @@ async def test_a_stall_is_blamed_on_the_known_call_seen_in_it_not_on_an_earlier_
     assert "stuck in time.sleep at tests/robustness/blocking.py:" in str(failure.value)
 
 
+async def test_a_thread_start_is_no_blocking_call_of_the_learners():
+    # Thread.start() waits on a threading Event until the thread runs; an executor's first
+    # to_thread call does it on the loop. Slow on a busy machine, but no threading wait of
+    # the learner's: judged at the long limit, not the caught one.
+    async with Heartbeat() as heartbeat:
+        await blocking.starts_a_slow_thread(0.5)
+    assert heartbeat.longest_freeze > 0.3, heartbeat.longest_freeze  # the stall did happen
+    heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.2, limit=0.9)
+
+
 async def test_on_stall_is_called_once_when_the_loop_stood_still_long_enough():
     calls = []
     async with Heartbeat(on_stall=lambda: calls.append(1), stall_after=0.3) as heartbeat:

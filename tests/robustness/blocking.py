@@ -1,6 +1,7 @@
 """Coroutines that block their event loop, for tests/test_harness.py: the heartbeat must name
 the call and the line (this module stands for a learner's code: its name is not test_*)."""
 
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,3 +29,19 @@ async def spins(seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         pass
+
+
+class _SlowToStart(threading.Thread):
+    """A thread whose start() returns only after `delay` s: a thread start on a busy machine."""
+
+    def __init__(self, delay: float):
+        super().__init__(target=lambda: None, daemon=True)
+        self.delay = delay
+
+    def _bootstrap_inner(self):
+        time.sleep(self.delay)  # start() waits on a threading Event until this is over
+        super()._bootstrap_inner()
+
+
+async def starts_a_slow_thread(seconds: float) -> None:
+    _SlowToStart(seconds).start()  # as an executor starting its thread (asyncio.to_thread)
