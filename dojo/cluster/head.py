@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from dojo.cluster.ray_runtime import keep_workers_at_normal_priority, restore_interrupts
+from dojo.cluster.ray_runtime import prepare_ray_processes, restore_interrupts
 
 
 def _free_port() -> int:
@@ -89,7 +89,7 @@ class LocalHead:
             "--disable-usage-stats",
         ]  # fmt: skip
         env = {**os.environ, **self.env}
-        keep_workers_at_normal_priority(env)
+        prepare_ray_processes(env)
         # Its workers inherit how SIGINT is handled, and ray.cancel needs it not ignored.
         restore_interrupts()
         with open(self.log_path, "w") as log:

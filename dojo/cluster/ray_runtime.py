@@ -26,6 +26,8 @@ EMBEDDED_CPUS = 2
 NAMESPACE = "dojo"
 # Read by the raylet when it starts worker processes (ray._private.ray_constants).
 WORKER_NICENESS_VARIABLE = "RAY_worker_niceness"
+# Read by the raylet (Ray's config RAY_<name>): whether it signals a dead worker's group.
+PROCESS_GROUP_CLEANUP_VARIABLE = "RAY_process_group_cleanup_enabled"
 # Why this process cannot use the reused head, if it cannot (set by prepare_environment).
 _reuse_blocked: str | None = None
 
@@ -63,10 +65,30 @@ def keep_workers_at_normal_priority(env=os.environ) -> None:
     env.setdefault(WORKER_NICENESS_VARIABLE, "0")
 
 
+def keep_raylet_off_reused_pids(env=os.environ) -> None:
+    """Ray 2.60's raylet starts each worker in a process group of its own and, when the
+    worker has gone, sends SIGTERM and 200 ms later SIGKILL to that group's id. By then the
+    worker has been reaped and its pid may belong to a new process: on a machine whose
+    pid_max is 32768 and that starts thousands of processes and threads (a self-check, a
+    graded class), a learner's test run that leads its own group (as every grading and
+    watch run does) died from SIGKILL mid-test (seen in CI; reproduced by handing a new
+    process a dead worker's pid: SIGTERM or SIGKILL within 1.5 s, 5 times of 5). The
+    katas' workers start no processes of their own, so the cleanup buys them nothing. A
+    value the user set wins."""
+    env.setdefault(PROCESS_GROUP_CLEANUP_VARIABLE, "false")
+
+
+def prepare_ray_processes(env=os.environ) -> None:
+    """The settings every Ray process the dojo starts inherits (a head or an embedded
+    runtime)."""
+    keep_workers_at_normal_priority(env)
+    keep_raylet_off_reused_pids(env)
+
+
 def prepare_environment() -> None:
     """Set what must be set before `import ray` (and before Ray starts any process)."""
     restore_interrupts()
-    keep_workers_at_normal_priority()
+    prepare_ray_processes()
     from dojo.cluster import daemon
 
     global _reuse_blocked
