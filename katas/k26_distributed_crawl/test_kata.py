@@ -516,7 +516,17 @@ def _politeness_mistake(breaches: list[Breach], hits: list[Hit]) -> str | list[s
             for a, b in itertools.pairwise(sorted(hits, key=lambda h: h.start))
             if a.who == b.who and a.end is not None and b.start - a.end >= DELAY * GAP_TOLERANCE
         )
-        return own_gates if spaced >= 3 else [own_gates, leave_early, no_wait]
+        if spaced < 3:
+            return [own_gates, leave_early, no_wait]
+        if any(b.gap < 0 for b in breaches):
+            # Two fetchers in flight at once: a gate they shared, held until the answer,
+            # never allows that (the site answers slower than DELAY, so gates of their own
+            # overlap).
+            return own_gates
+        # Never two in flight at once, only too close: one shared gate that does not wait
+        # fits that (on a loaded machine each fetcher's own requests can come spaced by
+        # chance), and so do gates of their own that happened not to overlap.
+        return [no_wait, own_gates]
     # A fetcher's own requests came too close: the gate (shared or not) was not kept.
     overlapping = [b for b in breaches if b.gap < 0]
     starts_spaced = all(b.after.start - b.before.start >= DELAY * GAP_TOLERANCE for b in breaches)
