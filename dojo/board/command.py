@@ -11,7 +11,8 @@ from dojo.board.server import ActorSource, catalogue_katas, connect, make_app, s
 
 NO_HEAD = (
     "dojo board needs the room's Ray head. Start one on the facilitator's machine:\n"
-    "  RAY_worker_niceness=0 ray start --head --port 6379 --num-cpus N\n"
+    "  RAY_worker_niceness=0 RAY_process_group_cleanup_enabled=false \\\n"
+    "      ray start --head --port 6379 --num-cpus N\n"
     "then run `RAY_ADDRESS=127.0.0.1:6379 dojo board` (or pass --address)."
 )
 
