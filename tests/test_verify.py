@@ -5,6 +5,9 @@ words; a catalogue that lies about its folders or tests is caught."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -16,6 +19,7 @@ from dojo.kata.verify import (
     Variant,
     _plan_entry,
     _rule_round,
+    _ShardRun,
     judge,
     read_costs,
     shard,
@@ -188,3 +192,32 @@ def test_costs_are_written_merged_and_read_back(tmp_path):
     assert read_costs(path) == {"k01_a": 12.3, "k02_b": 7.0}
     path.write_text("[seconds\n")
     assert read_costs(path) == {}  # a broken file unbalances shards, it stops nothing
+
+
+# -- the plan's watchdog: a shard is killed when it falls silent, never for being slow ---------
+
+
+def _shard_watching(command: str, tmp_path, quiet_limit: float) -> tuple[str, float]:
+    """Run `command` as a shard's pytest would run (its output to a file) and watch it."""
+    shard_run = _ShardRun([], {}, tmp_path, {}, quiet_limit)
+    log = tmp_path / "out.txt"
+    began = time.monotonic()
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-c", command], stdout=out)
+        why = shard_run._wait_or_kill(proc, log)
+    return why, time.monotonic() - began
+
+
+def test_a_shard_that_keeps_writing_is_never_killed_however_long_it_takes(tmp_path):
+    # 3 s in all, a character every 0.3 s (as pytest writes one per test): 3x the limit.
+    steady = (
+        "import sys, time\nfor _ in range(10):\n print('.', end='', flush=True); time.sleep(0.3)"
+    )
+    why, took = _shard_watching(steady, tmp_path, quiet_limit=1.0)
+    assert why == "" and took >= 2.9
+
+
+def test_a_shard_that_falls_silent_is_killed_and_says_why(tmp_path):
+    silent = "import time\nprint('.', end='', flush=True)\ntime.sleep(60)"
+    why, took = _shard_watching(silent, tmp_path, quiet_limit=1.0)
+    assert "wrote nothing for 1 s" in why and took < 30

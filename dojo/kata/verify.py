@@ -45,6 +45,9 @@ from dojo.kata.outcomes import NOT_RUN
 from dojo.paths import KATAS_DIR, REPO_ROOT, TESTS_DIR
 
 MUTANTS_DIR = TESTS_DIR / "mutants"
+# A shard's pytest that writes nothing for this long is stuck: every kata test has a time
+# limit of its own (at most 300 s), and pytest writes a character as each test ends.
+QUIET_LIMIT = 600.0
 RULE_ROUND = "@rule"  # the id suffix of a mutant's second round: its rule's test alone
 SHARD_CPUS = 2  # each shard's head: the katas' proofs are sized for a 2-CPU cluster
 ALTERNATIVES_DIR = TESTS_DIR / "alternatives"
@@ -316,7 +319,7 @@ def _shard_clusters(count: int, env: dict):
 def run_plan(
     variants: list[Variant],
     env: dict | None = None,
-    timeout: float = 1200,
+    quiet_limit: float = QUIET_LIMIT,
     shards: int | None = None,
     seconds: dict[str, float] | None = None,
     stop: threading.Event | None = None,
@@ -324,19 +327,19 @@ def run_plan(
     """Run the kata tests once for all variants (and a second round for the mutants that
     need it, see the module docstring); return per-test results and pytest's output.
     `seconds`, when given, gets each kata's measured time (both rounds); setting `stop`
-    ends the shards' pytest runs early (the result then says what did not run).
+    ends the shards' pytest runs early (the result then says what did not run). A shard
+    whose pytest writes nothing for `quiet_limit` seconds is stuck and is killed.
 
     Each shard is one pytest process with one Ray session checking whole katas."""
     count = shards or default_shards()
     groups = shard(variants, count, read_costs())
     env = {**os.environ, **(env or {})}
-    deadline = time.monotonic() + timeout
     with (
         tempfile.TemporaryDirectory(prefix="dojo-verify-") as tmp,
         _shard_clusters(len(groups), env) as clusters,
     ):
         shard_runs = [
-            _ShardRun(group, cluster, Path(tmp) / f"shard{i}", env, deadline, stop)
+            _ShardRun(group, cluster, Path(tmp) / f"shard{i}", env, quiet_limit, stop)
             for i, (group, cluster) in enumerate(zip(groups, clusters, strict=True))
         ]
         # Each shard runs its rule round as soon as its own first round ends, on its own
@@ -362,7 +365,7 @@ class _ShardRun:
     cluster: dict
     folder: Path
     env: dict
-    deadline: float
+    quiet_limit: float
     stop: threading.Event | None = None
     kata_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -378,16 +381,28 @@ class _ShardRun:
             results, output = results + more, f"{output}\n{more_output}"
         return results, output, problem
 
-    def _wait_or_kill(self, proc: subprocess.Popen) -> None:
-        """Wait for the shard's pytest until it ends, the deadline passes or `stop` is set."""
+    def _wait_or_kill(self, proc: subprocess.Popen, log: Path) -> str:
+        """Wait for the shard's pytest until it ends, `stop` is set, or its output (pytest
+        writes a character per test) stays the same for `quiet_limit` seconds; return why it
+        was killed, or "". Not a limit on the whole run: on a slow or busy machine the plan
+        takes longer (1200 s of it ran out on a machine half as fast as usual), while each
+        test has its own time limit, so only a run stuck where those cannot reach falls
+        silent."""
         stop = self.stop or threading.Event()
+        size, quiet_since = -1, time.monotonic()
         while proc.poll() is None:
-            left = self.deadline - time.monotonic()
-            if left <= 0 or stop.is_set():
+            now_size = log.stat().st_size
+            if now_size != size:
+                size, quiet_since = now_size, time.monotonic()
+            why = "stopped" if stop.is_set() else ""
+            if time.monotonic() - quiet_since > self.quiet_limit:
+                why = f"it wrote nothing for {self.quiet_limit:.0f} s, so it was killed"
+            if why:
                 proc.kill()
                 proc.wait()
-                return
-            stop.wait(min(left, 0.5))
+                return why
+            stop.wait(0.5)
+        return ""
 
     def _pytest(self, variants: list[Variant], tag: str) -> tuple[list[dict], str, str]:
         plan_file, report_file = self.folder / f"plan{tag}.json", self.folder / f"report{tag}.json"
@@ -400,11 +415,12 @@ class _ShardRun:
                 stderr=subprocess.STDOUT,
                 text=True,
             )
-            self._wait_or_kill(proc)
+            killed = self._wait_or_kill(proc, Path(log.name))
             log.seek(0)
             output = log.read()
         if not report_file.exists():
-            return [], output, f"(exit {proc.returncode}):\n{output[-4000:]}"
+            why = f"; {killed}" if killed else ""
+            return [], output, f"(exit {proc.returncode}{why}):\n{output[-4000:]}"
         report = json.loads(report_file.read_text())
         for kata, spent in report.get("kata_seconds", {}).items():
             self.kata_seconds[kata] = self.kata_seconds.get(kata, 0.0) + spent
