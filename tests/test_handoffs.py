@@ -20,6 +20,20 @@ def short_quiet(monkeypatch):
     monkeypatch.setattr(handoffs, "QUIET", QUIET)
 
 
+def cpus(monkeypatch, free: bool) -> None:
+    """Stand in for the cluster: a CPU is free, or every one is taken."""
+
+    async def a_cpu_is_free() -> bool:
+        return free
+
+    monkeypatch.setattr(handoffs, "_a_cpu_is_free", a_cpu_is_free)
+
+
+@pytest.fixture(autouse=True)
+def a_cpu_free(monkeypatch):
+    cpus(monkeypatch, free=True)
+
+
 class FakeRemote:
     def __init__(self):
         self.calls = []
@@ -36,12 +50,16 @@ class FakeProbe:
     def __init__(self):
         self.arrived = 0
         self.broken = 0
+        self.holds = 0
 
     async def areport(self):
         return types.SimpleNamespace(calls=[object()] * self.arrived)
 
     async def break_barrier(self):
         self.broken += 1
+
+    async def hold_barrier(self):
+        self.holds += 1
 
 
 def kata_module():
@@ -98,3 +116,47 @@ async def test_a_blocked_loop_is_no_evidence(monkeypatch):
             time.sleep(0.15)  # noqa: ASYNC251 (the point: a loop that is not free)  # the loop is not free: no quiet counts
             await asyncio.sleep(0)
         assert not watch.stalled
+
+
+async def test_every_call_started_and_some_on_their_way_holds_the_barrier(monkeypatch):
+    """The code started all of them: the missing ones wait for a worker, not for the code
+    (a CI run saw the 8th of 8 arrive more than the barrier's 4 s after the 7th)."""
+    monkeypatch.setattr(handoffs, "HOLD_EVERY", 0.1)
+    monkeypatch.setattr(handoffs, "HOLD_LIMIT", 0.6)
+    kata, probe = kata_module(), FakeProbe()
+    async with watch_handoffs(kata, "lookup", probe, want=3):
+        for item in "abc":
+            kata.lookup.remote(item)
+        probe.arrived = 2
+        await asyncio.sleep(0.45)
+        held_early = probe.holds
+        await asyncio.sleep(0.8)  # past HOLD_LIMIT: the barrier's own limit decides again
+        held_late = probe.holds - held_early
+        await asyncio.sleep(0.3)
+        assert probe.holds - held_early == held_late, "still held after HOLD_LIMIT"
+    assert held_early >= 2 and probe.broken == 0
+
+
+async def test_calls_waiting_for_a_cpu_do_not_hold_the_barrier(monkeypatch):
+    """Each call asks for a CPU and the ones in flight hold them all (kata 03's mistake): the
+    rest would never arrive, so the barrier keeps its own limit."""
+    monkeypatch.setattr(handoffs, "HOLD_EVERY", 0.1)
+    cpus(monkeypatch, free=False)
+    kata, probe = kata_module(), FakeProbe()
+    async with watch_handoffs(kata, "lookup", probe, want=3):
+        for item in "abc":
+            kata.lookup.remote(item)
+        probe.arrived = 2
+        await asyncio.sleep(0.5)
+    assert probe.holds == 0
+
+
+async def test_fewer_calls_started_never_hold_the_barrier(monkeypatch):
+    monkeypatch.setattr(handoffs, "HOLD_EVERY", 0.1)
+    kata, probe = kata_module(), FakeProbe()
+    async with watch_handoffs(kata, "lookup", probe, want=3, break_barrier=False):
+        kata.lookup.remote("a")
+        kata.lookup.remote("b")
+        probe.arrived = 1
+        await asyncio.sleep(0.5)
+    assert probe.holds == 0

@@ -51,7 +51,7 @@ def _pending() -> Counter[Bundle]:
     return counts
 
 
-async def _in_poller(function):
+async def in_poller(function):
     return await asyncio.get_running_loop().run_in_executor(_POLLER, function)
 
 
@@ -71,14 +71,14 @@ async def first_infeasible_request() -> tuple[Bundle, dict[str, float]]:
     if not watching_is_sound():
         await never.wait()
     try:
-        largest = await _in_poller(_largest_node)
-        before = await _in_poller(_pending)
+        largest = await in_poller(_largest_node)
+        before = await in_poller(_pending)
     except Exception:  # the status API moved or the cluster is gone: no verdict from here
         await never.wait()
     while True:
         await asyncio.sleep(POLL_SECONDS)
         try:
-            now = await _in_poller(_pending)
+            now = await in_poller(_pending)
         except Exception:
             await never.wait()
         for bundle, count in now.items():

@@ -159,6 +159,13 @@ class _ProbeActor:
             r.marks.add(BROKEN_ON_A_STALL)
             r.barrier_open.set()
 
+    async def hold_barrier(self, round_number: int) -> None:
+        """Count now as an arrival for the barrier's idle limit: the test knows every call
+        was started, so the missing ones are on their way (a worker still starting)."""
+        r = self._current(round_number)
+        if r is not None and r.barrier is not None and not r.barrier_open.is_set():
+            r.last_arrival = max(r.last_arrival, time.monotonic())
+
     async def open_gate(self, round_number: int, name: str) -> None:
         r = self._current(round_number)
         if r is not None:
@@ -333,6 +340,11 @@ class Probe:
         """Let every call waiting at the barrier go now, as its idle limit would: the test
         already knows the calls are not running together (dojo/harness/handoffs.py)."""
         await self._actor.break_barrier.remote(self._round)
+
+    async def hold_barrier(self) -> None:
+        """Keep the barrier from giving up for another `barrier_idle`: the test saw every
+        call started, and the missing ones are still on their way (dojo/harness/handoffs.py)."""
+        await self._actor.hold_barrier.remote(self._round)
 
     def report(self) -> ProbeReport:
         return _to_report(ray.get(self._actor.report.remote(self._round)))
