@@ -87,3 +87,23 @@ async def test_a_dead_holders_slots_are_freed_and_it_gets_no_more():
 def test_zero_slots_is_refused():
     with pytest.raises(ValueError, match="per_origin"):
         OriginSlots(1.0, per_origin=0)
+
+
+async def test_an_origin_that_asks_for_a_longer_delay_gets_it_never_a_shorter_one():
+    """robots.txt's Crawl-delay (`set_delay`): that origin's requests are spaced by it, the
+    other origins' by the gate's own delay; an origin cannot make the crawler faster."""
+    other = "http://other.example.test"
+    for gate in (OriginGate(DELAY), OriginSlots(DELAY, 1), OriginSlots(DELAY, 3)):
+        gate.set_delay(ORIGIN, 3 * DELAY)
+        gate.set_delay(other, DELAY / 2)  # shorter than the gate's own: ignored
+        for origin, spacing in ((ORIGIN, 3 * DELAY), (other, DELAY)):
+            await gate.enter(origin, "a")
+            answered = time.time()
+            await gate.leave(origin, "a", answered)
+            second = await gate.enter(origin, "b")
+            # One slot: from the answer; more: from the latest start (the first, at once).
+            assert answered + spacing >= second >= answered + spacing - 1.0, (
+                type(gate).__name__, origin, second - answered,
+            )  # fmt: skip
+        gate.set_delay(ORIGIN, 0.0)  # a refetched robots.txt without Crawl-delay
+        assert gate.delay_of(ORIGIN) == DELAY

@@ -258,3 +258,38 @@ def test_per_host_slots_and_robots_txt_read_as_rfc_9309_says(ray_cluster, tmp_pa
             assert kinds[f"{host}{path}"] == ("skipped", "robots"), (host, path, kinds)
         assert kinds[f"{host}/guide.pdf?download=1"][0] == "fetched", (host, kinds)
     assert sum(kinds[f"{SLOW}/slow/{i}"][0] == "fetched" for i in range(SLOW_PAGES)) == SLOW_PAGES
+
+
+POLITE = "http://polite.example.test"  # robots.txt asks for CRAWL_DELAY between requests
+EAGER = "http://eager.example.test"  # no robots.txt: --delay alone
+CRAWL_DELAY = 0.4
+PAGES_EACH = 4
+
+
+@pytest.mark.timeout(120)
+def test_a_crawl_delay_in_robots_txt_spaces_that_host_only(ray_cluster, tmp_path):
+    robots = f"User-agent: *\nCrawl-delay: {CRAWL_DELAY}\n"
+    pages: dict = {f"{POLITE}/robots.txt": Response(content_type="text/plain", body=robots)}
+    for host in (POLITE, EAGER):
+        pages.update({f"{host}/p/{i}": "<p>a page</p>" for i in range(PAGES_EACH)})
+    links = [f"{host}/p/{i}" for host in (POLITE, EAGER) for i in range(PAGES_EACH)]
+    pages[f"{EAGER}/"] = "".join(f'<a href="{href}">link</a>' for href in links)
+    report_path = tmp_path / "delayed.json"
+    console = Console(record=True, width=160)
+    with serve_site_in_thread(site_from_pages(pages)) as served:
+        code = crawl_command(
+            served.url(f"{EAGER}/"), allowed_domains=None, max_depth=2, max_pages=100,
+            fetchers=2, concurrency=4, delay=DELAY, json_path=report_path, console=console,
+        )  # fmt: skip
+        gaps = served.hits.min_gap(by="host")
+    said = console.export_text()
+    assert code == 0, said
+    report, urls = _outcomes(report_path)
+    assert sum(o["kind"] == "fetched" for o in urls.values()) == 2 * PAGES_EACH + 1, urls
+    polite, eager = gaps["polite.example.test"], gaps["eager.example.test"]
+    # Start to start: the asked delay (and an answer's time) apart on the polite host; the
+    # eager host's requests closer than that: --delay alone spaces them.
+    assert polite >= CRAWL_DELAY, (polite, gaps)
+    assert eager < CRAWL_DELAY, (eager, gaps)
+    assert list(report["crawl_delays_asked"].values()) == [CRAWL_DELAY], report
+    assert "Crawl-delay asked by robots.txt" in said and f"{CRAWL_DELAY:g} s" in said, said

@@ -29,7 +29,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from yarl import URL
 
-from dojo.crawl.limits import MAX_BODY
+from dojo.crawl.limits import MAX_BODY, MAX_CRAWL_DELAY
 
 MAX_URL_LENGTH = 2048  # longer start URLs are refused: no server takes them anyway
 SUMMARY_ROWS = 10  # rows of each summary table; the rest is one "and N more" row (--json: all)
@@ -112,6 +112,7 @@ def report_json(report: Any, settings: dict[str, Any]) -> dict[str, Any]:
         "elapsed_s": round(elapsed, 3),
         "pages_per_s": round(len(report.fetched) / elapsed, 2) if elapsed > 0 else None,
         "by_kind": report.counts_by_kind(),
+        "crawl_delays_asked": report.crawl_delays,
         "urls": {
             url: {"kind": o.kind, "reason": o.reason, "status": o.status, "depth": o.depth}
             for url, o in sorted(report.outcomes.items())
@@ -168,7 +169,26 @@ def summary_tables(report: Any) -> list[Table]:
         tables.append(_counter_table("failed, by reason", failed, "reason"))
     if skipped:
         tables.append(_counter_table("skipped, by reason", skipped, "reason"))
+    if report.crawl_delays:
+        tables.append(_crawl_delay_table(report.crawl_delays))
     return tables
+
+
+def _crawl_delay_table(asked: dict[str, float]) -> Table:
+    """The origins whose robots.txt asked for a Crawl-delay, and what each asked for."""
+    table = Table(
+        title=f"Crawl-delay asked by robots.txt (honoured up to {MAX_CRAWL_DELAY:g} s, "
+        "when longer than --delay)",
+        show_edge=False, pad_edge=False, title_justify="left", min_width=80,  # title: 1 line
+    )  # fmt: skip
+    table.add_column("origin")
+    table.add_column("asked", justify="right")
+    ranked = sorted(asked.items(), key=lambda kv: (-kv[1], kv[0]))
+    for origin, seconds in ranked[:SUMMARY_ROWS]:
+        table.add_row(escape(origin), f"{seconds:g} s")
+    if len(ranked) > SUMMARY_ROWS:
+        table.add_row(f"and {len(ranked) - SUMMARY_ROWS:,} more", "")
+    return table
 
 
 def _resumed_rows(report: Any) -> list[tuple[str, int]]:

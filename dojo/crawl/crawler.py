@@ -24,7 +24,7 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 from dojo.crawl.client import WebClient
 from dojo.crawl.fetch import USER_AGENT
 from dojo.crawl.frontier import FrontierActor
-from dojo.crawl.limits import MAX_BODY, ROBOTS_PARSE_LIMIT
+from dojo.crawl.limits import MAX_BODY, MAX_CRAWL_DELAY, ROBOTS_PARSE_LIMIT
 from dojo.crawl.parse_async import digest_off_loop
 from dojo.crawl.politeness import OriginGate, gate_for  # noqa: F401
 from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: F401
@@ -65,7 +65,8 @@ class Gatekeeper(WebClient):
     robots.txt again. It fetches robots.txt itself (so it starts the fake web too), through
     the same gate as every other request to that origin. (Beyond the kata: `per_host`
     requests in flight per origin, see politeness.gate_for; robots.txt read as RFC 9309 says,
-    with kata 25's cache.)"""
+    with kata 25's cache; its Crawl-delay honoured, when longer than `delay`, up to
+    MAX_CRAWL_DELAY.)"""
 
     def __init__(
         self,
@@ -79,6 +80,7 @@ class Gatekeeper(WebClient):
         super().__init__(site, hits, name, max_bytes)
         self.gate = gate_for(delay, per_host)
         self.robots = Rfc9309RobotsCache(self.get_in_turn, USER_AGENT, ROBOTS_TTL)
+        self.crawl_delays: dict[str, float] = {}  # origin -> the Crawl-delay it asked for
 
     async def get_in_turn(self, url: str) -> FetchResult:
         """self.get(url) in its origin's turn at the gate: how robots.txt is fetched (its
@@ -96,7 +98,19 @@ class Gatekeeper(WebClient):
         its request at the returned wall-clock time."""
         if not await self.robots.allowed(url):
             return None
-        return await self.gate.enter(origin_of(url), worker)
+        origin = origin_of(url)
+        asked = await self.robots.crawl_delay(url)  # the rules are cached: no request
+        if self.crawl_delays.get(origin) != asked:  # first seen, or a refetched file changed
+            if asked is None:
+                del self.crawl_delays[origin]
+            else:
+                self.crawl_delays[origin] = asked
+            self.gate.set_delay(origin, min(asked or 0.0, MAX_CRAWL_DELAY))
+        return await self.gate.enter(origin, worker)
+
+    async def asked_delays(self) -> dict[str, float]:
+        """The Crawl-delay each origin's robots.txt asked for (the origins that asked one)."""
+        return dict(self.crawl_delays)
 
     async def leave(self, worker: str, url: str, done_at: float) -> None:
         await self.gate.leave(origin_of(url), worker, done_at)
@@ -272,7 +286,12 @@ class Crawler:
             await self.work_together(crew, frontier, gatekeeper, per_fetcher, on_progress)
             if not await frontier.finished.remote():
                 raise RuntimeError("every fetcher died before the crawl was over")
-            return await frontier.report.remote(time.monotonic() - began)
+            report = await frontier.report.remote(time.monotonic() - began)
+            # (A variant's gatekeeper may keep no Crawl-delays, or be none at all.)
+            asked = getattr(gatekeeper, "asked_delays", None)
+            if asked is not None:
+                report.crawl_delays = await asked.remote()
+            return report
         finally:
             # The frontier goes first: after a stop (Ctrl-C) the fetchers are still working,
             # and closing their sessions fails the fetches they have in progress; those

@@ -11,3 +11,6 @@ MAX_BODY = 10_000_000
 # asks a crawler to parse at least 500 KiB, and to ignore what comes after its limit (a longer
 # file is cut there, at a line's end, not refused: refusing it would shut out the whole host).
 ROBOTS_PARSE_LIMIT = 500 * 1024
+# A robots.txt's Crawl-delay is honoured up to this many seconds: a site asking for an hour
+# between requests would otherwise hold a crawl for ever (the summary lists what was asked).
+MAX_CRAWL_DELAY = 30.0

@@ -1,6 +1,8 @@
 """Politeness per origin, for many processes (kata 23): one request at a time, and `delay`
 seconds from one answer to the next request (OriginGate, kata 26's); or up to N at a time,
-their starts `delay` apart (OriginSlots, `dojo crawl --per-host N`)."""
+their starts `delay` apart (OriginSlots, `dojo crawl --per-host N`). Either gate takes a
+longer delay for an origin that asks for one (`set_delay`: `dojo crawl` honours robots.txt's
+Crawl-delay)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,27 @@ class GateClosed(Exception):
     """The holder was released (declared dead) while it waited for an origin."""
 
 
-class OriginGate:
+class _Delays:
+    """The delay per origin: the gate's own, or longer where an origin asks for more (its
+    robots.txt's Crawl-delay: `set_delay`)."""
+
+    def __init__(self, delay: float):
+        self.delay = delay
+        self._asked: dict[str, float] = {}  # origin -> a longer delay it asked for
+
+    def set_delay(self, origin: str, delay: float) -> None:
+        """Space `origin`'s requests by `delay` from now on, if that is longer than the
+        gate's own: an origin may ask a crawler to be slower, never faster."""
+        if delay > self.delay:
+            self._asked[origin] = delay
+        else:
+            self._asked.pop(origin, None)
+
+    def delay_of(self, origin: str) -> float:
+        return self._asked.get(origin, self.delay)
+
+
+class OriginGate(_Delays):
     """Per origin: one request at a time, and at least `delay` seconds from the end of one
     request to the start of the next. Holders are named (a fetcher's name), so a dead
     holder's origins can be freed.
@@ -37,7 +59,7 @@ class OriginGate:
     OriginGate)), or inside an actor of your own."""
 
     def __init__(self, delay: float):
-        self.delay = delay
+        super().__init__(delay)
         self._locks: dict[str, asyncio.Lock] = {}  # made on first use, on the running loop
         self._holder: dict[str, str] = {}  # origin -> who holds it now
         self._last_done: dict[str, float] = {}  # origin -> when its last request was done
@@ -52,7 +74,7 @@ class OriginGate:
             lock.release()
             raise GateClosed(f"{holder} was released")
         self._holder[origin] = holder
-        return self._last_done.get(origin, -math.inf) + self.delay
+        return self._last_done.get(origin, -math.inf) + self.delay_of(origin)
 
     async def leave(self, origin: str, holder: str, done_at: float) -> None:
         """`holder` is done with `origin`: its answer came in at `done_at` (time.time())."""
@@ -74,7 +96,7 @@ class OriginGate:
         return len(mine)
 
 
-class OriginSlots:
+class OriginSlots(_Delays):
     """OriginGate for a crawler that may have up to `per_origin` requests in flight to one
     origin (Scrapy allows 8 per domain): the same calls (enter, leave, release_holder), the
     same wall-clock times, and two rules per origin:
@@ -97,7 +119,7 @@ class OriginSlots:
     def __init__(self, delay: float, per_origin: int = 1):
         if per_origin < 1:
             raise ValueError(f"per_origin must be >= 1, not {per_origin}")
-        self.delay = delay
+        super().__init__(delay)
         self.per_origin = per_origin
         self._slots: dict[str, asyncio.Semaphore] = {}  # made on first use, on the running loop
         # origin -> when each free slot's last answer came in (a heap; -inf: never used)
@@ -117,7 +139,8 @@ class OriginSlots:
             raise GateClosed(f"{holder} was released")
         # No await from here on: the slot taken and the start booked are one step.
         freed = self._freed_at.setdefault(origin, [-math.inf] * self.per_origin)
-        after = max(heapq.heappop(freed), self._last_start.get(origin, -math.inf)) + self.delay
+        last = max(heapq.heappop(freed), self._last_start.get(origin, -math.inf))
+        after = last + self.delay_of(origin)
         # Never earlier than now: the next start is spaced from this one's real time, not
         # from a moment long past (two requests to an idle origin must not both start "now").
         start_at = max(after, time.time())

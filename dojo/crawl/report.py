@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from dojo.crawl.links import extract_links
@@ -77,6 +77,9 @@ class CrawlReport:
     # the only URLs a resumed crawl may request twice), and URLs earlier runs resolved.
     restarted: tuple[str, ...] = ()
     resumed: int = 0
+    # origin -> the Crawl-delay its robots.txt asked for (dojo crawl honours it, see
+    # dojo.crawl.limits.MAX_CRAWL_DELAY): only the origins that asked for one.
+    crawl_delays: dict[str, float] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> dict[str, Outcome]:
         return {url: o for url, o in self.outcomes.items() if o.kind == kind}
