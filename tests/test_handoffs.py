@@ -118,6 +118,13 @@ async def test_a_blocked_loop_is_no_evidence(monkeypatch):
         assert not watch.stalled
 
 
+def _start_all_but_one_arrives(kata, probe) -> None:
+    """The code starts all 3 calls; 2 have reached the probe, the 3rd is on its way."""
+    for item in "abc":
+        kata.lookup.remote(item)
+    probe.arrived = 2
+
+
 async def test_every_call_started_and_some_on_their_way_holds_the_barrier(monkeypatch):
     """The code started all of them: the missing ones wait for a worker, not for the code
     (a CI run saw the 8th of 8 arrive more than the barrier's 4 s after the 7th)."""
@@ -125,9 +132,7 @@ async def test_every_call_started_and_some_on_their_way_holds_the_barrier(monkey
     monkeypatch.setattr(handoffs, "HOLD_LIMIT", 0.6)
     kata, probe = kata_module(), FakeProbe()
     async with watch_handoffs(kata, "lookup", probe, want=3):
-        for item in "abc":
-            kata.lookup.remote(item)
-        probe.arrived = 2
+        _start_all_but_one_arrives(kata, probe)
         await asyncio.sleep(0.45)
         held_early = probe.holds
         await asyncio.sleep(0.8)  # past HOLD_LIMIT: the barrier's own limit decides again
@@ -144,9 +149,7 @@ async def test_calls_waiting_for_a_cpu_do_not_hold_the_barrier(monkeypatch):
     cpus(monkeypatch, free=False)
     kata, probe = kata_module(), FakeProbe()
     async with watch_handoffs(kata, "lookup", probe, want=3):
-        for item in "abc":
-            kata.lookup.remote(item)
-        probe.arrived = 2
+        _start_all_but_one_arrives(kata, probe)
         await asyncio.sleep(0.5)
     assert probe.holds == 0
 

@@ -52,6 +52,7 @@ def _pending() -> Counter[Bundle]:
 
 
 async def in_poller(function):
+    """function() in the harness's own thread: a blocking Ray query off the test's loop."""
     return await asyncio.get_running_loop().run_in_executor(_POLLER, function)
 
 

@@ -385,7 +385,7 @@ class _ShardRun:
         """Wait for the shard's pytest until it ends, `stop` is set, or its output (pytest
         writes a character per test) stays the same for `quiet_limit` seconds; return why it
         was killed, or "". Not a limit on the whole run: on a slow or busy machine the plan
-        takes longer (1200 s of it ran out on a machine half as fast as usual), while each
+        takes longer (1200 s of it ran out on a machine 1.5x slower than usual), while each
         test has its own time limit, so only a run stuck where those cannot reach falls
         silent."""
         stop = self.stop or threading.Event()
