@@ -74,6 +74,16 @@ class HandoffWatch:
         self.handed_over = 0
         self.stalled = False
 
+    @property
+    def all_handed_over(self) -> bool:
+        return self.handed_over >= self.want
+
+    def arrival_patience(self, idle: float) -> float:
+        """How long a test waits for the next call to arrive: its own `idle`, or HOLD_LIMIT
+        once all `want` calls are handed over (the rest are Ray's to start, not the code's
+        to send: see the module docstring)."""
+        return max(idle, HOLD_LIMIT) if self.all_handed_over else idle
+
     async def _watch(
         self, arrivals: Callable[[], Awaitable[int]], on_stall, hold: Callable[[], Awaitable]
     ) -> None:
@@ -85,7 +95,7 @@ class HandoffWatch:
             await asyncio.sleep(TICK)
             arrived = await arrivals()
             now = time.monotonic()
-            if self.handed_over >= self.want > arrived:
+            if self.all_handed_over and self.want > arrived:
                 all_handed_at = all_handed_at or now
                 if now - all_handed_at <= HOLD_LIMIT and now - held_at >= HOLD_EVERY:
                     held_at = now

@@ -613,6 +613,8 @@ def _ran_ahead(state: _QueueState, bound: int) -> str | list[str]:
     ]
 
 
+# The start (STARTUP_STALL), the fill (FILL_WITHIN) and the drain (OVERALL at most) in turn.
+@pytest.mark.timeout(60)
 async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_left, watch):
     producers = {"a": _items("a", 8), "b": _items("b", 8)}
     consumers = 2
@@ -643,7 +645,14 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
     async def overrun():
         return run.done() or len((await flow()).made) > bound
 
+    async def under_way():
+        f = await flow()
+        return run.done() or bool(f.taken) or len(f.made) > bound
+
     try:
+        # Starting the queue actor (and consumers written as an actor) takes seconds on a
+        # busy machine: the time to fill counts from the first item a consumer takes.
+        await wait_until(under_way, within=STARTUP_STALL)
         # The consumers are frozen at the sink, each holding one item: once the queue is
         # full and each producer holds the next item, the producers must wait.
         await wait_until(full, within=FILL_WITHIN)
@@ -675,6 +684,19 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
             "producer's hand and one in each consumer's; put_async must wait while the "
             "queue is full",
             _ran_ahead(state, bound),
+            picture,
+        )
+    if not held.taken:
+        fail(
+            f"no consumer took an item within {STARTUP_STALL + FILL_WITHIN:.0f} s, while "
+            f"{len(held.made)} item(s) had been made",
+            f"{consumers} consumers taking items from the queue concurrently",
+            [
+                "consumers never started (not created, or not awaited alongside the producers)",
+                "consumers that wait for something else (the producers to finish, a STOP) "
+                "before their first get",
+                "a machine too busy to start the queue or the consumers in that time",
+            ],
             picture,
         )
     if len(held.consumers_busy) < consumers:
