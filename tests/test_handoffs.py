@@ -163,3 +163,11 @@ async def test_fewer_calls_started_never_hold_the_barrier(monkeypatch):
         probe.arrived = 1
         await asyncio.sleep(0.5)
     assert probe.holds == 0
+
+
+def test_arrivals_get_longer_once_every_call_was_handed_over():
+    watch = handoffs.HandoffWatch(want=3)
+    watch.handed_over = 2  # the code still has a call to start: the test's own idle limit
+    assert watch.arrival_patience(4.0) == 4.0
+    watch.handed_over = 3  # all handed to Ray: the rest is Ray starting them
+    assert watch.arrival_patience(4.0) == handoffs.HOLD_LIMIT > 4.0
