@@ -10,15 +10,37 @@ from tests.kata_plan import PLAN
 
 KATA_PLAN_TESTS = "tests/test_katas.py"
 
+# Test files that start Ray heads or whole pytest or crawl processes of their own, and so load
+# the two cores the most (seconds each in a whole self-check, beside the plan, on 2026-12-07:
+# 253, 188, 188, 165, 132 and 85 of the rest's 1723). Beside the plan's three shards they drove
+# the load average past 30 and made kata verdicts flaky: they run after it, on a quiet machine.
+AFTER_THE_PLAN = (
+    "tests/test_bench.py",
+    "tests/test_board_cluster.py",
+    "tests/test_daemon.py",
+    "tests/test_grade_hostile.py",
+    "tests/test_crawl_resume.py",
+    "tests/test_cluster_mode.py",
+)
+
 
 def _is_plan_test(item) -> bool:
     return item.nodeid.startswith(KATA_PLAN_TESTS + "::")
 
 
+def _turn(item) -> int:
+    """0: beside the plan; 1: the plan's own tests; 2: after the plan."""
+    if _is_plan_test(item):
+        return 1
+    return 2 if item.nodeid.split("::")[0] in AFTER_THE_PLAN else 0
+
+
 def pytest_collection_modifyitems(session, config, items):
-    # The kata plan's tests last: the plan runs meanwhile (tests/kata_plan.py), so they read
-    # its verdicts when it is done instead of waiting for it halfway through the session.
-    items.sort(key=_is_plan_test)
+    # The kata plan runs in the background from the start (tests/kata_plan.py): the light
+    # tests run beside it, its own tests then read its verdicts when it is done, and the
+    # heavy ones come last (AFTER_THE_PLAN). A session without the plan keeps its order.
+    if any(map(_is_plan_test, items)):
+        items.sort(key=_turn)
 
 
 def pytest_collection_finish(session):

@@ -4,7 +4,8 @@ the session.
 The plan is the longest part of the self-check (about 10 minutes on 2 cores) and mostly waits
 on its katas' deliberate delays, as do many of the other tests (subprocesses, Ray starting),
 so they run side by side: tests/conftest.py starts the plan once the session's tests are
-collected and runs tests/test_katas.py last, whose tests then read the plan's verdicts.
+collected and runs tests/test_katas.py after the lighter tests, whose tests then read the
+plan's verdicts; the heaviest files (conftest's AFTER_THE_PLAN) come after it.
 """
 
 from __future__ import annotations

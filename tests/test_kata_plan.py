@@ -59,3 +59,19 @@ def test_a_plan_stopped_early_leaves_nothing_running():
     assert not seen["alive"], f"still running after stop(): {seen['alive']}"
     # What was cut short is reported as not run, not passed off as a verdict.
     assert "did not run" in seen["reported"], seen
+
+
+def test_heavy_files_run_after_the_plan_and_the_rest_beside_it():
+    from types import SimpleNamespace
+
+    from tests import conftest
+
+    for path in conftest.AFTER_THE_PLAN:  # a renamed file would silently run beside the plan
+        assert (REPO_ROOT / path).is_file(), path
+    names = ["tests/test_bench.py::t", "tests/test_katas.py::t", "tests/test_cli.py::t"]
+    items = [SimpleNamespace(nodeid=name) for name in names]
+    conftest.pytest_collection_modifyitems(None, None, items)
+    assert [item.nodeid for item in items] == [names[2], names[1], names[0]]
+    alone = [SimpleNamespace(nodeid=name) for name in (names[0], names[2])]
+    conftest.pytest_collection_modifyitems(None, None, alone)  # no plan: the order stays
+    assert [item.nodeid for item in alone] == [names[0], names[2]]
