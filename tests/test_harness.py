@@ -305,3 +305,21 @@ async def test_stalls_are_counted_only_while_the_heartbeat_watched():
     stalled = heartbeat.stalled_between(before, end, 0.05)
     assert 0.2 <= stalled < 1.0, stalled
     assert heartbeat.stalled_between(before, heartbeat.tick_times[0], 0.05) == 0.0
+
+
+def test_stillness_windows_stretch_with_the_machine_s_load_and_no_further(monkeypatch):
+    from dojo.harness import timing
+
+    monkeypatch.setattr(timing.os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(timing.os, "getloadavg", lambda: (0.4, 0.0, 0.0))
+    assert timing.stretched(4.0) == 4.0  # idle: the kata's own window
+    monkeypatch.setattr(timing.os, "getloadavg", lambda: (5.0, 0.0, 0.0))
+    assert timing.stretched(4.0) == 10.0  # 2.5 times busier than its two cores
+    monkeypatch.setattr(timing.os, "getloadavg", lambda: (42.0, 0.0, 0.0))
+    assert timing.stretched(4.0) == 4.0 * timing.MAX_STRETCH  # a wrong answer still hears soon
+
+    def no_load_average():
+        raise OSError("not on this system")
+
+    monkeypatch.setattr(timing.os, "getloadavg", no_load_average)
+    assert timing.stretched(4.0) == 4.0

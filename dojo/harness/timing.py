@@ -7,6 +7,7 @@ warming up Ray's lazily started worker processes.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import ray
@@ -37,6 +38,29 @@ class Stopwatch:
     @property
     def so_far(self) -> float:
         return time.monotonic() - self.started
+
+
+# A machine this many times busier than its cores (load average per core) stretches a
+# window by as much, never more: a wrong answer on it still gets its verdict in seconds.
+MAX_STRETCH = 3.0
+
+
+def stretched(seconds: float) -> float:
+    """`seconds` for a window that judges "nothing moved for so long", stretched by how busy
+    the machine is now (the 1-minute load average per core, between 1 and MAX_STRETCH).
+
+    On an idle machine a streaming answer moves within milliseconds, and a few seconds of
+    stillness is proof of a stuck one. On two cores shared with other work (a self-check
+    with three kata shards beside it reached a load of 42), one message between two
+    processes has taken longer than that, and a right answer failed. Only windows whose
+    stillness is the whole evidence are stretched: a wrong answer that stalls for ever waits
+    longer on a busy machine, a right one is never failed for the machine's load."""
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average here: judge as on an idle machine
+        return seconds
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return seconds * min(MAX_STRETCH, max(1.0, load / max(1, cores or 1)))
 
 
 @ray.remote(num_cpus=0)

@@ -4,7 +4,8 @@ How "as soon as it is ready" is proven: each item's call to the service waits at
 the receiving side opens the gate of the NEXT item when it receives a result. So the call for
 item k+1 can only finish after item k's result has arrived. Code that sends everything at
 the end cannot get past the first gate: nothing moves any more. Once nothing has moved for
-STALL seconds (a streaming answer moves in milliseconds), the test opens the remaining gates
+STALL seconds (a streaming answer moves in milliseconds; longer on a busy machine, see
+dojo.harness.timing.stretched), the test opens the remaining gates
 itself, lets the call finish, and says where the result got stuck.
 
 The two halves are proven apart. The stream test iterates over your actor's stream itself
@@ -24,8 +25,10 @@ from dojo.harness.actors import killed_at_the_end
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import OutOfStock, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
+from dojo.harness.timing import stretched
 
-pytestmark = pytest.mark.timeout(30)
+# pytest's own limit, above the start (STARTUP), a stretched stall window and the finish.
+pytestmark = pytest.mark.timeout(60)
 
 ITEMS = ["ant", "bee", "cat"]
 # Safety net only: the tests open every gate themselves.
@@ -100,10 +103,12 @@ class _Chain:
         await asyncio.gather(*(self.probe.open_gate(g) for g in self.next_gate.values()))
 
 
-async def _stall_or_done(task: asyncio.Future, probe, progress) -> object | None:
-    """Wait until `task` is done (None), or until nothing has moved for STALL seconds (then
-    return the probe's report of that moment). `progress()` counts what the receiving side
-    has seen; the probe counts calls started and ended."""
+async def _stall_or_done(task: asyncio.Future, probe, progress) -> tuple[object, float] | None:
+    """Wait until `task` is done (None), or until nothing has moved for STALL seconds, stretched
+    on a busy machine (then return the probe's report of that moment and the seconds waited).
+    `progress()` counts what the receiving side has seen; the probe counts calls started and
+    ended."""
+    stall = stretched(STALL)
     seen, since = None, time.monotonic()
     while True:
         await asyncio.wait([task], timeout=0.1)
@@ -113,9 +118,9 @@ async def _stall_or_done(task: asyncio.Future, probe, progress) -> object | None
         moved = (progress(), len(report.calls), len(report.finished()))
         if moved != seen:
             seen, since = moved, time.monotonic()
-        window = STALL if report.calls else STARTUP
+        window = stall if report.calls else STARTUP
         if time.monotonic() - since > window:
-            return report
+            return report, window
 
 
 def _stuck_at(report, items: list[str], received: list) -> tuple[str, str] | None:
@@ -129,11 +134,13 @@ def _stuck_at(report, items: list[str], received: list) -> tuple[str, str] | Non
     return None
 
 
-async def _through_the_chain(task, probe, chain: _Chain, call: str) -> tuple[str, str] | None:
+async def _through_the_chain(
+    task, probe, chain: _Chain, call: str
+) -> tuple[str, str, float] | None:
     """Let `task` (something that receives ITEMS' results into `chain`) run to its end. If it
     stalls first, open the remaining gates so it can finish, and return (item whose result
-    never arrived, item whose call waited for it); None if every result came in time. The
-    results received are checked either way."""
+    never arrived, item whose call waited for it, seconds the test waited); None if every
+    result came in time. The results received are checked either way."""
     try:
         stalled = await _stall_or_done(task, probe, lambda: len(chain.received))
         received_then = list(chain.received)
@@ -146,7 +153,8 @@ async def _through_the_chain(task, probe, chain: _Chain, call: str) -> tuple[str
     _check_values(chain.received, [answer(item) for item in ITEMS], call, ordered=True)
     if stalled is None:
         return None
-    return _stuck_at(stalled, ITEMS, received_then) or (ITEMS[0], ITEMS[1])
+    report, waited = stalled
+    return *(_stuck_at(report, ITEMS, received_then) or (ITEMS[0], ITEMS[1])), waited
 
 
 def _check_values(received: list, expected: list, call: str, ordered: bool) -> None:
@@ -216,9 +224,9 @@ async def test_the_stream_yields_each_result_as_soon_as_it_is_ready(kata, make_p
     )
     if stuck is None:
         return
-    before, item = stuck
+    before, item, waited = stuck
     fail(
-        f"the stream had not yielded the result for {before!r} {STALL:.0f} s after the call "
+        f"the stream had not yielded the result for {before!r} {waited:.0f} s after the call "
         f"for {before!r} had finished, while the call for {item!r} waited for that result "
         "to arrive (the test let the calls through then, and the results came all at the end)",
         "the method yields each result as soon as service.acall returns it, while the later "
@@ -238,9 +246,9 @@ async def test_collect_hands_on_each_result_as_it_arrives(kata, make_probe, rela
     stuck = await _through_the_chain(task, probe, chain, call)
     if stuck is None:
         return
-    before, item = stuck
+    before, item, waited = stuck
     fail(
-        f"on_item had not received the result for {before!r} {STALL:.0f} s after the stream "
+        f"on_item had not received the result for {before!r} {waited:.0f} s after the stream "
         f"yielded it (this test's actor yields each result at once), while the call for "
         f"{item!r} waited for it (the test let the calls through then, and on_item got "
         "everything at the end)",
@@ -283,8 +291,9 @@ async def test_an_error_arrives_after_the_earlier_results(kata, make_probe, stre
         raise raised
     report = await probe.areport()
     if stalled is not None:
+        _, waited = stalled
         fail(
-            f"the results before {FAILING!r} had not all reached on_item {STALL:.0f} s after "
+            f"the results before {FAILING!r} had not all reached on_item {waited:.0f} s after "
             f"their calls finished (on_item had {received_then!r:.200} then), while the call for "
             f"{FAILING!r} waited for them",
             "each result reaches on_item as soon as it is ready, long before the error",
