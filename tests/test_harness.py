@@ -323,3 +323,45 @@ def test_stillness_windows_stretch_with_the_machine_s_load_and_no_further(monkey
 
     monkeypatch.setattr(timing.os, "getloadavg", no_load_average)
     assert timing.stretched(4.0) == 4.0
+
+
+@ray.remote(num_cpus=0)
+class _SlowToStart:
+    def __init__(self, gate):
+        ray.get(gate.wait.remote())  # up only once the test lets it
+
+
+@ray.remote(num_cpus=0)
+class _Gate:
+    def __init__(self):
+        import asyncio as _asyncio
+
+        self.open = _asyncio.Event()
+
+    async def wait(self):
+        await self.open.wait()
+
+    async def let_go(self):
+        self.open.set()
+
+
+def test_an_actor_still_being_created_is_seen_starting_until_it_is_up(ray_cluster):
+    from dojo.harness.actors import actors_starting
+
+    gate = _Gate.remote()
+    ray.get(gate.__ray_ready__.remote())
+    assert not actors_starting("_SlowToStart")
+    actor = _SlowToStart.remote(gate)
+    try:
+        # Registering the actor with the cluster takes a moment after .remote() returns.
+        seen_by = time.monotonic() + 20
+        while not actors_starting("_SlowToStart") and time.monotonic() < seen_by:
+            time.sleep(0.05)
+        assert actors_starting("_SlowToStart") and actors_starting()
+        assert not actors_starting("NoSuchClass")
+        ray.get(gate.let_go.remote())
+        ray.get(actor.__ray_ready__.remote(), timeout=60)
+        assert not actors_starting("_SlowToStart")
+    finally:
+        ray.kill(actor)
+        ray.kill(gate)

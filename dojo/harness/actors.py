@@ -32,6 +32,29 @@ def wait_started(probe, actor, within: float = STARTUP) -> None:
     ray.wait(ready, num_returns=len(ready), timeout=within)
 
 
+_STARTING = ("DEPENDENCIES_UNREADY", "PENDING_CREATION", "RESTARTING")
+
+
+def actors_starting(class_name: str | None = None) -> bool:
+    """Is an actor of this job (of `class_name`, if given) still being created? A new actor
+    process can take many seconds on a loaded machine, and nothing it is part of can move
+    before it is up: a test judging "nothing moved for so long" must not count that time.
+    Read from the cluster's actor table (Ray has no public API for it without the
+    dashboard); if that fails, assume not. Blocking: call it off the test's loop."""
+    try:
+        from ray._private import state
+
+        job = ray.get_runtime_context().get_job_id()
+        return any(
+            actor.get("JobID") == job
+            and actor.get("State") in _STARTING
+            and class_name in (None, actor.get("ActorClassName"))
+            for actor in state.actors().values()
+        )
+    except Exception:
+        return False
+
+
 def kill_quietly(actor) -> None:
     """Kill an actor if it is one (a dead or missing actor is no error at the end of a test)."""
     if isinstance(actor, ActorHandle):

@@ -36,6 +36,7 @@ from yarl import URL
 
 from dojo import NotDoneYet
 from dojo.crawl.result import FetchResult
+from dojo.harness.actors import actors_starting
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail
 from dojo.harness.timeline import render
@@ -165,22 +166,9 @@ class HeldHitLog(LocalHitLog):
 
 
 def _fetchers_starting() -> bool:
-    """Is a Fetcher actor of this job still being created? A new actor process can take many
-    seconds on a loaded machine, and its requests arrive only once it is up: the barrier must
-    not give up on a pool whose last fetcher is still starting. Read from the cluster's actor
-    table (Ray has no public API for it without the dashboard); if that fails, assume not."""
-    try:
-        from ray._private import state
-
-        job = ray.get_runtime_context().get_job_id()
-        return any(
-            actor.get("ActorClassName") == "Fetcher"
-            and actor.get("JobID") == job
-            and actor.get("State") in ("DEPENDENCIES_UNREADY", "PENDING_CREATION", "RESTARTING")
-            for actor in state.actors().values()
-        )
-    except Exception:
-        return False
+    """Is a Fetcher actor of this job still being created? The barrier must not give up on a
+    pool whose last fetcher is still starting (its requests arrive only once it is up)."""
+    return actors_starting("Fetcher")
 
 
 @pytest.fixture(scope="module")
