@@ -20,7 +20,12 @@ from pathlib import Path
 
 import psutil
 
-from dojo.cluster.ray_runtime import prepare_ray_processes, restore_interrupts
+from dojo.cluster.ray_runtime import (
+    START_ATTEMPTS,
+    prepare_ray_processes,
+    restore_interrupts,
+    start_timed_out,
+)
 
 
 def _free_port() -> int:
@@ -82,6 +87,21 @@ class LocalHead:
         return f"127.0.0.1:{self.port}"
 
     def start(self, ready_within: float = 60) -> LocalHead:
+        """Start the head; a start that failed only because the machine was too busy
+        (ray_runtime.start_timed_out) is tried again, on a fresh port."""
+        for attempt in range(START_ATTEMPTS):
+            try:
+                return self._start_once(ready_within)
+            except RuntimeError as error:
+                if not start_timed_out(str(error)) or attempt + 1 == START_ATTEMPTS:
+                    raise
+                self.stop()  # its leftovers, and its temp dir: the next try gets fresh ones
+                self.port = _free_port()
+                self.temp_dir = tempfile.mkdtemp(prefix="dojo-ray-", dir="/tmp")
+                self.log_path = Path(self.temp_dir, "head.log")
+        raise AssertionError("unreachable")
+
+    def _start_once(self, ready_within: float) -> LocalHead:
         cmd = [
             _ray_executable(), "start", "--head", "--block",
             f"--num-cpus={self.num_cpus}", f"--port={self.port}",

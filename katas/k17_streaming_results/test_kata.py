@@ -38,6 +38,8 @@ GATE_TIMEOUT = 60.0
 STALL = 4.0
 # Before the first call starts, allow for the actor to start (seconds on a busy machine).
 STARTUP = 15.0
+# How long a fixture waits for its actor to answer before the test starts (not charged to it).
+ACTOR_UP = 60.0
 # The error test: the last item fails, and its call may only fail once the driver has
 # received every earlier result.
 ERROR_ITEMS = ["ant", "bee", "cat", "dog"]
@@ -52,11 +54,19 @@ _PLAIN_FOR = (
 )
 
 
+def _up(actor):
+    """The actor once it answers (or after ACTOR_UP s, up or not): a new actor process can take
+    longer than a test's stall window to start on a busy machine, and a fixture's time is not
+    the test's (CI saw no call start within 15 s of a test that had not waited)."""
+    ray.wait([actor.__ray_ready__.remote()], timeout=ACTOR_UP)
+    return actor
+
+
 @pytest.fixture
 def streamer(kata, ray_cluster):
-    """A fresh Streamer actor for the test, killed at the end."""
+    """A fresh Streamer actor for the test, up before it starts, killed at the end."""
     with killed_at_the_end() as keep:
-        yield keep(kata.Streamer.remote())
+        yield _up(keep(kata.Streamer.remote()))
 
 
 @ray.remote(num_cpus=0)
@@ -72,7 +82,7 @@ class _Relay:
 @pytest.fixture
 def relay(ray_cluster):
     with killed_at_the_end() as keep:
-        yield keep(_Relay.remote())
+        yield _up(keep(_Relay.remote()))
 
 
 def _after(item: str) -> str:
