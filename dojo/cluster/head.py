@@ -56,11 +56,15 @@ class LocalHead:
     def __init__(self, num_cpus: int = 2, port: int | None = None, env: dict | None = None):
         self.num_cpus = num_cpus
         self.env = env or {}
+        self.process: subprocess.Popen | None = None
+        self.pid: int | None = None  # of `ray start --block`, once started
+        self._new_place(port)
+
+    def _new_place(self, port: int | None = None) -> None:
+        """The port and temp dir of a start (each try of start() gets fresh ones)."""
         self.port = port or _free_port()
         # Short path: Ray's unix sockets live under it and have a ~100 character limit.
         self.temp_dir = tempfile.mkdtemp(prefix="dojo-ray-", dir="/tmp")
-        self.process: subprocess.Popen | None = None
-        self.pid: int | None = None  # of `ray start --block`, once started
         self.log_path = Path(self.temp_dir, "head.log")
 
     @classmethod
@@ -95,10 +99,8 @@ class LocalHead:
             except RuntimeError as error:
                 if not start_timed_out(str(error)) or attempt + 1 == START_ATTEMPTS:
                     raise
-                self.stop()  # its leftovers, and its temp dir: the next try gets fresh ones
-                self.port = _free_port()
-                self.temp_dir = tempfile.mkdtemp(prefix="dojo-ray-", dir="/tmp")
-                self.log_path = Path(self.temp_dir, "head.log")
+                self.stop()  # its leftovers, and its temp dir
+                self._new_place()
         raise AssertionError("unreachable")
 
     def _start_once(self, ready_within: float) -> LocalHead:

@@ -140,6 +140,18 @@ def worker_pythonpath(extra: tuple[str, ...] = ()) -> str:
     return os.pathsep.join([*more, str(REPO_ROOT), *extra])
 
 
+# Ray gives its raylet a fixed 30 s to register with the GCS (ray/_private/node.py) and gives
+# up with this message. On two cores with a load average of 58 (a self-check, seen on
+# 2026-12-07) that happened, and a right answer was graded "error": the start is tried again.
+START_TIMED_OUT = "timed out during startup"
+START_ATTEMPTS = 3
+
+
+def start_timed_out(message: str) -> bool:
+    """Did a Ray start fail only because the machine was too busy to register its node?"""
+    return START_TIMED_OUT in message
+
+
 def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
     """Initialise Ray once for this process. Returns a short description for reports."""
     prepare_environment()
@@ -190,18 +202,6 @@ def start_or_connect(extra_pythonpath: tuple[str, ...] = ()) -> str:
                 raise
             ray.shutdown()  # what the failed start left running
     return f"embedded Ray with {EMBEDDED_CPUS} CPUs{note}"
-
-
-# Ray gives its raylet a fixed 30 s to register with the GCS (ray/_private/node.py) and gives
-# up with this message. On two cores with a load average of 58 (a self-check, seen on
-# 2026-12-07) that happened, and a right answer was graded "error": the start is tried again.
-START_TIMED_OUT = "timed out during startup"
-START_ATTEMPTS = 3
-
-
-def start_timed_out(message: str) -> bool:
-    """Did a Ray start fail only because the machine was too busy to register its node?"""
-    return START_TIMED_OUT in message
 
 
 def daemon_wanted() -> bool:
