@@ -35,7 +35,7 @@ from dojo.web import (
     site_from_pages,
     testing,
 )
-from dojo.web.hits import min_gap, peak_in_flight_of
+from dojo.web.hits import HitRecorder, min_gap, peak_in_flight_of, ray
 from dojo.web.testing import web_workers
 
 SLOW = 0.3
@@ -324,6 +324,38 @@ def test_hit_log_answers_from_events_in_any_order():
     assert min_gap(hits, by="who")["w2"] == pytest.approx(0.9)
     assert peak_in_flight_of(hits[:1]) == 1
     assert "what the fake web served" in log.timeline()
+
+
+@ray.remote(num_cpus=0)
+class _LogSlowAtFirst:
+    """Stands in for a HitLog that is slow to take the first batch (as a loaded one can be):
+    an async actor runs the second record call while the first still waits."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple] = []
+
+    async def record(self, events: list[tuple]) -> None:
+        if not self.events and events[0][2].endswith("/first"):
+            await asyncio.sleep(1.0)
+        self.events.extend(events)
+
+    def size(self) -> int:
+        return len(self.events)
+
+
+async def test_a_flush_hands_back_every_delivery_not_yet_landed(ray_cluster):
+    # CI on 5c0cfa0: a test read the log after awaiting only the last batch and missed 17
+    # hits of an earlier one that Ray had not yet run.
+    slow = _LogSlowAtFirst.remote()
+    recorder = HitRecorder(slow, who="test")
+    recorder.end(recorder.begin("http://a.test/first", "a.test"), 200)
+    first = recorder.flush()
+    recorder.end(recorder.begin("http://a.test/second", "a.test"), 200)
+    both = recorder.flush()
+    assert len(first) == 1 and len(both) == 2, (first, both)
+    await asyncio.gather(*both)
+    assert await slow.size.remote() == 4  # a start and an end for each of the two hits
+    ray.kill(slow)
 
 
 # --- the mock, inside Ray actors ------------------------------------------------------------

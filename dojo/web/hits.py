@@ -48,6 +48,10 @@ import ray  # noqa: E402
 
 FLUSH_EVERY = 0.02  # seconds an event may wait in the serving process before it is sent
 FLUSH_AT = 500  # ... or this many events
+# HitLog is an async actor, so Ray does not promise to run two record calls in the order they
+# were sent: awaiting the last one says nothing of the one before. The recorder keeps every
+# delivery not yet seen done, and looks which are done (one cheap ray.wait) once this many wait.
+SETTLE_CHECK_AT = 16
 
 
 @dataclass(frozen=True)
@@ -270,7 +274,8 @@ class HitRecorder:
 
     For an actor, events are sent in batches, one fire-and-forget call per FLUSH_EVERY seconds
     (a Ray call costs ~0.5-1 ms of the caller's CPU: one per event would cost more than the
-    mocked fetch itself); call `flush()` to send what is pending (the mock's stop() does)."""
+    mocked fetch itself); call `flush()` to send what is pending (the mock's stop() does) and
+    await what it returns to know every event so far has landed."""
 
     def __init__(
         self,
@@ -286,6 +291,7 @@ class HitRecorder:
         self._pending: list[tuple] = []
         self._lock = threading.Lock()
         self._flush_scheduled = False
+        self._unsettled: list[ray.ObjectRef] = []  # deliveries sent, not yet seen done
         # Without a shared log, sequenced resources count per recorder.
         self._local_index: Counter[str] = Counter()
 
@@ -331,11 +337,16 @@ class HitRecorder:
         except RuntimeError:  # no loop running here: send at once
             self.flush()
 
-    def flush(self) -> ray.ObjectRef | None:
-        """Send pending events now; returns the call's ref (await it to know they landed)."""
+    def flush(self) -> list[ray.ObjectRef]:
+        """Send pending events now; returns the refs of every delivery not yet known to have
+        landed, this one included: await them all to know every event so far is in the log."""
         with self._lock:
             batch, self._pending = self._pending, []
             self._flush_scheduled = False
-        if batch:
-            return self.log.record.remote(batch)
-        return None
+            if batch:
+                self._unsettled.append(self.log.record.remote(batch))
+            if len(self._unsettled) >= SETTLE_CHECK_AT:
+                _, self._unsettled = ray.wait(
+                    self._unsettled, num_returns=len(self._unsettled), timeout=0, fetch_local=False
+                )
+            return list(self._unsettled)
