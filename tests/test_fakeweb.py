@@ -352,8 +352,8 @@ async def test_a_flush_hands_back_every_delivery_not_yet_landed(ray_cluster):
     first = recorder.flush()
     recorder.end(recorder.begin("http://a.test/second", "a.test"), 200)
     both = recorder.flush()
-    assert len(first) == 1 and len(both) == 2, (first, both)
-    await asyncio.gather(*both)
+    assert len(first.refs) == 1 and len(both.refs) == 2, (first.refs, both.refs)
+    await both
     assert await slow.size.remote() == 4  # a start and an end for each of the two hits
     ray.kill(slow)
 

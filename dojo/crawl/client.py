@@ -3,7 +3,6 @@ network), one HTTP session, and `get(url)`."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
@@ -53,6 +52,7 @@ class WebClient:
             result = await fetch_page(
                 self._session, url, FETCH_TIMEOUT, first_bytes, keep_first=True
             )
-        if self.web is not None:
-            await asyncio.gather(*self.web.recorder.flush())
+        delivered = self.web.recorder.flush() if self.web is not None else None
+        if delivered is not None:
+            await delivered
         return result

@@ -337,9 +337,10 @@ class HitRecorder:
         except RuntimeError:  # no loop running here: send at once
             self.flush()
 
-    def flush(self) -> list[ray.ObjectRef]:
-        """Send pending events now; returns the refs of every delivery not yet known to have
-        landed, this one included: await them all to know every event so far is in the log."""
+    def flush(self) -> Delivered | None:
+        """Send pending events now. Returns None when every event sent so far is known to have
+        landed, else a Delivered: await it to know they all have (this batch and any earlier
+        one still on its way)."""
         with self._lock:
             batch, self._pending = self._pending, []
             self._flush_scheduled = False
@@ -349,4 +350,15 @@ class HitRecorder:
                 _, self._unsettled = ray.wait(
                     self._unsettled, num_returns=len(self._unsettled), timeout=0, fetch_local=False
                 )
-            return list(self._unsettled)
+            return Delivered(list(self._unsettled)) if self._unsettled else None
+
+
+class Delivered:
+    """Deliveries of hit events on their way to a HitLog actor: `await` it to know they have
+    all landed. (Not an ObjectRef: there may be several, and Ray may run them in any order.)"""
+
+    def __init__(self, refs: list[ray.ObjectRef]):
+        self.refs = refs
+
+    def __await__(self):
+        return asyncio.gather(*self.refs).__await__()
