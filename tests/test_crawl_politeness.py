@@ -107,3 +107,19 @@ async def test_an_origin_that_asks_for_a_longer_delay_gets_it_never_a_shorter_on
             )  # fmt: skip
         gate.set_delay(ORIGIN, 0.0)  # a refetched robots.txt without Crawl-delay
         assert gate.delay_of(ORIGIN) == DELAY
+
+
+async def test_free_now_says_whether_enter_would_wait():
+    gate = OriginSlots(0.0, per_origin=2)
+    assert gate.free_now(ORIGIN, "a")  # an origin never seen has all its slots
+    await gate.enter(ORIGIN, "a")
+    assert gate.free_now(ORIGIN, "b")
+    await gate.enter(ORIGIN, "b")
+    assert not gate.free_now(ORIGIN, "c"), "both slots are taken"
+    waiting = await _enter_soon(gate, "c")
+    await gate.leave(ORIGIN, "a", time.time())
+    # The freed slot is the waiter's, even before it has run: enter() would queue behind it.
+    assert not gate.free_now(ORIGIN, "d")
+    await waiting
+    await gate.release_holder("d")
+    assert not gate.free_now("http://other.example.test", "d"), "a released holder gets nothing"

@@ -8,7 +8,8 @@ package, so `dojo crawl` never depends on a learner's folder, and it may grow be
 kata asks (on_progress, closing the HTTP sessions before the kill, robots.txt read as RFC 9309
 says, and CrawlOptions: more than one request in flight per origin, the body size cap, both
 at the kata's settings unless `dojo crawl` asks otherwise, a journal to resume from, and
-lanes that make at most two actor calls per page instead of four: CoalescingFetcher)."""
+lanes that make at most two actor calls per page instead of four, fewer when they share
+them: CoalescingFetcher)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ from dojo.crawl.report import CrawlReport, Visit, digest  # noqa: F401
 from dojo.crawl.result import FetchResult
 from dojo.crawl.rfc9309 import Rfc9309RobotsCache
 from dojo.crawl.robots import ROBOTS_TTL, RobotsCache  # noqa: F401
-from dojo.crawl.turns import FrontierTurns
+from dojo.crawl.told import ToldLinks
+from dojo.crawl.turns import WAIT, FrontierTurns, PermitTurns
 from dojo.crawl.urls import origin_of
 
 # OriginGate, RobotsCache and digest (noqa above), the kata's own parts, stay importable
@@ -124,6 +126,31 @@ class Gatekeeper(WebClient):
             await self.leave(worker, *left)
         return await self.permit(worker, url)
 
+    async def permits_in_turns(self) -> bool:
+        """Can this gatekeeper tell at once which permits need no waiting (PermitTurns)?"""
+        return hasattr(self.gate, "free_now")
+
+    async def leave_many_and_permit_now(
+        self, worker: str, lefts: list[tuple[str, float]], urls: list[str]
+    ) -> list[float | str | None]:
+        """leave(worker, *left) for each left, then for each url what permit(worker, url)
+        answers, if it needs no waiting (its robots.txt known, a slot of its origin free),
+        else WAIT: the lanes of one fetcher in one call (PermitTurns)."""
+        for left in lefts:
+            await self.leave(worker, *left)
+        return [await self._permit_now(worker, url) for url in urls]
+
+    async def _permit_now(self, worker: str, url: str) -> float | str | None:
+        # Nothing here suspends: the rules are asked only when cached, the gate only when a
+        # slot is free.
+        if not self.robots.knows(url):
+            return WAIT
+        if not await self.robots.allowed(url):
+            return None
+        if not self.gate.free_now(origin_of(url), worker):
+            return WAIT
+        return await self.permit(worker, url)
+
     async def release_worker(self, worker: str) -> int:
         return await self.gate.release_holder(worker)
 
@@ -188,11 +215,17 @@ class CoalescingFetcher(Fetcher.__ray_actor_class__):
     nothing is queued the lane gives it back at once, so no other fetcher waits on an idle
     one.
 
-    The lanes also share their frontier calls (FrontierTurns): lanes that finish a page while
-    this fetcher's last frontier call is in flight go together in the next one."""
+    The lanes also share their calls (dojo/crawl/turns.py): lanes that finish a page while
+    this fetcher's last frontier call is in flight go together in the next one (FrontierTurns);
+    with more than one request per origin (--per-host), so do their permits, each lane asking
+    on its own only when its permit must wait (PermitTurns). And a page's links that this
+    fetcher already offered are not offered again (ToldLinks)."""
 
     async def work(self, frontier: Any, gatekeeper: Any, lanes: int) -> int:
         self.turns = FrontierTurns(frontier, self.name)
+        self.told = ToldLinks()
+        shared = await gatekeeper.permits_in_turns.remote()
+        self.permits = PermitTurns(gatekeeper, self.name) if shared else None
         return await super().work(frontier, gatekeeper, lanes)
 
     async def _lane(self, frontier: Any, gatekeeper: Any) -> int:
@@ -209,8 +242,8 @@ class CoalescingFetcher(Fetcher.__ray_actor_class__):
                     if await self._crawl_is_over(frontier):
                         return visits
                     continue
-                [(url, _depth)] = batch
-                start_at = await gatekeeper.leave_and_permit.remote(self.name, left, url)
+                [(url, depth)] = batch
+                start_at = await self._permit(gatekeeper, left, url)
                 left = None
                 visits += 1
                 if start_at is None:
@@ -221,9 +254,19 @@ class CoalescingFetcher(Fetcher.__ray_actor_class__):
                     result = await self.get(url)
                 finally:
                     left = (url, time.time())
-                report = await digest_off_loop(result)
+                report = self.told.news(await digest_off_loop(result), depth)
         finally:
             await self._give_back_now(gatekeeper, left)
+
+    async def _permit(self, gatekeeper: Any, left: tuple[str, float] | None, url: str) -> Any:
+        """gatekeeper.leave_and_permit(left, url): in this fetcher's shared call when the
+        gatekeeper can answer at once, else in a call of this lane's own."""
+        if self.permits is None:
+            return await gatekeeper.leave_and_permit.remote(self.name, left, url)
+        start_at = await self.permits.leave_and_permit(left, url)
+        if start_at == WAIT:  # `left` was given back in the shared call
+            start_at = await gatekeeper.leave_and_permit.remote(self.name, None, url)
+        return start_at
 
     async def _give_back_now(self, gatekeeper: Any, left: tuple[str, float] | None) -> None:
         if left is not None:

@@ -148,6 +148,14 @@ class OriginSlots(_Delays):
         self._held.setdefault(origin, Counter())[holder] += 1
         return start_at
 
+    def free_now(self, origin: str, holder: str) -> bool:
+        """Would enter(origin, holder) take a slot without waiting? (Then it does: with a
+        free slot and nobody queued, a Semaphore is acquired without suspending; OriginGate
+        has no such promise to make, as an asyncio.Lock's locked() does not see a waiter
+        that was handed the lock but has not yet run.)"""
+        slots = self._slots.get(origin)
+        return holder not in self._gone and (slots is None or not slots.locked())
+
     async def leave(self, origin: str, holder: str, done_at: float) -> None:
         """`holder` is done with one slot of `origin`: its answer came in at `done_at`."""
         held = self._held.get(origin)

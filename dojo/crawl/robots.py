@@ -86,6 +86,10 @@ class RobotsCache(RobotsCacheBase):
         cached = self._rules.get(origin)
         return cached[0] if cached is not None and self.now() < cached[1] else None
 
+    def knows(self, url: str) -> bool:
+        """Are url's origin's rules cached and fresh (allowed() then asks nobody)?"""
+        return self._fresh(origin_of(url)) is not None
+
     async def rules(self, url: str) -> RobotFileParser:
         """The rules of url's origin: from the cache while they are fresh, else fetched once
         (concurrent callers share that one fetch)."""
