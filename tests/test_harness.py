@@ -13,7 +13,7 @@ import pytest
 import ray
 
 from dojo.harness import heartbeat as heartbeat_module
-from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.heartbeat import FREEZE_LIMIT, Heartbeat
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.timeline import Interval, peak_in_flight, render
 from dojo.harness.waiting import wait_until
@@ -139,9 +139,12 @@ async def test_heartbeat_sees_a_blocked_loop():
 
 
 async def test_heartbeat_keeps_ticking_when_the_loop_is_free():
+    # Held to the katas' own rule (no freeze past FREEZE_LIMIT): a busy machine delays a free
+    # loop's turns too (0.23 s seen in CI at a load average near 50). The sleep outlasts that
+    # limit, so a heartbeat that stopped ticking would fail here.
     async with Heartbeat() as heartbeat:
-        await asyncio.sleep(0.3)
-    assert heartbeat.longest_freeze < 0.2
+        await asyncio.sleep(FREEZE_LIMIT * 1.5)
+    assert heartbeat.longest_freeze < FREEZE_LIMIT
     assert heartbeat.ticks > 5
 
 
@@ -177,6 +180,7 @@ def test_an_inherited_ignore_of_ctrl_c_is_undone_for_ray_workers():
     assert code == 0, "a process started by dojo still ignores Ctrl-C (SIGINT)"
 
 
+@pytest.mark.timeout(200)  # a head's start is tried up to 3 times on a busy machine
 def test_a_head_started_where_ctrl_c_is_ignored_does_not_pass_that_on():
     # The self-check's shards and the reused head are `ray start --head` processes the dojo
     # starts; their workers inherit SIGINT's disposition, and ray.cancel needs it.
@@ -188,7 +192,7 @@ def test_a_head_started_where_ctrl_c_is_ignored_does_not_pass_that_on():
         "finally:\n"
         "    head.stop()\n"
     )
-    code = _run_where_ctrl_c_is_ignored(child, timeout=120)
+    code = _run_where_ctrl_c_is_ignored(child, timeout=180)
     assert code == 0, "a head the dojo started ignores Ctrl-C: ray.cancel would fail"
 
 
