@@ -6,7 +6,7 @@ import time
 import pytest
 import ray
 
-from dojo.harness.actors import killed_at_the_end, outcome
+from dojo.harness.actors import actors_starting, killed_at_the_end, outcome
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import render
@@ -40,6 +40,9 @@ GATE_SAFETY = 60.0
 SELF_CALL_WITHIN = 2.0
 # The given deadlock demonstration gives up after this long (inside the actor).
 DEMO_TIMEOUT = 1.0
+# Seconds for a new Aggregator to answer ping(), and more while Ray is still creating it.
+STARTED_WITHIN = 25.0
+CREATING_GRACE = 20.0
 
 
 @pytest.fixture
@@ -78,8 +81,22 @@ async def _warmed(probe, holders: list) -> None:
 
 
 async def _started(aggregator) -> None:
-    """Wait until the actor is up (a new worker process), so timing starts after that."""
-    await finishes_within(aggregator.ping.remote(), 25, "starting the Aggregator (ping)")
+    """Wait until the actor is up (a new worker process), so timing starts after that. An
+    Aggregator Ray is still creating after STARTED_WITHIN gets CREATING_GRACE more: that is a
+    busy machine's time, not the code's (a CI run at a load average past 40 saw one not up
+    within 25 s)."""
+    try:
+        await finishes_within(
+            aggregator.ping.remote(), STARTED_WITHIN, "starting the Aggregator (ping)"
+        )
+    except pytest.fail.Exception:
+        if not await asyncio.to_thread(actors_starting, "Aggregator"):
+            raise
+        await finishes_within(
+            aggregator.ping.remote(),
+            CREATING_GRACE,
+            f"starting the Aggregator (ping), {STARTED_WITHIN:.0f} s after it was asked for",
+        )
 
 
 def _lookups(report, labels) -> list:
