@@ -40,6 +40,6 @@ class ToldLinks:
         told = self._depth
         fresh = tuple(link for link in visit.links if told.get(link, link_depth + 1) > link_depth)
         for link in fresh:
-            self._depth[link] = link_depth
+            told[link] = link_depth
         self.dropped += len(visit.links) - len(fresh)
         return visit if len(fresh) == len(visit.links) else dataclasses.replace(visit, links=fresh)
