@@ -211,6 +211,38 @@ def test_ray_workers_run_at_the_priority_of_the_test_process(ray_cluster):
     assert ray.get(_niceness.remote(), timeout=60) == os.nice(0)
 
 
+@ray.remote(num_cpus=0)
+def _worker_pid_at_barrier(probe) -> int:
+    with probe.track("pid"):
+        return os.getpid()
+
+
+async def test_workers_warmed_for_a_test_are_still_there_for_the_next(ray_cluster, make_probe):
+    # Ray stops idle workers beyond its soft limit (its CPUs by default) after a second; the
+    # dojo raises the limit (ray_runtime.keep_idle_workers) so a test's 8 calls at once do not
+    # start 6 processes again (0.6-0.75 s of CPU each) that the last test had just started.
+    from dojo.cluster.ray_runtime import IDLE_WORKERS_KEPT, is_external
+
+    if is_external():
+        pytest.skip("a cluster someone else started keeps its own number of idle workers")
+
+    async def pids_of_calls_held_together() -> set[int]:
+        probe = make_probe(barrier=IDLE_WORKERS_KEPT, barrier_idle=20)
+        pids = await asyncio.gather(
+            *(_worker_pid_at_barrier.remote(probe) for _ in range(IDLE_WORKERS_KEPT))
+        )
+        assert (await probe.areport()).peak == IDLE_WORKERS_KEPT, "the calls were not held together"
+        return set(pids)
+
+    first = await pids_of_calls_held_together()
+    await asyncio.sleep(2.5)  # Ray's idle limit is 1 s: past it, extra idle workers are gone
+    second = await pids_of_calls_held_together()
+    assert first == second, (
+        f"{len(first - second)} of the {IDLE_WORKERS_KEPT} workers were stopped while idle and "
+        "started again"
+    )
+
+
 def test_a_slow_batch_is_blamed_on_the_code_only_when_the_calls_did_not_overlap():
     from dojo.harness.timing import assert_well_under_sequential
 

@@ -28,6 +28,10 @@ NAMESPACE = "dojo"
 WORKER_NICENESS_VARIABLE = "RAY_worker_niceness"
 # Read by the raylet (Ray's config RAY_<name>): whether it signals a dead worker's group.
 PROCESS_GROUP_CLEANUP_VARIABLE = "RAY_process_group_cleanup_enabled"
+# Read by the raylet: how many worker processes it keeps before it stops idle ones.
+IDLE_WORKERS_VARIABLE = "RAY_num_workers_soft_limit"
+# The most task workers a kata test needs at once (kata 03 runs 8 downloads together).
+IDLE_WORKERS_KEPT = 8
 # Why this process cannot use the reused head, if it cannot (set by prepare_environment).
 _reuse_blocked: str | None = None
 
@@ -78,11 +82,22 @@ def keep_raylet_off_reused_pids(env=os.environ) -> None:
     env.setdefault(PROCESS_GROUP_CLEANUP_VARIABLE, "false")
 
 
+def keep_idle_workers(env=os.environ) -> None:
+    """By default the raylet keeps as many worker processes as it has CPUs (2 here) and stops
+    any other once it has been idle for a second; the next test that runs 8 calls at once
+    then starts them again (0.6-0.75 s of CPU each, two at a time). One run's tests follow
+    each other within a second or two, so most of those starts were the same processes
+    again. Workers serve one job only and end with it, so nothing is kept after a run. A
+    value the user set wins."""
+    env.setdefault(IDLE_WORKERS_VARIABLE, str(IDLE_WORKERS_KEPT))
+
+
 def prepare_ray_processes(env=os.environ) -> None:
     """The settings every Ray process the dojo starts inherits (a head or an embedded
     runtime)."""
     keep_workers_at_normal_priority(env)
     keep_raylet_off_reused_pids(env)
+    keep_idle_workers(env)
 
 
 def prepare_environment() -> None:
