@@ -100,6 +100,10 @@ class Gatekeeper(WebClient):
         its request at the returned wall-clock time."""
         if not await self.robots.allowed(url):
             return None
+        return await self._enter(worker, url)
+
+    async def _enter(self, worker: str, url: str) -> float:
+        """`worker` now holds url's origin (robots.txt allows url): when it may start."""
         origin = origin_of(url)
         asked = await self.robots.crawl_delay(url)  # the rules are cached: no request
         if self.crawl_delays.get(origin) != asked:  # first seen, or a refetched file changed
@@ -149,7 +153,7 @@ class Gatekeeper(WebClient):
             return None
         if not self.gate.free_now(origin_of(url), worker):
             return WAIT
-        return await self.permit(worker, url)
+        return await self._enter(worker, url)
 
     async def release_worker(self, worker: str) -> int:
         return await self.gate.release_holder(worker)
