@@ -5,9 +5,13 @@ into a probe, and waits at a gate the test holds shut. While the gate is shut no
 can end, so the probe shows exactly how many run at once, and a health() that answers
 meanwhile cannot have waited for them. The test opens the gate itself as soon as it has
 seen what it needs; the probe's own gate timeout is only a safety net and decides nothing.
+The service also marks which thread made each blocking call: a call held on the thread of
+heavy's own event loop (an async actor's group) shows at once that no other heavy call can
+start, where otherwise the test waits NEXT_CALL_WITHIN for one.
 """
 
 import asyncio
+import threading
 import time
 
 import pytest
@@ -43,6 +47,17 @@ HEALTH_WITHIN = 4.0
 
 HEALTHY_IDLE = {"status": "ok", "working": 0}
 
+# Ray runs each concurrency group of an async actor (a class with any `async def` method) on
+# one event loop, in one thread of its own named after the group ("default" for the methods
+# in no group), and a plain `def` method of such an actor runs on that loop too. So every
+# heavy call starts on the thread of heavy's group: while a blocking call holds that thread,
+# no other heavy call can start. (A Ray that names its threads otherwise only loses the
+# early verdict below: the NEXT_CALL_WITHIN wait decides, as before.)
+RAY_GROUP_LOOP_THREAD = "AsyncIO Thread: {}"
+RAY_DEFAULT_GROUP = "default"
+# The mark the test's service leaves for each blocking call: the item and its thread's name.
+CALLED_ON_THREAD = "service.call({item!s}) on thread {thread}"
+
 
 @pytest.fixture
 def actors(ray_cluster):
@@ -56,8 +71,46 @@ async def _outcome(ref):
     return await outcome(ref)
 
 
+def _service_class_noting_threads() -> type[SlowService]:
+    """A SlowService whose blocking call also marks which thread made it (CALLED_ON_THREAD).
+    Made inside a function so that Ray pickles the class by value: an actor's worker gets it
+    without importing this test module."""
+
+    class SlowServiceNotingThreads(SlowService):
+        def call(self, item):
+            thread = threading.current_thread().name
+            self.probe.mark(CALLED_ON_THREAD.format(item=item, thread=thread))
+            return SlowService.call(self, item)
+
+    return SlowServiceNotingThreads
+
+
+_SlowServiceNotingThreads = _service_class_noting_threads()
+
+
 def _held_service(probe) -> SlowService:
-    return SlowService(probe, delay=DELAY, gates=dict.fromkeys(JOBS, HOLD))
+    return _SlowServiceNotingThreads(probe, delay=DELAY, gates=dict.fromkeys(JOBS, HOLD))
+
+
+def _heavy_loop_thread(actor_class) -> str:
+    """The name of the thread whose event loop runs heavy's calls if the actor is an async
+    actor (a threaded actor has no such thread: the name then never shows up in a mark)."""
+    metadata = getattr(actor_class, "__ray_metadata__", None)
+    groups = getattr(getattr(metadata, "method_meta", None), "concurrency_group_for_methods", {})
+    return RAY_GROUP_LOOP_THREAD.format(groups.get("heavy", RAY_DEFAULT_GROUP))
+
+
+def _held_on_the_loop(report, loop_thread: str) -> list[str]:
+    """The heavy calls held at the gate whose blocking service.call runs on `loop_thread`.
+
+    Conclusive: such a call holds the thread of heavy's group's only event loop, and with
+    the gate shut it cannot end; until the test opens the gate that loop runs nothing, so no
+    other heavy call can start. Waiting for one longer cannot change the count."""
+    return [
+        c.label
+        for c in report.running
+        if CALLED_ON_THREAD.format(item=c.label, thread=loop_thread) in report.marks
+    ]
 
 
 _HEAVY_BLOCKS_ITS_LOOP = (
@@ -99,19 +152,27 @@ async def _first_running(probe, calls: list[asyncio.Future]) -> None:
         )
 
 
-async def _until_settled(probe, want: int, quiet: float = NEXT_CALL_WITHIN) -> int:
+async def _until_settled(
+    probe, want: int, loop_thread: str, quiet: float = NEXT_CALL_WITHIN
+) -> tuple[int, bool]:
     """Wait until `want` heavy calls run at once, or until no new one has started for
-    `quiet` seconds; return how many run."""
-    seen = {"count": -1, "since": time.monotonic()}
+    `quiet` seconds, or until a held call blocks heavy's event loop (`_held_on_the_loop`:
+    then no other can start); return how many run, and whether the loop was seen blocked."""
+    seen = {"count": -1, "since": time.monotonic(), "blocked": False}
 
     async def settled():
-        count = _running(await probe.areport())
+        report = await probe.areport()
+        count = _running(report)
         if count != seen["count"]:
             seen["count"], seen["since"] = count, time.monotonic()
-        return count >= want or time.monotonic() - seen["since"] > quiet
+        seen["blocked"] = bool(_held_on_the_loop(report, loop_thread))
+        return count >= want or seen["blocked"] or time.monotonic() - seen["since"] > quiet
 
     await wait_until(settled, within=FIRST_CALL_WITHIN)
-    return _running(await probe.areport())
+    if seen["blocked"]:
+        # The count cannot have grown since: no heavy call starts while the loop is held.
+        return seen["count"], True
+    return _running(await probe.areport()), False
 
 
 def _forget(calls: list[asyncio.Future]) -> None:
@@ -187,14 +248,16 @@ async def test_heavy_returns_the_reply_and_health_reports_ok(kata, make_probe, a
 async def test_health_answers_while_work_is_saturated(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = actors(kata.Service.remote(_held_service(probe)))
+    loop_thread = _heavy_loop_thread(kata.Service)
     calls = [asyncio.ensure_future(actor.heavy.remote(job)) for job in JOBS]
     health = None
     try:
         try:
             await _first_running(probe, calls)
             # Both work slots busy (the rest wait in the queue); this test is not about how
-            # many run, so it does not wait long for the second one.
-            await _until_settled(probe, WORK_SLOTS, quiet=SETTLE)
+            # many run, so it does not wait long for the second one (nor at all once a held
+            # call blocks heavy's event loop: no second one can start).
+            await _until_settled(probe, WORK_SLOTS, loop_thread, quiet=SETTLE)
             before = await probe.areport()
             health = asyncio.ensure_future(_outcome(actor.health.remote()))
             await asyncio.wait([health], timeout=HEALTH_WITHIN)
@@ -206,7 +269,7 @@ async def test_health_answers_while_work_is_saturated(kata, make_probe, actors):
             # Conclusive: the gate was shut all along, so health waited for the heavy calls.
             # Once they are let through, it answers: that shows what it was waiting for.
             await finishes_within(health, 25, "health() once the heavy calls were let through")
-            if _blocked_a_loop(report):
+            if _blocked_a_loop(report) or _held_on_the_loop(report, loop_thread):
                 # Earned: the service saw its blocking call made on an event loop's thread.
                 # Health then waited too, in a group of its own: Ray now and then holds it
                 # behind the blocked group (7 runs in 36 with both cores busy).
@@ -257,11 +320,12 @@ async def test_health_answers_while_work_is_saturated(kata, make_probe, actors):
 async def test_the_work_group_runs_two_heavy_calls_at_a_time(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     actor = actors(kata.Service.remote(_held_service(probe)))
+    loop_thread = _heavy_loop_thread(kata.Service)
     calls = [asyncio.ensure_future(actor.heavy.remote(job)) for job in JOBS]
     try:
         try:
             await _first_running(probe, calls)
-            together = await _until_settled(probe, WORK_SLOTS)
+            together, loop_blocked = await _until_settled(probe, WORK_SLOTS, loop_thread)
             if together >= WORK_SLOTS:
                 # A pool with room for more starts the queued calls at once.
                 async def one_more_started():
@@ -272,12 +336,19 @@ async def test_the_work_group_runs_two_heavy_calls_at_a_time(kata, make_probe, a
         finally:
             await probe.open_gate(HOLD)
         if together < WORK_SLOTS:
+            waited = (
+                f"could not start: the held call's blocking service.call ran on the thread "
+                f"of heavy's only event loop ({loop_thread!r}), so that loop ran nothing else "
+                "while it was held"
+                if loop_blocked
+                else f"waited although {NEXT_CALL_WITHIN:.0f} s passed with a free slot"
+            )
             fail(
                 f"only {together} heavy call ran at a time: with {len(JOBS)} sent, the others "
-                f"waited although {NEXT_CALL_WITHIN:.0f} s passed with a free slot",
+                f"{waited}",
                 f"{WORK_SLOTS} heavy calls at once: the work group has {WORK_SLOTS} slots",
                 _HEAVY_BLOCKS_ITS_LOOP
-                if _blocked_a_loop(held)
+                if loop_blocked or _blocked_a_loop(held)
                 else [
                     "a work group of 1 slot: concurrency_groups={'health': 1, 'work': 2}",
                     "no concurrency groups: a sync actor runs one call at a time",
