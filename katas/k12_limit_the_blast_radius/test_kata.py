@@ -9,18 +9,26 @@ Every call is then held at the upstream (the HOLD gate) until every call has arr
 new one has for HOLD_IDLE s: so the peak is exactly what the gateway lets through, not what
 happened to overlap (with no limit at all, early calls would otherwise finish before the last
 ones arrive, and the peak would look like some limit of its own).
+
+The idle limit is the fallback. A call waiting at the barrier whose blocking upstream call
+runs on one of the Gateway's own event-loop threads (its service tells the probe: `_Upstream`)
+holds that loop: no other call of the Gateway can start until the barrier opens, so waiting
+cannot change the verdict, and the test breaks the barrier at once (as kata 10's does).
 """
 
 import asyncio
 import contextlib
 import inspect
+import threading
 import time
 
 import pytest
+import ray
 from ray.actor import ActorClass, ActorHandle
 
 from dojo import NotDoneYet
 from dojo.harness.actors import crash_line, made_and_started
+from dojo.harness.probes import BROKEN_ON_A_STALL
 from dojo.harness.sim import CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
@@ -35,9 +43,59 @@ HOLD = "hold"
 HOLD_IDLE = 0.5
 WITHIN = 25.0
 SHOWN_AFTER_BREAK = 3
+LOOKS_EVERY = 0.05  # seconds between two reads of the probe while the calls run
 
 # Where the upstream's blocking call ran, left as a mark in the probe's report (see
 # SlowService).
+# ... and, from `_Upstream`, which call ran it on an actor's own event-loop thread: the mark is
+# this prefix, the actor's id, "|" and the item. Ray names those threads so (one per
+# concurrency group); a loop a method starts for itself (asyncio.run in a thread) is not one.
+ON_ACTOR_LOOP = "service.call on the event-loop thread of actor "
+RAY_LOOP_THREAD = "AsyncIO Thread: "
+
+
+def _upstream_class() -> type:
+    """`_Upstream`, made in a function: cloudpickle then sends the class itself with each
+    service (about 2 KB), where a class it can import by name would make the
+    Gateway's process import this test module (pytest and all: a tenth of a second, on every
+    green run). Hence everything its `call` uses is inside it, or a plain value."""
+
+    class _Upstream(SlowService):
+        """The SlowService, whose blocking call also tells the probe, per call, when it runs on
+        an actor's own event-loop thread: that loop cannot start another call while this
+        one waits at the barrier."""
+
+        def call(self, item):
+            try:
+                asyncio.get_running_loop()
+                on_a_loop = True
+            except RuntimeError:
+                on_a_loop = False
+            if on_a_loop and threading.current_thread().name.startswith(RAY_LOOP_THREAD):
+                actor = ray.get_runtime_context().get_actor_id()
+                self.probe.mark(f"{ON_ACTOR_LOOP}{actor}|{item}")
+            return super().call(item)
+
+    return _Upstream
+
+
+_Upstream = _upstream_class()
+
+
+async def _break_the_barrier_once_a_call_blocks(probe, gateway: ActorHandle, limit: int) -> None:
+    """A call held at the barrier that blocks the Gateway's own event-loop thread keeps every
+    other call of the Gateway out: let everyone go as soon as the probe has seen one (the
+    report then carries BROKEN_ON_A_STALL). Anything else is left to the barrier's idle limit."""
+    prefix = f"{ON_ACTOR_LOOP}{gateway._ray_actor_id.hex()}|"
+    while True:
+        report = await probe.areport()
+        if report.barrier_broken or report.peak >= limit:
+            return
+        blocking = {m[len(prefix) :] for m in report.marks if m.startswith(prefix)}
+        if any(c.label in blocking for c in report.running):
+            await probe.break_barrier()
+            return
+        await asyncio.sleep(LOOKS_EVERY)
 
 
 # Each test's limit. Its probe (a barrier of that limit) and its gateway are started by the
@@ -101,24 +159,28 @@ async def _hold_until_all_arrived(probe, items, calls) -> None:
     await probe.open_gate(HOLD)
 
 
-async def _serve(gateway, items, probe):
+async def _serve(gateway, items, probe, limit: int):
     """Send every call to the gateway at once. Returns (replies, report), or (None, report)
     when the barrier broke: the verdict is in, so the test does not wait for the rest (once a
     few calls have finished, for the picture)."""
     call = f"{len(items)} calls of gateway.fetch(service, item) on one Gateway"
-    service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
+    service = _Upstream(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
     each = [asyncio.ensure_future(gateway.fetch.remote(service, item)) for item in items]
     calls = asyncio.gather(*each)
-    await _hold_until_all_arrived(probe, items, calls)
+    blocked = asyncio.ensure_future(_break_the_barrier_once_a_call_blocks(probe, gateway, limit))
+    try:
+        await _hold_until_all_arrived(probe, items, calls)
 
-    async def settled():
-        if calls.done():
-            return True
-        report = await probe.areport()
-        # Broken, and a few calls finished since, so the picture shows what happened.
-        return report.barrier_broken and len(report.finished()) >= SHOWN_AFTER_BREAK
+        async def settled():
+            if calls.done():
+                return True
+            report = await probe.areport()
+            # Broken, and a few calls finished since, so the picture shows what happened.
+            return report.barrier_broken and len(report.finished()) >= SHOWN_AFTER_BREAK
 
-    await wait_until(settled, within=WITHIN, interval=0.05)
+        await wait_until(settled, within=WITHIN, interval=LOOKS_EVERY)
+    finally:
+        blocked.cancel()
     if not calls.done() and (await probe.areport()).barrier_broken:
         calls.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -204,9 +266,14 @@ def _fail_too_few(kata, report, limit: int, calls: int) -> None:
             f"max_concurrency={peak}{', a lock' if peak <= 1 else ''}): use the `limit` "
             "given, e.g. asyncio.Semaphore(limit) around `await service.acall(item)`"
         )
+    waited = (
+        f"a call the upstream held, waiting for {limit} in flight, blocked the Gateway's "
+        "event-loop thread, so no other call could start: the test let them go"
+        if BROKEN_ON_A_STALL in report.marks
+        else f"the upstream waited {BARRIER_IDLE:.0f} s for {limit} calls in flight, then gave up"
+    )
     fail(
-        f"only {peak} at a time: you limited to {peak}, the limit is {limit} "
-        f"(the upstream waited {BARRIER_IDLE:.0f} s for {limit} calls in flight, then gave up)",
+        f"only {peak} at a time: you limited to {peak}, the limit is {limit} ({waited})",
         f"exactly {limit} upstream calls in flight while the other {calls - limit} wait: the "
         "limit protects the upstream, it must not throttle the gateway below it",
         likely,
@@ -217,7 +284,7 @@ def _fail_too_few(kata, report, limit: int, calls: int) -> None:
 async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
     items = [f"item {i}" for i in range(CALLS)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, items, probe)
+    replies, report = await _serve(gateway, items, probe, limit)
     if report.peak > limit:
         if report.peak >= CALLS:
             how = "unbounded"
@@ -258,7 +325,7 @@ async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
 async def test_the_limit_comes_from_make_gateway(kata, made, probe, limit):
     items = [f"item {i}" for i in range(8)]
     gateway = _gateway(made, limit)
-    replies, report = await _serve(gateway, items, probe)
+    replies, report = await _serve(gateway, items, probe, limit)
     if report.peak > limit:
         if report.peak == LIMIT:
             likely = (

@@ -1,7 +1,9 @@
 """Kata 13 · Actors awaiting other work: the tests your code must pass."""
 
 import asyncio
+import contextlib
 import time
+import uuid
 
 import pytest
 import ray
@@ -31,6 +33,17 @@ FIRST_LOOKUP_WITHIN = 20.0  # the first lookup may still wait for a worker proce
 LOOKUP_IDLE = 3.0
 # While lookups are held, the test pings the actor: a free loop answers in milliseconds.
 PING_PATIENCE = 3.0
+# The early verdict on "one lookup at a time" (`_TakenItems`): combine had taken only as many
+# items from its list as it had lookups held, ping() answered (combine was suspended, waiting),
+# and it took no next item for STALL_QUIET s more (as dojo.harness.handoffs.QUIET, for the
+# same evidence). Between two of the test's looks, a gap longer than STALL_MAX_TICK_GAP (the
+# test's loop or the machine stalled) starts the quiet again.
+STALL_QUIET = 1.0
+STALL_MAX_TICK_GAP = 0.5
+# How long taking an item may wait for its mark to reach the probe (a call to the probe actor:
+# milliseconds, unless the machine is crowded). After that the item is handed out anyway.
+MARK_LANDS_WITHIN = 30.0
+TOOK = "combine took an item: "  # the marks' prefix
 # The test opens every gate itself; the probe's own timeout is only a safety net.
 GATE_SAFETY = 60.0
 
@@ -99,6 +112,52 @@ async def _started(aggregator) -> None:
         )
 
 
+def _taken_items_class() -> type:
+    """`_TakenItems`, made in a function: cloudpickle then sends the class itself with the
+    items (about 3.5 KB, once), where a class it can import by name would make the
+    Aggregator's process import this test module (pytest and all: a tenth of a second, on
+    every green run). Hence everything its methods use is inside them, or a plain value."""
+
+    class _TakenItems(list):
+        """combine's items, telling the test's probe each time the code takes the next one (a
+        `for` loop, a comprehension, zip...) and waiting until the probe has it. combine runs
+        in the actor, where the test cannot count its `lookup.remote` calls; what it takes
+        from the list before it waits shows the same thing. Waiting for the mark to land makes
+        it certain: once ping() has answered (the loop was free, so combine was suspended at
+        an await), the probe holds every item combine had taken by then. Code that reads the
+        items another way (`items[i]`) makes no marks, and gets the test's full wait."""
+
+        def __init__(self, items, probe):
+            super().__init__(items)
+            self.probe = probe
+            self._id = uuid.uuid4().hex[:8]  # each copy (the actor's is unpickled) marks its own
+            self._taken = 0
+
+        def __reduce__(self):
+            # Not list's default pickling, which iterates (and would mark) while Ray pickles
+            # the call in the test's process.
+            return (type(self), (list(list.__iter__(self)), self.probe))
+
+        def __iter__(self):
+            for item in list.__iter__(self):
+                self._taken += 1
+                with contextlib.suppress(Exception):  # a lost mark only costs the early verdict
+                    mark = self.probe.mark(f"{TOOK}{self._id} #{self._taken}")
+                    # .future().result(), not ray.get: no warning about a blocking call in an
+                    # async actor that would be the test's, not the learner's.
+                    mark.future().result(timeout=MARK_LANDS_WITHIN)
+                yield item
+
+    return _TakenItems
+
+
+_TakenItems = _taken_items_class()
+
+
+def _taken(report) -> int:
+    return sum(m.startswith(TOOK) for m in report.marks)
+
+
 def _lookups(report, labels) -> list:
     """The report's calls that are lookups of the test (not the warm-up)."""
     return [c for c in report.calls if c.label in labels]
@@ -165,10 +224,12 @@ async def test_combine_returns_every_reply(kata, make_probe, actors):
 
 class Held:
     """What the test saw while it held the lookups: the report when it stopped waiting, how
-    many of them were in flight together, and whether ping() answered meanwhile."""
+    many of them were in flight together, whether ping() answered meanwhile, and whether the
+    test stopped early on seeing combine wait after taking only the held items."""
 
-    def __init__(self, report, labels, ping):
+    def __init__(self, report, labels, ping, stalled: bool = False):
         self.report = report
+        self.stalled = stalled
         running = sum(c.label in labels for c in report.running)
         self.together = max(running, report.peak_among(labels))
         self.were = "was" if self.together == 1 else "were"
@@ -185,14 +246,22 @@ class Held:
             )
 
 
-async def _hold_lookups(aggregator, probe, labels: set, calls: list) -> Held:
+async def _hold_lookups(
+    aggregator, probe, labels: set, calls: list, items_marked: bool = False
+) -> Held:
     """Poll until every lookup in `labels` is in flight at once (held at the gate), or no new
     one has arrived for LOOKUP_IDLE seconds. Once the first is held, ping the actor: whether
     it answers tells a blocked event loop from a free one. If a learner's call ends first,
-    stop: its error (NOT DONE YET, ...) or its early result is the real story."""
+    stop: its error (NOT DONE YET, ...) or its early result is the real story.
+
+    With `items_marked` (one combine call, its items a `_TakenItems`), also stop as soon as
+    the evidence is conclusive: after ping() answered, combine had taken from its list only
+    items whose lookups are held, and took no next one for STALL_QUIET s. It is waiting for
+    those lookups before it starts the next, and they end only when the test opens the gate."""
     ping = None
     seen, last_arrival = 0, time.monotonic()
     first_by = time.monotonic() + FIRST_LOOKUP_WITHIN
+    stalled, quiet_since, last_look, state = False, None, time.monotonic(), None
     while True:
         failed = [call for call in calls if call.done() and call.exception() is not None]
         if failed:
@@ -204,6 +273,17 @@ async def _hold_lookups(aggregator, probe, labels: set, calls: list) -> Held:
         if running and ping is None:
             ping = asyncio.ensure_future(aggregator.ping.remote())
         now = time.monotonic()
+        if items_marked:
+            pinged = ping is not None and ping.done() and ping.exception() is None
+            taken = _taken(report)
+            waiting = pinged and 0 < taken == running < len(labels)
+            steady = now - last_look <= STALL_MAX_TICK_GAP and (taken, running) == state
+            if not (waiting and steady):
+                quiet_since, state = now, (taken, running)
+            elif now - quiet_since >= STALL_QUIET:
+                stalled = True
+                break
+            last_look = now
         if running > seen:
             seen, last_arrival = running, now
         elif seen == 0 and now < first_by:
@@ -211,7 +291,7 @@ async def _hold_lookups(aggregator, probe, labels: set, calls: list) -> Held:
         elif now - last_arrival > LOOKUP_IDLE:
             break
         await asyncio.sleep(0.02)
-    held = Held(report, labels, ping)
+    held = Held(report, labels, ping, stalled)
     if ping is not None and not ping.done():
         ping.cancel()  # it waits behind a blocked loop; the actor is killed at the end
     return held
@@ -226,10 +306,11 @@ async def test_combine_starts_every_lookup_before_waiting(kata, make_probe, acto
     await _started(aggregator)
     await _warmed(probe, holders)
     what = f"combine(service, {items!r})"
-    calls = [asyncio.ensure_future(aggregator.combine.remote(service, items))]
+    marked = _TakenItems(items, probe)
+    calls = [asyncio.ensure_future(aggregator.combine.remote(service, marked))]
     try:
         try:
-            held = await _hold_lookups(aggregator, probe, set(items), calls)
+            held = await _hold_lookups(aggregator, probe, set(items), calls, items_marked=True)
         finally:
             await probe.open_gate(HOLD)  # all in flight (or given up): let them go
         result = await finishes_within(calls[0], 25, what)
@@ -253,10 +334,19 @@ async def test_combine_starts_every_lookup_before_waiting(kata, make_probe, acto
             "done (ping() could not answer meanwhile). Start every lookup first, then "
             "`await asyncio.gather(*refs)`"
         )
+    if held.stalled:
+        waited = (
+            f"held at a gate; combine had taken only {_taken(held.report)} item(s) from its "
+            f"list, and with its event loop free (ping() answered) it took no next one for "
+            f"{STALL_QUIET:g} s: it was waiting for the held lookup, so the test let them go"
+        )
+    else:
+        waited = (
+            f"held at a gate; the test waited {LOOKUP_IDLE:.0f} s for the other, then let them go"
+        )
     fail(
         f"only {held.together} of the {len(items)} lookups of {what} {held.were} in flight at once "
-        f"(held at a gate; the test waited {LOOKUP_IDLE:.0f} s for the other, then let them "
-        "go)",
+        f"({waited})",
         f"all {len(items)} lookups in flight together: combine starts every lookup before it "
         "waits for any",
         likely,
