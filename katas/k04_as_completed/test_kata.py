@@ -15,7 +15,8 @@ from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timing import warm_workers
 
 # pytest's own limit, above the warm-up (12 s at most), CALL_LIMIT and the barrier's wait for
-# calls Ray is still starting: a busy machine gets the kata's lesson, not a bare timeout.
+# calls Ray is still starting: a busy machine gets the kata's lesson, not a bare timeout. The
+# gated run's test has its own, GATED_TIMEOUT.
 pytestmark = pytest.mark.timeout(45)
 
 # A hang becomes a lesson after this long; generous because a loaded machine starts Ray's
@@ -40,6 +41,24 @@ FORCED_ORDER = ["cat", "eel", "bee", "dog", "ant"]
 ARRIVAL_IDLE = 4.0
 GRACE = 2.0
 GATE_SAFETY = 20.0
+
+# The gated run is tried cold first: without warm_workers, whose start of five worker processes
+# is most of a wrong answer's wait (code that starts one call and waits for it needs one
+# worker, and the handoff watch catches it a QUIET second after that call arrives), while a
+# right answer's own calls start the workers the warm-up would have. A cold run's verdict stands
+# when the code passed, or when it failed on evidence a cold start cannot produce: the code was
+# seen to stop starting calls, a blocking call on the loop, handle() given the wrong things, a
+# ready result left unhandled while every call was in flight and the test alone opened the
+# gates. Any other failure (calls not all in flight, a gate that opened by itself, a frozen loop
+# that made the heartbeat open every gate) may be Ray still starting workers: the run is then
+# done again warm, exactly as before, and that run decides. The cold run's limits include the
+# warm-up's own (WARM_UP_LIMIT s, warm_workers' at_most), so Ray's slowness gets as much time.
+WARM_UP_LIMIT = 12.0
+# pytest's limit for the gated run's test: a cold run that decided nothing, then the warm run.
+GATED_TIMEOUT = 90
+
+# What a cold run's verdict is when it cannot tell the code's mistake from a cold start.
+_UNDECIDED = ("undecided: run it again warm",)
 
 # A blocked loop freezes for the whole DELAY: caught inside a blocking call (ray.get,
 # ray.wait, ...), a freeze past CAUGHT_FREEZE fails; any other past the heartbeat's FREEZE_LIMIT.
@@ -132,8 +151,9 @@ class _GatedRun:
         "waiting for several results before handling the first of them",
     )
 
-    def __init__(self, probe: Probe):
+    def __init__(self, probe: Probe, cold: bool):
         self.probe = probe
+        self.cold = cold  # no warm-up before it: see WARM_UP_LIMIT
         self.service = SlowService(probe, delay=0.0, gates={item: _gate(item) for item in ITEMS})
         self.handled: list = []
         self._news = asyncio.Event()
@@ -192,10 +212,15 @@ class _GatedRun:
 
     async def verdict(self) -> tuple | None:
         """Run the chain; None when every result reached handle() as soon as it was ready
-        (or the code returned: the checks after the run judge that), else a lesson."""
+        (or the code returned: the checks after the run judge that), else a lesson
+        (_UNDECIDED: a cold run that may have waited on Ray's worker start-up)."""
         started = await self.arrivals()
         if self.task.done():
             return None
+        if len(started) < len(ITEMS) and self.cold and not self.handoffs.stalled:
+            # Calls missing, and the code was not seen to stop starting them (it handed them
+            # all over, or ones the watch cannot count): Ray may still be starting workers.
+            return _UNDECIDED
         if len(started) < len(ITEMS) and self.handoffs.all_handed_over:
             # Every call was handed to Ray: the code did its part, and the wait is Ray's.
             return (
@@ -285,10 +310,22 @@ class _GatedRun:
         )
 
 
+@pytest.mark.timeout(GATED_TIMEOUT)
 async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
-    run = _GatedRun(make_probe(gate_timeout=GATE_SAFETY))
-    await warm_workers(len(ITEMS))  # no call of the gated chain waits for a process to start
+    if await _gated_run(kata, make_probe, cold=True):
+        return
+    # No call of the gated chain waits for a process to start (see WARM_UP_LIMIT).
+    await warm_workers(len(ITEMS), at_most=WARM_UP_LIMIT)
+    await _gated_run(kata, make_probe, cold=False)
+
+
+async def _gated_run(kata, make_probe, cold: bool) -> bool:
+    """One gated run and its verdict: fails the test with the lesson, or returns True when
+    the code passed, or False when a cold run failed in a way a cold start could explain
+    (see WARM_UP_LIMIT)."""
+    run = _GatedRun(make_probe(gate_timeout=GATE_SAFETY), cold)
     call = f"handle_as_completed(service, {ITEMS!r}, handle)"
+    limit = CALL_LIMIT + (WARM_UP_LIMIT if cold else 0)
     async with (
         Heartbeat(on_stall=run.open_all) as heartbeat,
         watch_handoffs(kata, "lookup", run.probe, len(ITEMS), break_barrier=False) as handoffs,
@@ -298,16 +335,28 @@ async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
         run.handoffs = handoffs
         run.start(kata)
         try:
-            lesson = await finishes_within(run.verdict(), CALL_LIMIT, call)
+            lesson = await finishes_within(run.verdict(), limit, call)
         finally:
             run.open_all()
-        await finishes_within(run.task, CALL_LIMIT, call)
+        await finishes_within(run.task, limit, call)
     handled = _close_coroutines(list(run.handled))
     order = [_ITEM_OF.get(r) if isinstance(r, str) else r for r in handled]
-    if lesson is not None or order != FORCED_ORDER:
+    failed = lesson is not None or order != FORCED_ORDER
+    if failed:
         heartbeat.fail_if_caught_blocking(CAUGHT_FREEZE, during=f"{call} ran", known_call_only=True)
     _check_handled(handled, ITEMS, call)
-    picture = (await run.probe.areport()).timeline()
+    report = await run.probe.areport()
+    if (
+        cold
+        and failed
+        and (
+            lesson is _UNDECIDED
+            or "timeout" in report.gates.values()  # a gate opened by itself
+            or heartbeat.stalled_for > 0  # the heartbeat opened every gate
+        )
+    ):
+        return False
+    picture = report.timeline()
     if lesson is not None:
         fail(*lesson, picture=picture)
     if order != FORCED_ORDER:
@@ -322,6 +371,7 @@ async def test_each_result_is_handled_as_soon_as_it_is_ready(kata, make_probe):
             ],
             picture=picture,
         )
+    return True
 
 
 async def test_event_loop_stays_responsive(kata, make_probe):
