@@ -116,8 +116,10 @@ def _held_on_the_loop(report, loop_thread: str) -> list[str]:
 _HEAVY_BLOCKS_ITS_LOOP = (
     "an `async def heavy` that calls the blocking service.call on its group's event loop "
     "(the service saw its call made on an event loop's thread): that loop runs nothing else "
-    "until the call returns, so one heavy call runs at a time. Make heavy a plain `def` (it "
-    "then runs in the group's threads), or `await asyncio.to_thread(self.service.call, item)`"
+    "until the call returns, so one heavy call runs at a time. Either keep heavy async and "
+    "`await asyncio.to_thread(self.service.call, item)`, or make every method of the actor a "
+    "plain `def` (its groups then run in threads; while any method is `async def`, Ray runs "
+    "even a plain `def` on its group's event loop)"
 )
 
 
