@@ -23,6 +23,13 @@ from dojo.kata.catalogue import find
 from dojo.kata.verify import plan_for
 from tests.kata_plan import BackgroundPlan
 
+def command_line(process):
+    # A child may end, or be a zombie not yet reaped, between listing it and reading it.
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
 plan = BackgroundPlan(plan_for([find(16)]))  # minutes of tests: still running when stopped
 me = psutil.Process()
 plan.start()
@@ -30,7 +37,7 @@ started, deadline = [], time.monotonic() + 60
 while time.monotonic() < deadline and not started:
     time.sleep(0.2)
     mine = me.children(recursive=True)
-    if any("pytest" in " ".join(p.cmdline()) for p in mine if p.is_running()):
+    if any("pytest" in command_line(p) for p in mine):
         started = mine
 stopping = time.monotonic()
 plan.stop()
@@ -42,7 +49,7 @@ try:
 except RuntimeError as error:
     reported = str(error)[:200]
 print(json.dumps({"shard_seen": bool(started), "took": took,
-                  "alive": [" ".join(p.cmdline())[:200] for p in alive], "reported": reported}))
+                  "alive": [command_line(p)[:200] for p in alive], "reported": reported}))
 """
 
 
