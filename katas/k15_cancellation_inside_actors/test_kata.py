@@ -25,7 +25,7 @@ SLOW = 10.0
 # sends the reply when the coroutine is over (ray/_raylet.pyx,
 # run_async_func_or_coro_in_event_loop; a cleanup that takes 1.5 s delays the caller's
 # TaskCancelledError by 1.5 s). So once the caller has its answer, a lease the call gives back
-# on its way out is back, and the test reads leased_count() once (`_leased_after`): waiting
+# on its way out is back, and the test reads leased_count() once, right after: waiting
 # longer could not change what the call did. A cancelled service call has by then (almost
 # always) recorded its end too: the test allows this much for that record, and on a busy
 # machine waits on for it (see the cancelled-call test).
@@ -86,13 +86,6 @@ def _check_lease_held(leased: int, when: str, picture=None) -> None:
         )
 
 
-async def _leased_after(pool) -> int:
-    """leased_count() once the caller has had the call's answer. The call is over by then
-    (see RETURNED_WITHIN), and leased_count runs after it on the actor's one event loop, so it
-    sees whatever the call gave back on its way out."""
-    return await _leased(pool)
-
-
 async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     service = SlowService(
@@ -112,7 +105,7 @@ async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
             f"the service's reply: {answer('held')!r}",
             "use must return what `await service.acall(item)` gives",
         )
-    leased = await _leased_after(pool)
+    leased = await _leased(pool)
     if leased != 0:
         fail(
             f"leased_count() was {leased!r} after the call had finished",
@@ -126,7 +119,7 @@ async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
             "the service's OutOfStock error, raised to the caller",
             "catching the service's error in use instead of letting it go on up",
         )
-    leased = await _leased_after(pool)
+    leased = await _leased(pool)
     if leased != 0:
         fail(
             f"leased_count() was {leased!r} after a call that failed (after the call that "
@@ -159,7 +152,7 @@ async def test_a_cancelled_call_stops_and_gives_its_lease_back(kata, make_probe,
             "something in use stops the cancellation: let the CancelledError go on up",
             (await probe.areport()).timeline(),
         )
-    leased = await _leased_after(pool)
+    leased = await _leased(pool)
     if leased != 0:
         fail(
             f"leased_count() was still {leased!r} after the call was cancelled (and the "
@@ -238,7 +231,7 @@ async def test_a_deadline_inside_the_actor_still_raises_timeout(kata, make_probe
             "itself go on up (clean up in a `finally`, or re-raise it with a bare `raise`)",
             (await probe.areport()).timeline(),
         )
-    leased = await _leased_after(pool)
+    leased = await _leased(pool)
     if leased != 0:
         fail(
             f"leased_count() was {leased!r} after {call} timed out",
