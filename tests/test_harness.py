@@ -2,6 +2,7 @@
 hold must fail in bounded time rather than hang."""
 
 import asyncio
+import itertools
 import os
 import signal
 import subprocess
@@ -321,6 +322,28 @@ async def test_a_thread_start_is_no_blocking_call_of_the_learners():
         await blocking.starts_a_slow_thread(0.5)
     assert heartbeat.longest_freeze > 0.3, heartbeat.longest_freeze  # the stall did happen
     heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.2, limit=0.9)
+
+
+async def test_a_stall_inside_ray_creating_an_actor_is_load_not_a_mistake(ray_cluster, monkeypatch):
+    # Creating an actor (a ray.util.queue.Queue) registers its class with the cluster before
+    # `.remote()` returns: 1.7 s with every core busy (kata 16's correct consumer_actor failed
+    # so). No answer can avoid it, so it is no freeze of the learner's.
+    manager = ray._private.worker.global_worker.function_actor_manager
+    export = manager.export_actor_class
+
+    def slow_export(*args, **kwargs):
+        time.sleep(0.6)  # what a loaded machine does to the export
+        return export(*args, **kwargs)
+
+    monkeypatch.setattr(manager, "export_actor_class", slow_export)
+    async with Heartbeat() as heartbeat:
+        queue = await blocking.makes_a_queue()
+        await asyncio.sleep(0.05)  # the loop ticks again: the next freeze is another one
+        await blocking.sleeps(0.15)  # the learner's own freeze still counts
+    queue.shutdown(force=True)
+    assert max(b - a for a, b in itertools.pairwise(heartbeat.tick_times)) > 0.5
+    assert 0.1 < heartbeat.longest_freeze < 0.5, heartbeat.longest_freeze
+    heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.3, limit=0.4)
 
 
 async def test_on_stall_is_called_once_when_the_loop_stood_still_long_enough():

@@ -29,6 +29,16 @@ _NOT_YOURS = (
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 )
 _RAY_WORKER = os.path.join("ray", "_private", "worker.py")
+# Ray hands work over synchronously: creating an actor (a ray.util.queue.Queue is one) exports
+# its class and registers it with the cluster before `.remote()` returns, and submitting a
+# task may export its function. Nothing else can do it, and no correct answer avoids it, so a
+# freeze spent wholly in these calls is the machine's load (1.7 s seen with every core busy),
+# not a mistake: (file ending, function) of Ray's own frames.
+_RAY_HANDING_OVER = {
+    (os.path.join("ray", "actor.py"), "_remote"),
+    (os.path.join("ray", "remote_function.py"), "_remote"),
+    (os.path.join("ray", "util", "queue.py"), "__init__"),
+}
 # Standard-library waits that block the calling thread: (file ending, function) -> the call.
 _BLOCKING_WAITS = {
     (os.path.join("concurrent", "futures", "_base.py"), "result"): "Future.result()",
@@ -80,6 +90,9 @@ class Culprit:
     path: str
     line: int
     source: str
+    # Stuck inside Ray handing work over (creating an actor, submitting a task), not in a
+    # wait: see _RAY_HANDING_OVER.
+    handing_over: bool = False
 
     def where(self) -> str:
         here = os.getcwd() + os.sep
@@ -98,7 +111,7 @@ def _is_yours(path: str) -> bool:
 def culprit_of(frame) -> Culprit | None:
     """The learner's code a thread is stuck in, from its innermost frame outwards, and the
     blocking call it made when that is a known one."""
-    call = ""
+    call, handing_over = "", False
     for f, line in traceback.walk_stack(frame):
         path, function = f.f_code.co_filename, f.f_code.co_name
         if path.endswith(_RAY_WORKER) and function in ("get", "wait"):
@@ -107,7 +120,9 @@ def culprit_of(frame) -> Culprit | None:
             source = linecache.getline(path, line).strip()
             if not call and "time.sleep(" in source:
                 call = "time.sleep"
-            return Culprit(call, path, line, source)
+            return Culprit(call, path, line, source, handing_over=handing_over and not call)
+        elif any(path.endswith(end) and function == fn for end, fn in _RAY_HANDING_OVER):
+            handing_over = True
         elif path.endswith("threading.py") and function == "start":
             # Thread.start() waits until the new thread runs: an executor growing (the first
             # asyncio.to_thread calls), not a wait of the learner's; on a busy machine it
@@ -153,6 +168,10 @@ class Heartbeat:
         self._ticks: list[float] = []
         self._task: asyncio.Task | None = None
         self._culprits: dict[float, tuple[float, Culprit | None]] = {}  # since: (gap, culprit)
+        # The stalls (by the time of the tick before them) the watching thread found, every
+        # time it looked, inside Ray handing work over: load, not the learner's (see
+        # _RAY_HANDING_OVER).
+        self._handing_over: dict[float, bool] = {}
         self._paused = False
         self.stalled_for = 0.0  # how long the loop had stood still when on_stall fired
         self._stop = threading.Event()
@@ -186,8 +205,12 @@ class Heartbeat:
         seen, since = -1, time.monotonic()
         while not self._stop.wait(0.02):
             ticks, now = len(self._ticks), time.monotonic()
-            if ticks != seen or self._paused:
+            if self._paused:
                 seen, since = ticks, now
+                continue
+            if ticks != seen:
+                # Timed from the tick itself, so a stall's key is the start of its gap.
+                seen, since = ticks, self._ticks[ticks - 1]
                 continue
             if now - since <= _STALL:
                 continue
@@ -197,6 +220,8 @@ class Heartbeat:
                 # the line before a ray.get (a slow .remote() on a busy machine) would
                 # otherwise blame that line for the whole stall.
                 looked = culprit_of(sys._current_frames().get(self._loop_thread))
+                handing_over = looked is not None and looked.handing_over
+                self._handing_over[since] = self._handing_over.get(since, True) and handing_over
                 if looked is not None and (culprit is None or looked.call):
                     culprit = looked
             self._culprits[since] = (now - since, culprit)
@@ -228,7 +253,12 @@ class Heartbeat:
 
     @property
     def longest_freeze(self) -> float:
-        return max((b - a for a, b in itertools.pairwise(self._ticks)), default=0.0)
+        """The longest gap between two ticks, but for stalls spent wholly in Ray handing
+        work over (creating an actor, submitting a task)."""
+        return max(
+            (b - a for a, b in itertools.pairwise(self._ticks) if not self._handing_over.get(a)),
+            default=0.0,
+        )
 
     def stalled_between(self, start: float, end: float, allowance: float = TICK_SLACK) -> float:
         """Seconds the loop could not run between `start` and `end`: the sum of each gap's
@@ -243,7 +273,11 @@ class Heartbeat:
     def culprit(self) -> Culprit | None:
         """The learner's line the loop's thread was stuck in during its longest stall, if it
         was caught there."""
-        caught = [entry for entry in self._culprits.values() if entry[1] is not None]
+        caught = [
+            entry
+            for since, entry in self._culprits.items()
+            if entry[1] is not None and not self._handing_over.get(since)
+        ]
         return max(caught, key=lambda entry: entry[0])[1] if caught else None
 
     def fail_if_caught_blocking(

@@ -45,3 +45,11 @@ class _SlowToStart(threading.Thread):
 
 async def starts_a_slow_thread(seconds: float) -> None:
     _SlowToStart(seconds).start()  # as an executor starting its thread (asyncio.to_thread)
+
+
+async def makes_a_queue() -> object:
+    """Creates a ray.util.queue.Queue on the loop, as every answer to kata 16 does: Ray
+    creates the queue's actor before the constructor returns."""
+    from ray.util.queue import Queue
+
+    return Queue(maxsize=1)
