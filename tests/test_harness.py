@@ -244,6 +244,31 @@ async def test_workers_warmed_for_a_test_are_still_there_for_the_next(ray_cluste
     )
 
 
+@ray.remote(num_cpus=0)
+def _answers_after(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def test_the_pulse_counts_only_the_time_ray_was_slow_to_answer(ray_cluster, make_probe):
+    from dojo.harness.pulse import PROMPT, Pulse
+
+    probe = make_probe()
+    ray.get(probe.ping())  # its actor is up: a prompt answer from now on
+    start = time.monotonic()
+    with Pulse(lambda: [probe.ping()]) as prompt:
+        time.sleep(1.0)
+    assert prompt.overdue_between(start, time.monotonic()) < 0.1
+
+    start = time.monotonic()
+    with Pulse(lambda: [probe.ping(), _answers_after.remote(PROMPT + 0.6)]) as slow:
+        time.sleep(1.5)
+        end = time.monotonic()
+    overdue = slow.overdue_between(start, end)
+    # The first ping was sent at 0.2 s and overdue from 0.7 s: about 0.8 s of the 1.5 s.
+    assert 0.5 < overdue <= end - start - 0.7, overdue
+    assert slow.overdue_between(start, start + 0.6) == 0.0
+
+
 def test_a_slow_batch_is_blamed_on_the_code_only_when_the_calls_did_not_overlap():
     from dojo.harness.timing import assert_well_under_sequential
 

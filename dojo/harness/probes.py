@@ -177,6 +177,9 @@ class _ProbeActor:
         if r is not None:
             r.marks.add(name)
 
+    async def ping(self) -> None:
+        """Answer at once: how promptly it does is what dojo/harness/pulse.py watches."""
+
     async def report(self, round_number: int) -> dict:
         r = self._current(round_number)
         if r is None:
@@ -291,6 +294,10 @@ class Probe:
                 return
             except ray.exceptions.TaskCancelledError:
                 continue
+
+    def ping(self) -> ray.ObjectRef:
+        """A call the probe's actor answers at once (see dojo/harness/pulse.py)."""
+        return self._actor.ping.remote()
 
     def mark(self, name: str) -> ray.ObjectRef:
         """Note a fact about how the code under test ran (fire-and-forget), e.g. that a

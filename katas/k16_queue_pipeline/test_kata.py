@@ -29,6 +29,7 @@ import ray.util.queue
 from dojo import NotDoneYet
 from dojo.harness.actors import actors_starting
 from dojo.harness.heartbeat import Heartbeat
+from dojo.harness.pulse import Pulse
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
@@ -137,16 +138,20 @@ class _Flow:
 
 
 class _Quiet:
-    """Tells how long the probe has seen no new event (a call starting or ending)."""
+    """Tells how long the probe has seen no new event (a call starting or ending), not
+    counting the time Ray itself was slow to answer (the watch's pulse): on a loaded machine
+    a correct pipeline stands still too, and that is no evidence."""
 
-    def __init__(self):
+    def __init__(self, watch: "_Watch"):
+        self.pulse = watch.pulse
         self.events, self.since = -1, time.monotonic()
 
     def for_how_long(self, report) -> float:
+        now = time.monotonic()
         events = len(report.calls) + len(report.finished())
         if events != self.events:
-            self.events, self.since = events, time.monotonic()
-        return time.monotonic() - self.since
+            self.events, self.since = events, now
+        return now - self.since - self.pulse.overdue_between(self.since, now)
 
     def restart(self) -> None:
         self.since = time.monotonic()
@@ -178,6 +183,9 @@ class _Watch:
     * `queues`: every ray.util.queue.Queue the code under test creates, through the name
       `Queue` in its module or ray.util.queue.Queue (a plain function that makes the real
       Queue and keeps it: the queue itself is untouched and can be passed to actors).
+    * `pulse`: how promptly the probe's actor and the queues answer a call that does
+      nothing, while run_pipeline runs (dojo/harness/pulse.py): the stall windows do not
+      count the time they were slow.
     * `heartbeat`, with a way out of a frozen loop. A consumer that calls a blocking queue
       method in a loop with no await (`while True: try: queue.get(timeout=poll) ... except
       Empty: continue`) never gives the event loop back, so nothing on the loop, this test
@@ -194,11 +202,20 @@ class _Watch:
         self.frozen: tuple[str, str] | None = None  # (through what, where), once stepped in
         self.heartbeat = Heartbeat(on_stall=self._unfreeze, stall_after=self.FROZEN_FOR)
         self._loop_thread = threading.get_ident()
+        self.probe = None
+        self.pulse = Pulse(self._ping)
 
-    async def running(self, run_pipeline):
-        """Await the code under test (a coroutine) with the heartbeat watching the loop."""
-        async with self.heartbeat:
-            return await run_pipeline
+    def _ping(self) -> list:
+        refs = [self.probe.ping()] if self.probe is not None else []
+        return refs + [q.actor.qsize.remote() for q in list(self.queues) if q.actor is not None]
+
+    async def running(self, run_pipeline, probe):
+        """Await the code under test (a coroutine) with the heartbeat watching the loop and
+        the pulse watching Ray."""
+        self.probe = probe
+        with self.pulse:
+            async with self.heartbeat:
+                return await run_pipeline
 
     def _unfreeze(self) -> None:  # called once, from the heartbeat's thread
         # A loop of blocking gets spends most of its time inside ray.get, and moments in
@@ -355,7 +372,9 @@ def _start(kata, watch, source, sink, producers, consumers, poll, maxsize=MAXSIZ
         f"maxsize={maxsize}, poll={poll})"
     )
     run = asyncio.ensure_future(
-        watch.running(kata.run_pipeline(source, sink, producers, consumers, maxsize, poll))
+        watch.running(
+            kata.run_pipeline(source, sink, producers, consumers, maxsize, poll), source.probe
+        )
     )
     return run, call
 
@@ -410,16 +429,19 @@ def _fail_stalled(flow: _Flow, call: str, quiet: float, state: _QueueState, duri
 async def _finish(run, call, probe, producers, watch, during: str) -> list:
     """Await the learner's run; if it stops making progress, fail with what was lost.
     `during`: when the consumers' gets timed out in this test (for the lost-item story)."""
-    quiet = _Quiet()
-    deadline = time.monotonic() + OVERALL
-    starts_until = time.monotonic() + STARTS_WITHIN
+    quiet = _Quiet(watch)
+    started = time.monotonic()
+    deadline = started + OVERALL
+    starts_until = started + STARTS_WITHIN
     while not run.done():
         await asyncio.wait([run], timeout=0.2)
         if run.done():
             break
         flow = _Flow(await probe.areport(), producers)
         window = STALL if flow.taken else STARTUP_STALL
-        if quiet.for_how_long(flow.report) > window or time.monotonic() > deadline:
+        # Like the stall windows, the overall limit does not count Ray's slow moments.
+        now = time.monotonic() - watch.pulse.overdue_between(started, time.monotonic())
+        if quiet.for_how_long(flow.report) > window or now > deadline:
             if time.monotonic() < starts_until and await asyncio.to_thread(actors_starting):
                 quiet.restart()
                 deadline = max(deadline, time.monotonic() + STALL)
@@ -640,7 +662,7 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
     async def flow():
         return _Flow(await probe.areport(), producers)
 
-    quiet = _Quiet()
+    quiet = _Quiet(watch)
 
     async def full():
         f = await flow()
@@ -731,7 +753,7 @@ async def test_no_item_is_lost_when_a_poll_times_out(kata, make_probe, tasks_lef
     run, call = _start(kata, watch, source, sink, producers, consumers, LOSS_POLL)
     before = producers["a"][:3] + producers["b"]
 
-    quiet = _Quiet()
+    quiet = _Quiet(watch)
 
     async def drained():
         f = _Flow(await probe.areport(), producers)
@@ -802,7 +824,7 @@ async def test_a_consumer_waits_while_another_producer_works(kata, make_probe, t
             # empty queue for a few polls, then let "b" make its items.
             await asyncio.sleep(WAITING_POLLS * POLL)
             await probe.open_gate("pause")
-            quiet = _Quiet()
+            quiet = _Quiet(watch)
 
             async def b_taken_or_stuck():
                 f = _Flow(await probe.areport(), producers)
