@@ -364,11 +364,36 @@ async def test_a_stall_inside_ray_creating_an_actor_is_load_not_a_mistake(ray_cl
     async with Heartbeat() as heartbeat:
         queue = await blocking.makes_a_queue()
         await asyncio.sleep(0.05)  # the loop ticks again: the next freeze is another one
-        await blocking.sleeps(0.15)  # the learner's own freeze still counts
+        await blocking.spins(0.15)  # the learner's own freeze still counts
     queue.shutdown(force=True)
     assert max(b - a for a, b in itertools.pairwise(heartbeat.tick_times)) > 0.5
     assert 0.1 < heartbeat.longest_freeze < 0.5, heartbeat.longest_freeze
     heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.3, limit=0.4)
+
+
+@ray.remote(num_cpus=0)
+def _quick() -> int:
+    return 1
+
+
+async def test_a_ray_wait_poll_too_short_to_freeze_the_loop_still_breaks_the_rule(ray_cluster):
+    refs = [_answers_after.remote(0.3) for _ in range(2)]
+    async with Heartbeat() as heartbeat:
+        await blocking.polls_ray_wait(refs)
+    assert heartbeat.longest_freeze < 0.3, heartbeat.longest_freeze  # no freeze to see
+    with pytest.raises(pytest.fail.Exception) as failure:
+        heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.3, limit=1.0)
+    message = str(failure.value)
+    assert "called ray.wait" in message and "tests/robustness/blocking.py:" in message, message
+    assert "likely mistake:" in message and "asyncio.wait" in message, message
+
+
+async def test_ray_get_in_a_thread_or_in_the_tests_own_code_is_not_the_learners(ray_cluster):
+    async with Heartbeat() as heartbeat:
+        assert await blocking.gets_in_a_thread([_quick.remote()]) == [1]
+        assert ray.get(_quick.remote()) == 1  # the test's own line
+    assert heartbeat.ruled_calls == []
+    assert ray.get is not None and ray.get.__module__.startswith("ray"), "ray.get not restored"
 
 
 async def test_on_stall_is_called_once_when_the_loop_stood_still_long_enough():

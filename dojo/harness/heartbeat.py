@@ -60,6 +60,17 @@ TICK_SLACK = 0.05
 # learner's code: nothing the test runs on that loop can move until it ends.
 _HARD_STALL = 2.5
 
+# The calls the rule names ("no ray.get, ray.wait (even with a timeout) or time.sleep inside
+# it"), watched while a heartbeat runs: (module, attribute) -> the call's name. Made by the
+# learner's own line on the loop's thread they break the rule however short they are: polling
+# ray.wait(timeout=0) between asyncio.sleep calls freezes the loop only for moments, under
+# every freeze limit (an answer written from a README passed so).
+_RULED_CALLS = {
+    ("ray", "get"): "ray.get",
+    ("ray", "wait"): "ray.wait",
+    ("time", "sleep"): "time.sleep",
+}
+
 LESSONS = {
     "ray.get": "`ray.get` inside a coroutine: it blocks the thread that runs the event loop "
     "until the result exists; `await` the ref instead",
@@ -139,6 +150,63 @@ def culprit_of(frame) -> Culprit | None:
     return None
 
 
+class _RuledCallWatch:
+    """Wraps ray.get, ray.wait and time.sleep while at least one heartbeat runs, and tells each
+    running heartbeat about a call its loop's thread makes straight from the learner's code.
+    One wrapper for all heartbeats (they may overlap); put back when the last one ends, unless
+    something wrapped it in turn meanwhile (a test's monkeypatch then puts back ours, which
+    does nothing with no heartbeat running)."""
+
+    def __init__(self):
+        self.running: list[Heartbeat] = []
+        self._real: dict[tuple[str, str], Callable] = {}
+        self._ours: dict[tuple[str, str], Callable] = {}
+
+    def start(self, heartbeat: Heartbeat) -> None:
+        self.running.append(heartbeat)
+        if len(self.running) > 1:
+            return
+        for (module_name, attribute), call in _RULED_CALLS.items():
+            module = sys.modules.get(module_name)
+            if module is None:
+                continue
+            real = getattr(module, attribute)
+            self._real[module_name, attribute] = real
+            self._ours[module_name, attribute] = self._wrap(real, call)
+            setattr(module, attribute, self._ours[module_name, attribute])
+
+    def stop(self, heartbeat: Heartbeat) -> None:
+        with contextlib.suppress(ValueError):
+            self.running.remove(heartbeat)
+        if self.running:
+            return
+        for (module_name, attribute), real in self._real.items():
+            module = sys.modules[module_name]
+            if getattr(module, attribute) is self._ours[module_name, attribute]:
+                setattr(module, attribute, real)
+        self._real.clear()
+        self._ours.clear()
+
+    def _wrap(self, real: Callable, call: str) -> Callable:
+        def watched(*args, **kwargs):
+            thread = threading.get_ident()
+            watching = [h for h in self.running if h._loop_thread == thread]
+            if watching:
+                caller = sys._getframe(1)
+                path = caller.f_code.co_filename
+                if _is_yours(path):
+                    line = caller.f_lineno
+                    made = Culprit(call, path, line, linecache.getline(path, line).strip())
+                    for heartbeat in watching:
+                        heartbeat.ruled_calls.append(made)
+            return real(*args, **kwargs)
+
+        return watched
+
+
+_ruled_call_watch = _RuledCallWatch()
+
+
 class Heartbeat:
     """Ticks every `interval` seconds on the event loop while the code under test runs.
 
@@ -176,11 +244,15 @@ class Heartbeat:
         self.stalled_for = 0.0  # how long the loop had stood still when on_stall fired
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
+        # ray.get, ray.wait and time.sleep calls the learner's code made on the loop's thread
+        # while this heartbeat ran (see _RULED_CALLS).
+        self.ruled_calls: list[Culprit] = []
 
     async def __aenter__(self) -> Heartbeat:
         self._ticks = [time.monotonic()]
         self._task = asyncio.create_task(self._beat())
         self._loop_thread = threading.get_ident()
+        _ruled_call_watch.start(self)
         self._watcher = threading.Thread(target=self._watch, daemon=True, name="heartbeat")
         self._watcher.start()
         await asyncio.sleep(0)  # let the first beat get scheduled
@@ -189,6 +261,7 @@ class Heartbeat:
     async def __aexit__(self, *exc) -> None:
         # A loop blocked right up to the end still counts: close the last gap now.
         self._ticks.append(time.monotonic())
+        _ruled_call_watch.stop(self)
         self._stop.set()
         assert self._task is not None and self._watcher is not None
         self._task.cancel()
@@ -316,6 +389,22 @@ class Heartbeat:
                 ],
             )
 
+    def fail_if_ruled_calls_made(self, during: str, lessons: dict[str, str] | None = None) -> None:
+        """Fail naming the first ray.get, ray.wait or time.sleep the learner's code made on the
+        loop's thread, however short: no freeze long enough for the other checks, and still
+        the rule broken (a poll with ray.wait(timeout=0), a ray.get of a ref already done)."""
+        if not self.ruled_calls:
+            return
+        first = self.ruled_calls[0]
+        count = len(self.ruled_calls)
+        fail(
+            f"while {during}, your code called {first.call} {count} time(s) on the event "
+            f"loop's thread, the first at {first.where()} (`{first.source}`); each call holds "
+            "the loop until it returns, however short (no freeze was long enough to see here)",
+            f"no {first.call} inside a coroutine: the loop waits only in awaits",
+            {**LESSONS, **(lessons or {})}.get(first.call, ""),
+        )
+
     def assert_loop_stayed_free(
         self,
         during: str,
@@ -337,6 +426,7 @@ class Heartbeat:
         self.fail_if_caught_blocking(caught_limit, during, known_call_only=True, lessons=lessons)
         freeze = self.longest_freeze
         if freeze <= limit:
+            self.fail_if_ruled_calls_made(during, lessons)
             return
         expected = (
             f"the loop stays free: no freeze inside a blocking call longer than "

@@ -25,6 +25,12 @@ CALL_LIMIT = 25
 
 ITEMS = ["ant", "bee", "cat", "dog", "eel"]
 
+# The "handled once" test holds its loop at the first result until every call has finished
+# (TOGETHER_WITHIN s at most: workers may still be starting), then DELIVERED_WITHIN s more for
+# the answers to reach this process: the code then finds several results ready at once.
+TOGETHER_WITHIN = 10.0
+DELIVERED_WITHIN = 0.3
+
 # Every call waits at its own gate, and the test opens them one at a time in FORCED_ORDER, each
 # only once the previous result has reached handle(). The order matches no fixed order code
 # could await the refs in: neither the order they were started in (the first item started is
@@ -104,14 +110,28 @@ def _check_handled(handled: list, items: list, call: str) -> None:
     if sorted(handled, key=repr) != sorted(expected, key=repr):
         missing = [r for r in expected if r not in handled]
         if missing and len(handled) < len(items):
+            not_awaited = (
+                "a task started per result (asyncio.create_task, ensure_future) and never "
+                "awaited: the function returns before they run; await them all (gather, a "
+                "TaskGroup)"
+            )
+            # A wait round hands back at least one finished call: with none handled, the
+            # results were never waited for at all.
+            rounds = [
+                "handling only what finished first (e.g. a single asyncio.wait round "
+                "instead of a loop until nothing is pending)",
+                "handling one result of each round: asyncio.wait's `done` can hold several "
+                "finished calls (the test let several finish together), and each one needs "
+                "handling",
+            ]
             fail(
                 f"{call} returned after handling {len(handled)} of {len(items)} results "
                 f"(not handled: {missing!r})",
                 "it returns only once every result has been handled",
                 [
                     "returning before the loop over the results was finished",
-                    "handling only what finished first (e.g. a single asyncio.wait round "
-                    "instead of a loop until nothing is pending)",
+                    not_awaited,
+                    *(rounds if handled else []),
                 ],
             )
         fail(
@@ -128,9 +148,19 @@ async def test_every_result_is_handled_once_before_returning(kata, make_probe):
     probe = make_probe()
     service = SlowService(probe, delay=0.05)
     handled = []
+
+    def handle(result) -> None:
+        handled.append(result)
+        if len(handled) == 1:
+            # Hold the loop (here, in the test's own handle) until every other call has
+            # finished and its answer has had time to reach this process: when the code looks
+            # again, several results are ready at once, and each one must be handled.
+            _wait_for_all_finished(probe, TOGETHER_WITHIN)
+            time.sleep(DELIVERED_WITHIN)
+
     call = f"handle_as_completed(service, {ITEMS!r}, handle)"
     returned = await finishes_within(
-        kata.handle_as_completed(service, ITEMS, handled.append), CALL_LIMIT, call
+        kata.handle_as_completed(service, ITEMS, handle), CALL_LIMIT, call
     )
     _check_handled(_close_coroutines(list(handled)), ITEMS, call)
     if returned is not None:
@@ -139,6 +169,17 @@ async def test_every_result_is_handled_once_before_returning(kata, make_probe):
             "None: the results go to handle(), not back to the caller",
             "returning the results (or refs) as well as handing them to handle()",
         )
+
+
+def _wait_for_all_finished(probe: Probe, within: float) -> None:
+    """Blocking (the test holds its loop on purpose): until every item's call has finished,
+    as the probe saw it, or `within` s passed."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        finished = {c.label for c in probe.report().finished()}
+        if set(ITEMS) <= finished:
+            return
+        time.sleep(0.02)
 
 
 class _GatedRun:

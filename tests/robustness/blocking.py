@@ -53,3 +53,25 @@ async def makes_a_queue() -> object:
     from ray.util.queue import Queue
 
     return Queue(maxsize=1)
+
+
+async def polls_ray_wait(refs: list) -> None:
+    """Polls with ray.wait(timeout=0) between asyncio.sleep calls: each poll holds the loop
+    only for a moment, and still breaks the rule."""
+    import asyncio
+
+    import ray
+
+    pending = list(refs)
+    while pending:
+        _, pending = ray.wait(pending, num_returns=len(pending), timeout=0)
+        await asyncio.sleep(0.02)
+
+
+async def gets_in_a_thread(refs: list) -> list:
+    """ray.get in a worker thread: the loop stays free."""
+    import asyncio
+
+    import ray
+
+    return await asyncio.to_thread(ray.get, refs)
