@@ -90,3 +90,21 @@ async def finishes_within(awaitable, seconds: float, call: str):
                 "waiting for work that was never started",
             ],
         )
+
+
+def wrapped_in_a_group(error: BaseException | None, kind: type[BaseException]) -> bool:
+    """Did the caller get `kind` only wrapped in an ExceptionGroup (what a TaskGroup raises
+    when a task fails), instead of the error itself? (Ray's RayTaskError(ExceptionGroup) is an
+    ExceptionGroup too, with the group as its cause.)"""
+    group = getattr(error, "cause", None) or error
+    if not isinstance(group, BaseExceptionGroup):
+        return False
+    return group.subgroup(kind) is not None
+
+
+GROUP_WRAPS_IT = (
+    "an asyncio.TaskGroup around the call: when a task in it fails, the TaskGroup raises an "
+    "ExceptionGroup holding the error, not the error itself. Await the call directly (a "
+    "TaskGroup is for several tasks at once), or catch the group with `except*` and raise the "
+    "error it holds"
+)
