@@ -396,6 +396,23 @@ async def test_ray_get_in_a_thread_or_in_the_tests_own_code_is_not_the_learners(
     assert ray.get is not None and ray.get.__module__.startswith("ray"), "ray.get not restored"
 
 
+async def test_an_actors_blocking_calls_on_its_loop_are_noted_in_its_process(ray_cluster):
+    from dojo.harness.actor_loop_calls import loop_calls, watching_loop_calls
+
+    waiter = watching_loop_calls(blocking.LoopWaiter).remote()
+    try:
+        holder = [_quick.remote()]  # in a list: Ray passes the ref itself, not its value
+        assert await waiter.awaits.remote(holder) == 1
+        assert await waiter.gets_in_a_thread.remote(holder) == 1
+        assert await loop_calls(waiter) == []
+        assert await waiter.gets_on_its_loop.remote(holder) == 1
+        (noted,) = await loop_calls(waiter, made_in="gets_on_its_loop")
+        assert noted.call == "ray.get" and noted.where().startswith("tests/robustness/blocking.py:")
+        assert await loop_calls(waiter, made_in="awaits") == []
+    finally:
+        ray.kill(waiter)
+
+
 async def test_on_stall_is_called_once_when_the_loop_stood_still_long_enough():
     calls = []
     async with Heartbeat(on_stall=lambda: calls.append(1), stall_after=0.3) as heartbeat:

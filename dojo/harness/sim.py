@@ -17,6 +17,9 @@ from dojo.harness.probes import Probe
 CALLED_ON_A_LOOP = "service.call on an event loop"
 CALLED_OFF_A_LOOP = "service.call off the event loop"
 CALLED_ASYNC = "service.acall"  # what the non-blocking call leaves
+# Also left by a blocking `call` made in an actor's process (a task's is not): code that was
+# to call the service through a given Ray task called it itself.
+CALLED_IN_AN_ACTOR = "service.call in an actor"
 
 # Sleep in short slices: ray.cancel interrupts a task between slices, while one long
 # time.sleep is not interrupted (ray-project/ray#32954).
@@ -44,6 +47,12 @@ def _on_an_event_loop() -> bool:
     return True
 
 
+def _in_an_actor() -> bool:
+    import ray
+
+    return ray.is_initialized() and ray.get_runtime_context().get_actor_id() is not None
+
+
 def _sleep(seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
@@ -68,6 +77,8 @@ class SlowService:
         """Blocking call: use from Ray tasks and threaded actors. It marks the probe with
         where it ran (CALLED_ON_A_LOOP or CALLED_OFF_A_LOOP)."""
         self.probe.mark(CALLED_ON_A_LOOP if _on_an_event_loop() else CALLED_OFF_A_LOOP)
+        if _in_an_actor():
+            self.probe.mark(CALLED_IN_AN_ACTOR)
         with self.probe.track(str(item), gate=self.gates.get(item)):
             _sleep(self._delay(item))
             if item in self.failures:

@@ -8,8 +8,9 @@ import uuid
 import pytest
 import ray
 
+from dojo.harness.actor_loop_calls import loop_calls, watching_loop_calls
 from dojo.harness.actors import actors_starting, killed_at_the_end, outcome
-from dojo.harness.sim import SlowService, answer
+from dojo.harness.sim import CALLED_IN_AN_ACTOR, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import render
 from dojo.harness.waiting import wait_until
@@ -212,6 +213,14 @@ async def test_combine_returns_every_reply(kata, make_probe, actors):
     )
     report = await probe.areport()
     _check_combined(result, ITEMS, report.timeline())
+    if CALLED_IN_AN_ACTOR in report.marks:
+        fail(
+            "the service was called from the Aggregator's own process, not from lookup tasks",
+            "one lookup task per item: lookup.remote(service, item), awaited",
+            "combine calling the service itself (service.call, in a thread or not) instead of "
+            "starting the given lookup task for each item",
+            report.timeline(),
+        )
     looked_up = sorted(c.label for c in report.finished(outcome="ok"))
     if looked_up != sorted(ITEMS):
         fail(
@@ -321,7 +330,13 @@ async def test_combine_starts_every_lookup_before_waiting(kata, make_probe, acto
     if held.together >= len(items):
         return
     held.fail_if_none_started(what, items)
-    if held.loop_free:
+    if CALLED_IN_AN_ACTOR in report.marks:
+        likely = (
+            "combine calling the service itself in the actor (service.call) instead of "
+            "starting a lookup task per item: each blocking call holds the actor's thread. "
+            "Start every lookup task first, then `await asyncio.gather(*refs)`"
+        )
+    elif held.loop_free:
         likely = (
             "awaiting each lookup before starting the next (`await lookup.remote(...)` inside "
             "the loop over items): start every lookup task first, then await them together "
@@ -410,7 +425,7 @@ async def test_loop_keeps_serving_while_combine_waits(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_SAFETY)
     holders = _start_warming(probe)
     service = SlowService(probe, delay=0.0, gates=dict.fromkeys(items, HOLD))
-    aggregator = actors(kata.Aggregator.remote())
+    aggregator = actors(watching_loop_calls(kata.Aggregator).remote())
     await _started(aggregator)
     await _warmed(probe, holders)
     what = f"combine(service, {items!r})"
@@ -445,6 +460,24 @@ async def test_loop_keeps_serving_while_combine_waits(kata, make_probe, actors):
         )
     assert pong == "pong", f"ping() returned {pong!r}"
     _check_combined(result, items, _picture(report, items))
+    _fail_if_blocked_the_loop(await loop_calls(aggregator, made_in="combine"), "combine")
+
+
+def _fail_if_blocked_the_loop(calls: list, method: str) -> None:
+    """However it answered, a ray.get or ray.wait on the actor's loop breaks the rule: every
+    other call of the actor waits meanwhile (a short one hides from the timing checks)."""
+    if calls:
+        first = calls[0]
+        fail(
+            f"{method}() called {first.call} on the actor's event-loop thread, at "
+            f"{first.where()} (`{first.source.partition(': ')[2]}`), and the actor ran "
+            "nothing else until it returned",
+            f"{method} waits with `await` only: no ray.get or ray.wait on the actor's loop, "
+            "not even with a timeout",
+            f"{first.call} inside an async method, however short (a timeout, a ref that is "
+            "almost ready, a fallback to await after it): await the refs instead, or run the "
+            "blocking wait in a thread (asyncio.to_thread)",
+        )
 
 
 async def _until_held(probe, call: asyncio.Future, labels: set, what: str) -> None:
@@ -493,7 +526,7 @@ async def _answers_or_loop_free(caller, reply: asyncio.Future) -> bool:
 
 
 async def test_calling_itself_with_await_does_not_deadlock(kata, actors):
-    caller = actors(kata.SelfCaller.remote())
+    caller = actors(watching_loop_calls(kata.SelfCaller).remote())
     direct = await finishes_within(caller.other.remote(), 25, "starting SelfCaller (other)")
     name = direct.partition(": other() ran")[0]
     ref = caller.other_via_await.remote()
@@ -554,6 +587,10 @@ async def test_calling_itself_with_await_does_not_deadlock(kata, actors):
             "`await self.other()`: that is a plain method call, which never goes through Ray. "
             "Call it through the handle: ray.get_runtime_context().current_actor.other.remote()",
         )
+
+    _fail_if_blocked_the_loop(
+        await loop_calls(caller, made_in="other_via_await"), "other_via_await"
+    )
 
     # The contrast, in given code (nothing to write): the same self-call with ray.get.
     outcome = await finishes_within(

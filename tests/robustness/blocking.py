@@ -5,6 +5,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import ray
+
 
 async def sleeps(seconds: float) -> None:
     time.sleep(seconds)  # noqa: ASYNC251  (on purpose)
@@ -75,3 +77,19 @@ async def gets_in_a_thread(refs: list) -> list:
     import ray
 
     return await asyncio.to_thread(ray.get, refs)
+
+
+@ray.remote(num_cpus=0)
+class LoopWaiter:
+    """An async actor (standing for a learner's) that waits for a ref in three ways."""
+
+    async def gets_on_its_loop(self, ref_holder: list):
+        return ray.get(ref_holder[0], timeout=5)
+
+    async def gets_in_a_thread(self, ref_holder: list):
+        import asyncio
+
+        return await asyncio.to_thread(ray.get, ref_holder[0])
+
+    async def awaits(self, ref_holder: list):
+        return await ref_holder[0]
