@@ -273,7 +273,7 @@ def _fail_too_few(kata, report, limit: int, calls: int) -> None:
         else f"the upstream waited {BARRIER_IDLE:.0f} s for {limit} calls in flight, then gave up"
     )
     fail(
-        f"only {peak} at a time: you limited to {peak}, the limit is {limit} ({waited})",
+        f"only {peak} at a time, with a limit of {limit} ({waited})",
         f"exactly {limit} upstream calls in flight while the other {calls - limit} wait: the "
         "limit protects the upstream, it must not throttle the gateway below it",
         likely,
@@ -281,35 +281,39 @@ def _fail_too_few(kata, report, limit: int, calls: int) -> None:
     )
 
 
+def _too_many(peak: int, limit: int, calls: int) -> str | list[str]:
+    """What lets `peak` calls through a limit of `limit`, when `calls` arrived together."""
+    if peak >= calls:
+        return [
+            "no limit at all: an async actor starts every call it receives at once (up to "
+            "1000); guard the upstream call with an asyncio.Semaphore(limit) made in "
+            "__init__, or create the actor with max_concurrency=limit",
+            "a semaphore made inside fetch: each call gets a fresh one and passes it; "
+            "make ONE in __init__ and share it",
+            "the upstream call awaited after the `async with` block: `service.acall(item)` "
+            "made inside it only creates the call, which then runs once the slot is already "
+            "given back. Await it inside the block",
+        ]
+    not_from_limit = (
+        f"a limit of {peak} instead of {limit}: use the `limit` given to make_gateway (and "
+        "Gateway.__init__)"
+    )
+    if peak == limit + 1:
+        return [
+            "an off-by-one: one call too many let through (`>` where `>=` belongs, `<=` "
+            "where `<` belongs, or Semaphore(limit + 1))",
+            not_from_limit,
+        ]
+    return not_from_limit
+
+
 async def test_never_more_than_limit_in_flight(kata, made, probe, limit):
     items = [f"item {i}" for i in range(CALLS)]
     gateway = _gateway(made, limit)
     replies, report = await _serve(gateway, items, probe, limit)
     if report.peak > limit:
-        if report.peak >= CALLS:
-            how = "unbounded"
-            likely = [
-                "no limit at all: an async actor starts every call it receives at once (up to "
-                "1000); guard the upstream call with an asyncio.Semaphore(limit) made in "
-                "__init__, or create the actor with max_concurrency=limit",
-                "a semaphore made inside fetch: each call gets a fresh one and passes it; "
-                "make ONE in __init__ and share it",
-            ]
-        else:
-            how = "more than the limit at once"
-            hard_coded = (
-                f"a limit of {report.peak} instead of {limit}: use the `limit` given to "
-                "make_gateway (and Gateway.__init__)"
-            )
-            likely = (
-                [
-                    "an off-by-one: one call too many let through (`>` where `>=` belongs, "
-                    "`<=` where `<` belongs, or Semaphore(limit + 1))",
-                    hard_coded,
-                ]
-                if report.peak == limit + 1
-                else hard_coded
-            )
+        how = "unbounded" if report.peak >= CALLS else "more than the limit at once"
+        likely = _too_many(report.peak, limit, CALLS)
         fail(
             f"peak {report.peak} > limit {limit}: {how} ({CALLS} calls arrived together and "
             f"{report.peak} of them were at the upstream at the same moment)",
@@ -333,10 +337,7 @@ async def test_the_limit_comes_from_make_gateway(kata, made, probe, limit):
                 "make_gateway's `limit`, passed on to the actor"
             )
         else:
-            likely = (
-                "a limit that does not come from make_gateway's `limit` (hard-coded, or "
-                "computed from something else)"
-            )
+            likely = _too_many(report.peak, limit, len(items))
         fail(
             f"peak {report.peak} in flight with make_gateway({limit})",
             f"never more than {limit} upstream calls in flight",

@@ -444,6 +444,8 @@ async def test_loop_keeps_serving_while_combine_waits(kata, make_probe, actors):
     finally:
         _settle([call])
     report = await probe.areport()
+    # The blocking call itself, seen in the actor, names the mistake better than its effect.
+    _fail_if_blocked_the_loop(await loop_calls(aggregator, made_in="combine"), "combine")
     if not answered:
         fail(
             f"ping() answered only after {waited:.1f} s, once the test had let the held "
@@ -460,7 +462,6 @@ async def test_loop_keeps_serving_while_combine_waits(kata, make_probe, actors):
         )
     assert pong == "pong", f"ping() returned {pong!r}"
     _check_combined(result, items, _picture(report, items))
-    _fail_if_blocked_the_loop(await loop_calls(aggregator, made_in="combine"), "combine")
 
 
 def _fail_if_blocked_the_loop(calls: list, method: str) -> None:
