@@ -43,7 +43,8 @@ class FakeRemote:
         return f"ref {len(self.calls)}"
 
     def options(self, **_):
-        return self
+        """Like Ray's: a new object whose `.remote()` calls the same function."""
+        return types.SimpleNamespace(remote=self.remote)
 
 
 class FakeProbe:
@@ -100,10 +101,22 @@ async def test_calls_started_but_not_arrived_are_not_a_stall():
 async def test_calls_it_cannot_count_are_left_to_the_barrier():
     kata, probe = kata_module(), FakeProbe()
     async with watch_handoffs(kata, "lookup", probe, want=4) as watch:
-        kata.lookup.options(num_cpus=0).remote("a")  # not counted
-        probe.arrived = 1
+        kata.lookup.remote("a")
+        probe.arrived = 2  # one more arrived than it saw handed over: a call it cannot count
         await asyncio.sleep(QUIET * 2.5)
     assert not watch.stalled and probe.broken == 0
+
+
+async def test_calls_made_through_options_are_counted():
+    kata, probe = kata_module(), FakeProbe()
+    async with watch_handoffs(kata, "lookup", probe, want=3) as watch:
+        chosen = kata.lookup.options(num_cpus=0)  # kept, as an answer may keep it
+        for item in "abc":
+            chosen.remote(item)
+        probe.arrived = 2  # all handed over, the 3rd still on its way: no stall, a hold
+        await asyncio.sleep(QUIET * 2.5)
+    assert watch.handed_over == 3 and not watch.stalled and probe.broken == 0
+    assert probe.holds >= 1
 
 
 async def test_a_blocked_loop_is_no_evidence(monkeypatch):

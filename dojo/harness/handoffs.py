@@ -11,8 +11,9 @@ Every call handed over has arrived, fewer than N, and the code hands over nothin
 QUIET seconds while the loop stays free (this module's watcher keeps getting its turns): the
 code is waiting for those calls before it starts the next, and waiting longer cannot change
 that. A machine that is merely slow shows calls handed over but not arrived yet, and keeps
-the long wait. So does code this cannot count (a remote function of its own, `.options()`,
-a blocked loop): the barrier's own idle limit still decides there.
+the long wait. So does code this cannot count (a remote function of its own, a blocked
+loop): the barrier's own idle limit still decides there. Calls made through `.options(...)`
+are counted like the others.
 
 The other way round: every one of the N calls handed over, some not arrived yet. The code
 did its part and Ray is still starting workers for the rest (on a loaded machine, more than
@@ -52,7 +53,8 @@ async def _a_cpu_is_free() -> bool:
 
 
 class _CountedRemoteFunction:
-    """Stands in for a remote function: counts `.remote()` calls, delegates everything."""
+    """Stands in for a remote function: counts `.remote()` calls, also those made through
+    `.options(...)` (what it returns is counted the same way), delegates everything else."""
 
     def __init__(self, function, watch: HandoffWatch):
         self._function = function
@@ -61,6 +63,9 @@ class _CountedRemoteFunction:
     def remote(self, *args, **kwargs):
         self._watch.handed_over += 1
         return self._function.remote(*args, **kwargs)
+
+    def options(self, *args, **kwargs):
+        return _CountedRemoteFunction(self._function.options(*args, **kwargs), self._watch)
 
     def __getattr__(self, name):
         return getattr(self._function, name)
