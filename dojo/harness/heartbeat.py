@@ -399,8 +399,8 @@ class Heartbeat:
         count = len(self.ruled_calls)
         fail(
             f"while {during}, your code called {first.call} {count} time(s) on the event "
-            f"loop's thread, the first at {first.where()} (`{first.source}`); each call holds "
-            "the loop until it returns, however short (no freeze was long enough to see here)",
+            f"loop's thread, the first at {first.where()} (`{first.source}`): each call froze "
+            "the loop until it returned, too briefly to show as one long freeze here",
             f"no {first.call} inside a coroutine: the loop waits only in awaits",
             {**LESSONS, **(lessons or {})}.get(first.call, ""),
         )
