@@ -589,6 +589,37 @@ async def test_page_limit_counts_every_accepted_url(kata):
             "seen=2, queued=2, skipped_by_limit=1: the seeds count too",
             likely,
         )
+    await _check_limit_comes_last(kata)
+
+
+async def _check_limit_comes_last(kata) -> None:
+    """Once max_pages is reached, a link already accepted is still only ignored, and a link
+    too deep is still refused by depth: the limit is the last check, and counts only the new
+    links it refuses."""
+    a, b, c = url("/a"), url("/b"), url("/c")
+    f = Driver(kata.Frontier([ROOT], 1, 2))
+    (root,) = await f.lease("w1")
+    await f.done("w1", root[0], [a, b, ROOT])  # /a accepted (2 of 2), /b refused by the limit
+    (page,) = await f.lease("w1")
+    await f.done("w1", page[0], [url("/a/deep"), ROOT, a, c])  # 2 known, 2 too deep (depth 2)
+    stats = await f.stats()
+    got = (stats["skipped_by_depth"], stats["skipped_by_limit"])
+    if got != (2, 1):
+        fail(
+            f"Frontier([root], max_depth=1, max_pages=2): the root's page linked to /a, /b and "
+            f"the root; /a's page to /a/deep, the root, /a and /c. stats() then said "
+            f"skipped_by_depth={got[0]}, skipped_by_limit={got[1]}",
+            "skipped_by_depth=2 (/a/deep and /c, at depth 2), skipped_by_limit=1 (/b): the "
+            "links already accepted are ignored, whatever the limit",
+            "the page limit checked before the other checks: a link already accepted, or too "
+            "deep, was counted as refused by the limit. Check in the README's order: known, "
+            "then depth, then the limit"
+            if got[1] > 1
+            else [
+                "a check in another order than the README's (known, then depth, then limit)",
+                "a refusal counted in the wrong counter, or not at all",
+            ],
+        )
 
 
 # -- termination ----------------------------------------------------------------------------
