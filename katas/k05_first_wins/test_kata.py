@@ -231,8 +231,27 @@ async def test_returns_while_slow_replicas_are_still_working(kata, probe):
         )
 
 
-async def test_the_slower_replicas_are_cancelled(kata, probe):
-    race = await _race(kata, probe, [SLOW, FAST])
+async def test_the_slower_replicas_are_cancelled(kata, make_probe):
+    # Three replicas, so two losers: code that cancels only one of them shows it.
+    names = [SLOW, FAST, SLOW]
+    probe = make_probe(barrier=len(names), barrier_idle=BARRIER_IDLE)
+    await probe.areport()
+    await warm_workers(len(names))
+    race = await _race(kata, probe, names)
+    waited_for = [c for c in race.calls_of(race.at_return, SLOW) if c.outcome == "ok"]
+    if waited_for:
+        fail(
+            f"{len(waited_for)} slower replica(s) had finished their work before first_answer "
+            "returned: it waited for them",
+            "first_answer returns as soon as the first replica answers, and stops the others",
+            [
+                "waiting for every replica (asyncio.gather, or awaiting each ref in turn) "
+                "instead of the first to finish",
+                "waiting for one chosen replica (the first in the list) instead of whichever "
+                "finishes first",
+            ],
+            picture=race.at_return.timeline(),
+        )
 
     def stopped(call: Interval) -> bool:
         # Ended (cancelled, or done), or its worker process was killed (force=True).
@@ -249,18 +268,22 @@ async def test_the_slower_replicas_are_cancelled(kata, probe):
     slow_calls = race.calls_of(report, SLOW)
     completed = [c for c in slow_calls if c.end is not None and c.outcome == "ok"]
     if completed or not all(stopped(c) for c in slow_calls):
+        ran_on = len(completed) or len([c for c in slow_calls if not stopped(c)])
         happened = (
-            "the slower replica ran to completion after first_answer had returned (its side "
-            "effect happened)"
+            f"{ran_on} of the {len(slow_calls)} slower replicas ran to completion after "
+            "first_answer had returned (their side effect happened)"
             if completed
-            else f"the slower replica was still running {ENDED_WITHIN:g} s after "
-            "first_answer had returned"
+            else f"{ran_on} of the {len(slow_calls)} slower replicas were still running "
+            f"{ENDED_WITHIN:g} s after first_answer had returned"
         )
         fail(
             happened,
             "every replica still working when the first answer arrives is stopped: its call "
             "ends 'cancelled' right away",
-            "the slower replicas ran on: did you ray.cancel the losers? Returning, or "
+            "ray.cancel on only some of the losers: cancel every ref still pending when the "
+            "first answer arrives (however many replicas there are)"
+            if ran_on < len(slow_calls)
+            else "the slower replicas ran on: did you ray.cancel the losers? Returning, or "
             "cancelling the asyncio wrapper (task.cancel()), only stops YOUR waiting; the "
             "Ray task keeps running until ray.cancel(ref) interrupts it",
             picture=report.timeline(),
