@@ -294,6 +294,17 @@ async def test_the_remote_work_really_stops(kata, probe):
     report = await wait_until(slow_call_ended, within=ENDED_WITHIN) or await probe.areport()
     completed = report.finished("slow", "ok")
     still_running = report.running
+    if at_end.finished("slow", "ok"):
+        # The work was over before the TimeoutError came: nothing was left to stop.
+        fail(
+            f"the Ray task had finished its {SLOW_DELAY} s of work before the TimeoutError "
+            "came: the code waited for the whole call",
+            "the TimeoutError at the deadline, and the Ray task stopped then: its call ends "
+            "'cancelled'",
+            "waiting for the whole call and only then comparing how long it took: wait with "
+            "the deadline itself (asyncio.wait_for(ref, seconds), asyncio.timeout)",
+            picture=report.timeline(),
+        )
     if completed or still_running:
         happened = (
             f"after the TimeoutError the Ray task ran on and finished its {SLOW_DELAY} s of work"
