@@ -366,9 +366,13 @@ async def test_a_stall_inside_ray_creating_an_actor_is_load_not_a_mistake(ray_cl
         await asyncio.sleep(0.05)  # the loop ticks again: the next freeze is another one
         await blocking.spins(0.15)  # the learner's own freeze still counts
     queue.shutdown(force=True)
-    assert max(b - a for a, b in itertools.pairwise(heartbeat.tick_times)) > 0.5
-    assert 0.1 < heartbeat.longest_freeze < 0.5, heartbeat.longest_freeze
-    heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.3, limit=0.4)
+    gaps = list(itertools.pairwise(heartbeat.tick_times))
+    # The gap that began when the queue was made (its tick is the first of the block's).
+    export = max(gaps[:2], key=lambda gap: gap[1] - gap[0])
+    assert export[1] - export[0] >= 0.6, gaps[:3]
+    others = [b - a for a, b in gaps if (a, b) != export]
+    # Compared with the other gaps, not with a time: a loaded machine stretches them all.
+    assert heartbeat.longest_freeze == max(others) >= 0.15, (heartbeat.longest_freeze, others)
 
 
 @ray.remote(num_cpus=0)
