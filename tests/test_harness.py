@@ -17,6 +17,7 @@ from dojo.harness import heartbeat as heartbeat_module
 from dojo.harness.heartbeat import FREEZE_LIMIT, Heartbeat
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.timeline import Interval, peak_in_flight, render
+from dojo.harness.timing import warm_workers
 from dojo.harness.waiting import wait_until
 from tests.robustness import blocking
 
@@ -85,7 +86,11 @@ async def test_sequential_calls_peak_at_one(make_probe):
 
 
 async def test_barrier_opens_when_all_are_in_flight(make_probe):
-    probe = make_probe(barrier=4, barrier_idle=10)
+    # Four calls need four worker processes; Ray starts them lazily, and beside the plan
+    # (load average 40) the last two took over 10 s to come up (CI on 78ddf84). Warm them
+    # first; the generous idle limit costs nothing when the barrier opens, as it should.
+    await warm_workers(4)
+    probe = make_probe(barrier=4, barrier_idle=30)
     service = SlowService(probe, delay=0.01)
     await asyncio.gather(*[_call.remote(service, i) for i in range(4)])
     report = await probe.areport()
