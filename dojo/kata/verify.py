@@ -308,7 +308,7 @@ def _shard_clusters(count: int, env: dict):
     # "ignore SIGINT", and its workers need SIGINT for ray.cancel.
     restore_interrupts()
     with contextlib.ExitStack() as stack:
-        heads = [LocalHead(num_cpus=SHARD_CPUS) for _ in range(count)]
+        heads = [LocalHead(num_cpus=SHARD_CPUS, worker_logs_to_drivers=False) for _ in range(count)]
         for head in heads:
             stack.callback(head.stop)
         with ThreadPoolExecutor(max_workers=count) as pool:  # ~3 s each: side by side
