@@ -331,8 +331,8 @@ def test_the_script_that_started_the_run_is_not_the_learners_code():
     # `.venv/bin/pytest` is the outermost frame of every test: counted as the learner's, a
     # stall caught outside any learner frame would be blamed on that script's line.
     script = os.path.join(sysconfig.get_paths()["scripts"], "pytest")
-    assert not heartbeat_module._is_yours(script)
-    assert heartbeat_module._is_yours(os.path.abspath(blocking.__file__))
+    assert not heartbeat_module.is_learners_code(script)
+    assert heartbeat_module.is_learners_code(os.path.abspath(blocking.__file__))
 
 
 async def test_a_stall_is_blamed_on_the_known_call_seen_in_it_not_on_an_earlier_line():

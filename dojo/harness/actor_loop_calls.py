@@ -14,25 +14,17 @@ and methods.
 
 from __future__ import annotations
 
-import asyncio
 import linecache
 import sys
 
 import ray
 
-from dojo.harness.heartbeat import Culprit, _is_yours
+from dojo.harness.heartbeat import Culprit, is_learners_code
+from dojo.harness.sim import on_an_event_loop
 
 _READ = "dojo_loop_calls"  # the method the subclass adds to read the calls noted
 _noted: list[Culprit] = []  # in the actor's process: the calls made on its loop
 _wrapped = False
-
-
-def _on_a_running_loop() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 def _watch_this_process() -> None:
@@ -46,7 +38,7 @@ def _watch_this_process() -> None:
         def watched(*args, _real=real, _call=f"ray.{name}", **kwargs):
             caller = sys._getframe(1)
             path = caller.f_code.co_filename
-            if _on_a_running_loop() and _is_yours(path):
+            if on_an_event_loop() and is_learners_code(path):
                 line = caller.f_lineno
                 source = linecache.getline(path, line).strip()
                 _noted.append(Culprit(_call, path, line, f"{caller.f_code.co_name}: {source}"))

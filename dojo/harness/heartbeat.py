@@ -110,7 +110,8 @@ class Culprit:
         return f"{self.path.removeprefix(here)}:{self.line}"
 
 
-def _is_yours(path: str) -> bool:
+def is_learners_code(path: str) -> bool:
+    """Is the file at `path` the code under test (not Python's, Ray's, the dojo's or a test's)?"""
     name = os.path.basename(path)
     return (
         os.path.isabs(path)
@@ -127,7 +128,7 @@ def culprit_of(frame) -> Culprit | None:
         path, function = f.f_code.co_filename, f.f_code.co_name
         if path.endswith(_RAY_WORKER) and function in ("get", "wait"):
             call = f"ray.{function}"
-        elif _is_yours(path):
+        elif is_learners_code(path):
             source = linecache.getline(path, line).strip()
             if not call and "time.sleep(" in source:
                 call = "time.sleep"
@@ -194,7 +195,7 @@ class _RuledCallWatch:
             if watching:
                 caller = sys._getframe(1)
                 path = caller.f_code.co_filename
-                if _is_yours(path):
+                if is_learners_code(path):
                     line = caller.f_lineno
                     made = Culprit(call, path, line, linecache.getline(path, line).strip())
                     for heartbeat in watching:

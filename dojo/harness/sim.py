@@ -39,7 +39,8 @@ class PriceNotFound(LookupError):
     """Another one, from a different branch of the exception tree."""
 
 
-def _on_an_event_loop() -> bool:
+def on_an_event_loop() -> bool:
+    """Is this thread running an asyncio event loop now?"""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -76,7 +77,7 @@ class SlowService:
     def call(self, item: Hashable) -> str:
         """Blocking call: use from Ray tasks and threaded actors. It marks the probe with
         where it ran (CALLED_ON_A_LOOP or CALLED_OFF_A_LOOP)."""
-        self.probe.mark(CALLED_ON_A_LOOP if _on_an_event_loop() else CALLED_OFF_A_LOOP)
+        self.probe.mark(CALLED_ON_A_LOOP if on_an_event_loop() else CALLED_OFF_A_LOOP)
         if _in_an_actor():
             self.probe.mark(CALLED_IN_AN_ACTOR)
         with self.probe.track(str(item), gate=self.gates.get(item)):

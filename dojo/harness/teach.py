@@ -92,6 +92,12 @@ async def finishes_within(awaitable, seconds: float, call: str):
         )
 
 
+def below_zero(count) -> bool:
+    """A counter the learner keeps went below zero: it was taken away more often than added
+    (e.g. in an `except` and again in a `finally`), not a step skipped."""
+    return isinstance(count, int | float) and count < 0
+
+
 def wrapped_in_a_group(error: BaseException | None, kind: type[BaseException]) -> bool:
     """Did the caller get `kind` only wrapped in an ExceptionGroup (what a TaskGroup raises
     when a task fails), instead of the error itself? (Ray's RayTaskError(ExceptionGroup) is an

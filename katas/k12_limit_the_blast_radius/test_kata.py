@@ -29,7 +29,7 @@ from ray.actor import ActorClass, ActorHandle
 from dojo import NotDoneYet
 from dojo.harness.actors import crash_line, made_and_started
 from dojo.harness.probes import BROKEN_ON_A_STALL
-from dojo.harness.sim import CALLED_ON_A_LOOP, SlowService, answer
+from dojo.harness.sim import CALLED_ON_A_LOOP, SlowService, answer, on_an_event_loop
 from dojo.harness.teach import fail
 from dojo.harness.waiting import wait_until
 
@@ -66,12 +66,7 @@ def _upstream_class() -> type:
         one waits at the barrier."""
 
         def call(self, item):
-            try:
-                asyncio.get_running_loop()
-                on_a_loop = True
-            except RuntimeError:
-                on_a_loop = False
-            if on_a_loop and threading.current_thread().name.startswith(RAY_LOOP_THREAD):
+            if on_an_event_loop() and threading.current_thread().name.startswith(RAY_LOOP_THREAD):
                 actor = ray.get_runtime_context().get_actor_id()
                 self.probe.mark(f"{ON_ACTOR_LOOP}{actor}|{item}")
             return super().call(item)

@@ -18,7 +18,13 @@ import pytest
 
 from dojo.harness.actors import killed_at_the_end, outcome
 from dojo.harness.sim import CALLED_ON_A_LOOP, OutOfStock, SlowService, answer
-from dojo.harness.teach import GROUP_WRAPS_IT, fail, finishes_within, wrapped_in_a_group
+from dojo.harness.teach import (
+    GROUP_WRAPS_IT,
+    below_zero,
+    fail,
+    finishes_within,
+    wrapped_in_a_group,
+)
 from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
@@ -198,15 +204,11 @@ async def _check_replies(calls, picture=None) -> None:
         )
 
 
-# Below zero, the count was taken away more often than added: not a step skipped.
+# The lesson when the count went below zero (teach.below_zero).
 _TAKEN_AWAY_TWICE = (
     "the 1 taken away twice for one call: e.g. in an `except` and again in the `finally`. "
     "Take it away in the `finally` only: it runs however the call ends"
 )
-
-
-def _negative(count) -> bool:
-    return isinstance(count, int | float) and count < 0
 
 
 def _check_status(status, when: str) -> None:
@@ -237,7 +239,7 @@ async def test_heavy_returns_the_reply_and_health_reports_ok(kata, make_probe, a
             f"health() {when} reported {status['working']!r} heavy calls in progress",
             "0: no heavy call is running any more",
             _TAKEN_AWAY_TWICE
-            if _negative(status["working"])
+            if below_zero(status["working"])
             else "heavy adds 1 to self.working but never takes it away when the call ends",
         )
     failed = await finishes_within(_outcome(actor.heavy.remote("broken")), 25, "heavy('broken')")
@@ -258,7 +260,7 @@ async def test_heavy_returns_the_reply_and_health_reports_ok(kata, make_probe, a
             "the call that returned, it had said 0)",
             "0: a call that raised is over too",
             _TAKEN_AWAY_TWICE
-            if _negative(status["working"])
+            if below_zero(status["working"])
             else "the 1 is taken away only when the service returns: when self.service.call "
             "raises, the line after it never runs. Take it away in a `finally`",
         )

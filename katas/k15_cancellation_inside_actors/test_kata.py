@@ -7,7 +7,13 @@ import ray
 
 from dojo.harness.actors import killed_at_the_end, outcome
 from dojo.harness.sim import OutOfStock, SlowService, answer
-from dojo.harness.teach import GROUP_WRAPS_IT, fail, finishes_within, wrapped_in_a_group
+from dojo.harness.teach import (
+    GROUP_WRAPS_IT,
+    below_zero,
+    fail,
+    finishes_within,
+    wrapped_in_a_group,
+)
 from dojo.harness.waiting import wait_until
 
 pytestmark = pytest.mark.timeout(30)
@@ -47,15 +53,11 @@ async def _outcome(ref):
     return await outcome(ref)
 
 
-# Below zero, the lease was given back more often than taken: not a step skipped.
+# The lesson when the count went below zero (teach.below_zero).
 _GIVEN_BACK_TWICE = (
     "the lease given back twice for one call: e.g. in an `except` and again in the `finally`. "
     "Give it back in the `finally` only: it runs however the call ends, cancelled included"
 )
-
-
-def _negative(count) -> bool:
-    return isinstance(count, int | float) and count < 0
 
 
 async def _leased(pool) -> int:
@@ -122,7 +124,7 @@ async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
             f"leased_count() was {leased!r} after the call had finished",
             "0: a finished call gives its lease back",
             _GIVEN_BACK_TWICE
-            if _negative(leased)
+            if below_zero(leased)
             else "use must take the 1 away again when service.acall(item) has answered",
         )
     failed = await finishes_within(_outcome(pool.use.remote(service, "broken")), 25, "use(broken)")
@@ -141,7 +143,7 @@ async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
             "finished, it was 0)",
             "0: a failed call gives its lease back too",
             _GIVEN_BACK_TWICE
-            if _negative(leased)
+            if below_zero(leased)
             else "the giving back is skipped when service.acall raises: put it in a `finally`",
         )
 
@@ -176,7 +178,7 @@ async def test_a_cancelled_call_stops_and_gives_its_lease_back(kata, make_probe,
             "caller was told TaskCancelledError all the same)",
             "0: a cancelled call gives its lease back",
             _GIVEN_BACK_TWICE
-            if _negative(leased)
+            if below_zero(leased)
             else [
                 "giving the lease back after the await, or in `except Exception:`: ray.cancel "
                 "raises CancelledError at the await inside use, and CancelledError is a "
@@ -256,6 +258,6 @@ async def test_a_deadline_inside_the_actor_still_raises_timeout(kata, make_probe
             f"leased_count() was {leased!r} after {call} timed out",
             "0: a call stopped by a deadline gives its lease back",
             _GIVEN_BACK_TWICE
-            if _negative(leased)
+            if below_zero(leased)
             else "give the lease back in a `finally`, so the cancellation path returns it too",
         )
