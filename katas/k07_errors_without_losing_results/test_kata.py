@@ -69,11 +69,47 @@ def _fail_escaped(call: str, error: Exception) -> None:
 
 # Why an item can be missing from both dicts.
 _TOO_SOON = (
-    "the first error ended the wait (a bare asyncio.gather raises it at once, and the tasks "
-    "still running are never heard from); gather(..., return_exceptions=True) waits for all"
+    "the first error ended the wait (asyncio.wait(..., return_when=FIRST_EXCEPTION) returns "
+    "then, and a bare asyncio.gather raises it at once): the tasks still running are never "
+    "heard from; wait for all of them (gather(..., return_exceptions=True), or ALL_COMPLETED)"
 )
 _DROPPED = "the items whose task raised were dropped: put each exception into failures"
 _MISFILED = "results stored under another key than their item"
+
+
+def _whose(value, errors: dict) -> str | None:
+    """The item whose outcome `value` is: its price reply, or its error (by the error's text,
+    which a RayTaskError carries on its last line); None if it is no item's."""
+    for item in ITEMS:
+        if item in errors:
+            if isinstance(value, BaseException) and str(errors[item]) in str(value):
+                return item
+        elif value == answer(item):
+            return item
+    return None
+
+
+def _check_filed_under_their_items(successes: dict, failures: dict, errors: dict, picture):
+    """No item holds another item's outcome (`errors`: the error each failing item raised).
+    One error object under several items is another mistake, told by its own check."""
+    repeated = [v for v in failures.values() if sum(w is v for w in failures.values()) > 1]
+    swapped = [
+        (item, owner)
+        for item, value in [*successes.items(), *failures.items()]
+        if not any(value is r for r in repeated)
+        and (owner := _whose(value, errors)) not in (None, item)
+    ]
+    if swapped:
+        shown = ", ".join(f"{item!r} holds the outcome of {owner!r}" for item, owner in swapped)
+        fail(
+            f"outcomes filed under the wrong items: {shown}",
+            "each item's own outcome under its own key",
+            "outcomes matched to items in the order the calls finished (asyncio.as_completed "
+            "and asyncio.wait hand them back in that order, not in the order of `items`): "
+            "keep each item with its own ref or task (zip items with gather's results, or a "
+            "dict from task to item)",
+            picture,
+        )
 
 
 def _check_none_lost(successes: dict, failures: dict, report, spare=()) -> None:
@@ -141,10 +177,14 @@ async def _all_calls_ended(probe):
 
 
 async def test_every_item_is_accounted_for(kata, probe):
-    service = SlowService(probe, delay=0.05, failures=_failures())
+    # The calls end in the reverse order of `items`: outcomes paired with items in the order
+    # they came back land on the wrong items, and show it.
+    reverse = {item: 0.05 * (len(ITEMS) - i) for i, item in enumerate(ITEMS)}
+    service = SlowService(probe, delay=0.05, delays=reverse, failures=_failures())
     successes, failures = await _run_batch(kata, service)
     report = await probe.areport()
     picture = report.timeline()
+    _check_filed_under_their_items(successes, failures, _failures(), picture)
     _check_none_lost(successes, failures, report)
     in_both = sorted(successes.keys() & failures.keys())
     strangers = sorted(map(repr, (successes.keys() | failures.keys()) - set(ITEMS)))
@@ -189,8 +229,9 @@ async def test_every_item_is_accounted_for(kata, probe):
 
 async def test_failure_types_are_preserved(kata, probe):
     service = SlowService(probe, delay=0.05, failures=_failures())
-    _, failures = await _run_batch(kata, service)
+    successes, failures = await _run_batch(kata, service)
     report = await probe.areport()  # the moment run_batch returned
+    _check_filed_under_their_items(successes, failures, _failures(), report.timeline())
     for item, kind in FAILING.items():
         if item not in failures:
             if item in {c.label for c in report.running}:
@@ -220,8 +261,10 @@ async def test_one_failure_loses_no_results(kata, probe):
     service = SlowService(
         probe, delay=SLOW, delays=dict.fromkeys(FAILING, FAST), failures=_failures()
     )
-    successes, _ = await _run_batch(kata, service)
+    successes, failures = await _run_batch(kata, service)
     report = await probe.areport()  # the moment run_batch returned
+    if not report.running:
+        _check_filed_under_their_items(successes, failures, _failures(), report.timeline())
     lost = [item for item in PRICED if item not in successes]
     if report.running or lost:
         still = sorted(c.label for c in report.running)
@@ -231,9 +274,13 @@ async def test_one_failure_loses_no_results(kata, probe):
             f"run_batch returned while {still} were still running; results lost: {lost}",
             f"every call finished and all {len(PRICED)} results returned, although "
             f"{list(FAILING)} failed after {FAST} s",
-            "a bare asyncio.gather raises the first error at once: the other tasks keep "
-            "running, but you never see their results. Use gather(..., return_exceptions="
-            "True), or a try/except around each await",
+            "run_batch stopped waiting at the first error and returned (asyncio.wait(..., "
+            "return_when=FIRST_EXCEPTION) returns then; so does code that catches a bare "
+            "asyncio.gather's error around it): the other tasks keep running, but you never "
+            "see their results. Wait for every call: gather(..., return_exceptions=True), or "
+            "a try/except around each await"
+            if report.running
+            else "a result stored under another key than its item, or dropped",
             report.timeline("when run_batch returned"),
         )
     cancelled = sorted(c.label for c in report.calls if c.outcome == "cancelled")
@@ -326,6 +373,7 @@ async def test_every_kind_of_error_is_a_failure(kata, probe):
     successes, failures = result
     report = await probe.areport()
     picture = report.timeline()
+    _check_filed_under_their_items(successes, failures, errors, picture)
     _check_none_lost(successes, failures, report, spare=(UNEXPECTED,))
     got = successes.get(UNEXPECTED, failures.get(UNEXPECTED))
     if UNEXPECTED in successes and isinstance(got, BaseException):

@@ -211,6 +211,8 @@ def _fail_too_many(peaks: dict[int, int], items: int, how: str, picture: str) ->
             "did you start everything at once? .remote() starts the Ray task immediately: a "
             "semaphore that only guards the `await ref` limits nothing; call .remote() inside "
             "the semaphore",
+            "a slot given back as soon as .remote() has returned: the Ray task runs on after "
+            "that; keep the slot until `await ref` has returned (both inside the `async with`)",
             "a semaphore made inside each item's coroutine: each call gets a fresh one and "
             "passes it; make ONE before starting them and share it",
             "no limit at all",
