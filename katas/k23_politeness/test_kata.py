@@ -68,9 +68,42 @@ class FakeClock:
         self.now += seconds
 
 
+def _replay(calls: list[tuple[str, float]], delay: float, key, remember) -> float:
+    """The wait a scheduler of one known shape returns for the last of `calls` ((origin, time)
+    pairs): its schedule is keyed by key(origin), and after each call it remembers
+    remember(slot, now) as that key's next free time (the slot: max(now, next free time))."""
+    free: dict = {}
+    wait = 0.0
+    for origin, now in calls:
+        slot = max(now, free.get(key(origin), now))
+        wait = slot - now
+        free[key(origin)] = remember(slot, now) + delay
+    return wait
+
+
+# What a wait that matches a known wrong schedule says (checked in this order).
+_KNOWN_SCHEDULES = [
+    (
+        lambda slot, now: now,
+        lambda origin: origin,
+        "every reserve() books a slot of its own: remember the slot you booked plus the "
+        "delay (start + delay), not the time of the call. Remembering `now` gives two callers "
+        "at the same instant the same slot",
+    ),
+    (
+        lambda slot, now: slot,
+        lambda origin: "every origin",
+        "one schedule for all origins: keep the schedule per origin (a dict keyed by origin), "
+        "so that one host's delay does not hold back another host",
+    ),
+]
+
+
 class Story:
     """Calls reserve() step by step, writing down each step, and fails with the whole story
-    at the first wait that is wrong."""
+    at the first wait that is wrong. A wrong wait is explained by what it matches: the real
+    clock read (the test's FakeClock makes every right wait a round number), a known wrong
+    schedule replayed on the same calls, else the test's own `likely`."""
 
     def __init__(self, scheduler, now, likely: str, tolerance: float = 1e-6):
         self.scheduler = scheduler
@@ -79,6 +112,7 @@ class Story:
         self.likely = likely
         self.tolerance = tolerance
         self.lines = [f"the story so far (delay {scheduler.delay:g} s):"]
+        self.calls: list[tuple[str, float]] = []
 
     def note(self, text: str) -> None:
         self.lines.append(f"  {text}")
@@ -87,6 +121,7 @@ class Story:
         """One reserve() call that must return `want`. `why(wait)` may name the mistake a
         particular wrong wait points to (None: the story's own `likely`)."""
         wait = self.scheduler.reserve(origin)
+        self.calls.append((origin, self.now()))
         when = self.now() - self.t0
         number = isinstance(wait, int | float) and not isinstance(wait, bool)
         # Two decimals, unless that would hide how far off it is (2.00 for 1.999995).
@@ -97,9 +132,50 @@ class Story:
             fail(
                 f"reserve({origin!r}) at +{when:.2f} s returned {shown}",
                 f"{want:.2f}: seconds from now until the slot it booked for that origin",
-                (why(wait) if why is not None and number else None) or self.likely,
+                self._likely(wait, exact, why) if number else self.likely,
                 "\n".join(self.lines),
             )
+
+    def _likely(self, wait: float, exact: bool, why) -> str:
+        if isinstance(self.now, FakeClock) and not exact and abs(wait - round(wait, 6)) > 1e-9:
+            return (
+                "reading the computer's clock (time.monotonic(), time.time()) instead of the "
+                "clock the scheduler was given (self.clock): the wait is off by the "
+                "microseconds that really passed, while the test's clock stood still"
+            )
+        told = why(wait) if why is not None else None
+        if told:
+            return told
+        delay = self.scheduler.delay
+        right = _replay(self.calls, delay, lambda origin: origin, lambda slot, now: slot)
+        for remember, key, lesson in _KNOWN_SCHEDULES:
+            wrong = _replay(self.calls, delay, key, remember)
+            if not math.isclose(wrong, right, abs_tol=1e-6) and math.isclose(
+                wait, wrong, abs_tol=self.tolerance
+            ):
+                return lesson
+        return self.likely
+
+
+def _schedule_flaw(kata, delay: float) -> str | None:
+    """What is wrong with the learner's own HostScheduler, seen by asking it for three slots
+    of one origin at one instant (a right one: 0, delay, 2 x delay); None if that is right, or
+    if it cannot be asked. When starts come too close, a wrong schedule is the likely cause."""
+    try:
+        scheduler = kata.HostScheduler(delay, clock=FakeClock())
+        waits = [scheduler.reserve(A) for _ in range(3)]
+    except Exception:
+        return None
+    want = [0.0, delay, 2 * delay]
+    numbers = all(isinstance(w, int | float) for w in waits)
+    if numbers and all(math.isclose(w, v, abs_tol=1e-6) for w, v in zip(waits, want, strict=True)):
+        return None
+    shown = [round(w, 6) if isinstance(w, int | float) else w for w in waits]
+    return (
+        f"HostScheduler.reserve itself: asked for three slots of one origin at one instant, it "
+        f"returned {shown}, not {want} (the schedule tests above show where it goes wrong); "
+        "the waits you sleep are the waits it gives"
+    )
 
 
 def _story(kata, delay: float, likely: str) -> tuple[Story, FakeClock]:
@@ -577,12 +653,12 @@ async def test_starts_on_one_origin_are_delay_apart(kata):
                 f"three requests to a.test that each answered at once started {shown} apart "
                 f"(the delay is {DELAY:g} s)",
                 f"at least {DELAY:g} s between two starts on one origin",
-                "no wait between two requests on one origin: one request at a time (a lock) "
+                _schedule_flaw(kata, DELAY)
+                or "no wait between two requests on one origin: one request at a time (a lock) "
                 "is not a delay; once the origin's lock is held, sleep what "
                 "HostScheduler.reserve(origin) says"
                 if min(gaps) < PROMPT / 2
-                else "a wait shorter than the delay: sleep what HostScheduler.reserve(origin) "
-                "says (and check that reserve() passes the schedule tests above)",
+                else "a wait shorter than the delay: sleep what HostScheduler.reserve(origin) says",
                 fake.picture(),
             )
 
@@ -766,10 +842,10 @@ async def test_the_fake_web_sees_polite_hosts_crawled_side_by_side(kata, fresh_w
         fail(
             f"the fake web was asked {shown}",
             f"at least {WEB_DELAY:g} s between two request starts on one host",
-            "no wait, or too short a wait, before a request on a host that answers quickly "
+            _schedule_flaw(kata, WEB_DELAY)
+            or "no wait, or too short a wait, before a request on a host that answers quickly "
             "(one request at a time is not a delay): before each request, once the host's "
-            "lock is held, sleep what HostScheduler.reserve(origin) says (and check that "
-            "reserve() passes the schedule tests above)",
+            "lock is held, sleep what HostScheduler.reserve(origin) says",
             picture,
         )
     overlap = await log.peak_in_flight.remote()
