@@ -136,6 +136,8 @@ async def test_slow_calls_overlap_on_one_actor(gateway, probe):
                 "the loop's thread blocked waiting for the thread's result (future.result(), "
                 "concurrent.futures.wait): await it instead (asyncio.to_thread, "
                 "loop.run_in_executor)",
+                "an asyncio.Lock (or Semaphore(1)) around the call: the calls ran on threads, "
+                "but only one at a time; nothing needs to be serialised here",
             ]
         else:
             likely = (
@@ -156,7 +158,14 @@ async def test_slow_calls_overlap_on_one_actor(gateway, probe):
     _check_replies(replies, items, report.timeline())
 
 
-async def test_ping_answers_while_slow_calls_run(gateway, probe):
+def _max_concurrency(kata) -> int | None:
+    """The max_concurrency the learner's Gateway class was declared with, if any (read from
+    Ray's private _default_options; None when absent or unreadable)."""
+    options = getattr(kata.Gateway, "_default_options", None) or {}
+    return options.get("max_concurrency")
+
+
+async def test_ping_answers_while_slow_calls_run(kata, gateway, probe):
     items = [f"item {i}" for i in range(N)]
     service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
     await finishes_within(gateway.ping.remote(), 20, "ping() on a new Gateway")
@@ -181,17 +190,31 @@ async def test_ping_answers_while_slow_calls_run(gateway, probe):
     if not answered:
         if loop_blocked:
             likely = (
-                "calling the blocking legacy_fetch directly inside `async def` holds the "
-                "one thread the actor's event loop runs on, so nothing else on the actor can "
-                "run: "
-                "`await asyncio.to_thread(legacy_fetch, service, item)` keeps the loop free"
+                "calling the blocking legacy_fetch directly on the actor's event loop (inside "
+                "`async def`, or in a plain `def` method, which an async actor runs on its "
+                "loop too) holds the one thread that loop runs on, so nothing else on the "
+                "actor can run: `await asyncio.to_thread(legacy_fetch, service, item)` in an "
+                "`async def fetch` keeps the loop free"
             )
         else:
-            likely = (
+            limit = _max_concurrency(kata)
+            slots = (
                 f"the actor's max_concurrency: the {held} waiting fetch calls took every slot "
                 "it allows, and ping() queued for a free one (max_concurrency counts every "
                 "call, ping included). Leave it at the async default, or leave room for ping"
             )
+            blocked = (
+                "the event loop's thread blocked in a wait of its own (future.result(), "
+                "concurrent.futures.wait, a threading lock) while legacy_fetch ran on another "
+                "thread: await the thread's work instead (asyncio.to_thread, "
+                "loop.run_in_executor)"
+            )
+            if limit is None:
+                likely = blocked  # the async default leaves ping room: not the slots
+            elif limit <= held:
+                likely = slots
+            else:
+                likely = [slots, blocked]
         these = "1 fetch call was" if held == 1 else f"{held} fetch calls were"
         fail(
             f"ping() waited {waited:.1f} s behind the blocking calls: it could not answer "

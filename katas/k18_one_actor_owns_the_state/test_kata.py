@@ -303,6 +303,17 @@ async def test_stats_count_every_call_exactly(kata, make_probe, make_coordinator
         f"after {calls} concurrent claims ({refused} answered False), stats() returned "
         f"{stats!r}: wrong {wrong}"
     )
+    told = {"calls": calls, "claimed": calls - refused, "duplicates": refused}
+    if stats == told and told["claimed"] > len(URLS):
+        fail(
+            f"{happened}, exactly what the claims answered ({told['claimed']} True for "
+            f"{len(URLS)} urls): the counting follows the answers, the answers are wrong",
+            f"{want}",
+            "claims of one url answering True more than once (check, then await, then "
+            "update: see test_each_url_is_claimed_exactly_once); the counters themselves "
+            "count right",
+            claims.held.timeline("audits waiting while the gate was shut"),
+        )
     if step == {"calls": 2, "claimed": 1, "duplicates": 1}:
         fail(
             f"{happened}. Two more claims one after another were counted right",

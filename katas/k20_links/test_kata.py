@@ -5,6 +5,7 @@ A failure names the row, what came back, which part of it differs from the answe
 the wrong answer costs the crawl.
 """
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -118,6 +119,12 @@ def _mistake_in(got: str, want: str) -> str:
                 "the path was lowercased: only the scheme and the host are case-insensitive; "
                 "paths and queries stay as written"
             )
+        if _one_slash(g.path) == w.path:
+            return (
+                f"the path is {g.path!r} instead of {w.path!r}: the href was glued onto the "
+                "page's URL as text; resolve each href with urllib.parse.urljoin(base_url, "
+                "href), which knows '/x', '../x', '//host/x' and 'x' apart"
+            )
         return f"the path is {g.path!r} instead of {w.path!r}"
     if g.query != w.query:
         if "&amp;" in g.query:
@@ -138,12 +145,17 @@ def _mistake_in(got: str, want: str) -> str:
     return f"{got!r} is spelled differently from {want!r}"
 
 
+def _one_slash(path: str) -> str:
+    """The path with each run of slashes made one ('a//b' from gluing strings is 'a/b')."""
+    return re.sub("/+", "/", path)
+
+
 def _same_page(got: str, want: str) -> bool:
     """Does `got` look like a (wrong) spelling of `want`: same host name and path, ignoring
     case, port, query and fragment?"""
     try:
         g, w = urlsplit(got), urlsplit(want)
-        return g.hostname == w.hostname and g.path.lower() in (w.path.lower(), "")
+        return g.hostname == w.hostname and _one_slash(g.path).lower() in (w.path.lower(), "")
     except ValueError:
         return False
 
