@@ -109,6 +109,17 @@ async def test_fetch_awaits_the_non_blocking_call(kata, fetcher, probe):
             "calling service.call(item); use `return await service.acall(item)`",
             report.timeline(),
         )
+    if not _fetch_is_async(kata):
+        fail(
+            "fetch is a plain `def` method: it got the reply from service.acall(item), but "
+            "by running that coroutine to its end on the spot (asyncio.run, or a loop of its "
+            "own), so the actor waits for each call before it takes the next",
+            "fetch is `async def` and awaits service.acall(item): the actor's event loop "
+            "then serves many calls at once",
+            "a plain `def fetch` that runs the coroutine itself; write `async def fetch` "
+            "and `return await service.acall(item)`",
+            report.timeline(),
+        )
 
 
 async def test_twenty_calls_overlap_on_one_actor(kata, fetcher, probe):
