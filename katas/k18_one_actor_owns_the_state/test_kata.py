@@ -11,6 +11,7 @@ has returned before its audit was done.
 """
 
 import asyncio
+import reprlib
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -141,7 +142,7 @@ def _check_counts(stats, want: dict) -> None:
     if not_counts:
         key, value = next(iter(not_counts.items()))
         fail(
-            f"stats()[{key!r}] is {type(value).__name__} {value!r:.80}, not a number",
+            f"stats()[{key!r}] is {type(value).__name__} {reprlib.repr(value)}, not a number",
             f"counts: {want}",
             "returning the collection instead of its size: every value of stats() is a "
             "count, so 'claimed' is how many urls were claimed: len(...) of your set"
