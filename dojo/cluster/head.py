@@ -51,7 +51,7 @@ class LocalHead:
             drivers. A head whose drivers only want verdicts (the kata plan's
             shards) goes without: the monitor re-reads every worker's log file, and with the
             thousands of short-lived actor processes a kata plan starts it cost about 8% of
-            the self-check's CPU (135 of 1733 s, measured on CI's load).
+            the self-check's CPU (202 of 2655 CPU-s in a CI run).
 
     Examples:
         >>> with LocalHead(num_cpus=2) as head:

@@ -19,6 +19,7 @@ import sys
 
 import ray
 
+from dojo.harness.actors import declared_options
 from dojo.harness.heartbeat import Culprit, is_learners_code
 from dojo.harness.sim import on_an_event_loop
 
@@ -66,8 +67,7 @@ def watching_loop_calls(actor_class):
 
     setattr(Watched, _READ, _read_noted)
     Watched.__name__ = Watched.__qualname__ = base.__name__
-    # Ray keeps no public copy of a class's options; a class made without any has none.
-    options = getattr(actor_class, "_default_options", None) or {}
+    options = declared_options(actor_class)
     return ray.remote(**options)(Watched) if options else ray.remote(Watched)
 
 

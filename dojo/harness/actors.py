@@ -32,6 +32,13 @@ def wait_started(probe, actor, within: float = STARTUP) -> None:
     ray.wait(ready, num_returns=len(ready), timeout=within)
 
 
+def declared_options(actor_class) -> dict:
+    """The options an actor class was declared with (`@ray.remote(max_concurrency=...)`).
+    Ray keeps no public copy of them: read from its private `_default_options`; a class made
+    without any (or a Ray that moved them) gives {}."""
+    return dict(getattr(actor_class, "_default_options", None) or {})
+
+
 _STARTING = ("DEPENDENCIES_UNREADY", "PENDING_CREATION", "RESTARTING")
 
 

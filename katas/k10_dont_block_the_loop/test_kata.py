@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from dojo.harness.actors import replies_or_crash, started
+from dojo.harness.actors import declared_options, replies_or_crash, started
 from dojo.harness.probes import BROKEN_ON_A_STALL
 from dojo.harness.sim import CALLED_ASYNC, CALLED_ON_A_LOOP, SlowService, answer
 from dojo.harness.teach import fail, finishes_within
@@ -158,13 +158,6 @@ async def test_slow_calls_overlap_on_one_actor(gateway, probe):
     _check_replies(replies, items, report.timeline())
 
 
-def _max_concurrency(kata) -> int | None:
-    """The max_concurrency the learner's Gateway class was declared with, if any (read from
-    Ray's private _default_options; None when absent or unreadable)."""
-    options = getattr(kata.Gateway, "_default_options", None) or {}
-    return options.get("max_concurrency")
-
-
 async def test_ping_answers_while_slow_calls_run(kata, gateway, probe):
     items = [f"item {i}" for i in range(N)]
     service = SlowService(probe, delay=DELAY, gates=dict.fromkeys(items, HOLD))
@@ -197,7 +190,7 @@ async def test_ping_answers_while_slow_calls_run(kata, gateway, probe):
                 "`async def fetch` keeps the loop free"
             )
         else:
-            limit = _max_concurrency(kata)
+            limit = declared_options(kata.Gateway).get("max_concurrency")
             slots = (
                 f"the actor's max_concurrency: the {held} waiting fetch calls took every slot "
                 "it allows, and ping() queued for a free one (max_concurrency counts every "

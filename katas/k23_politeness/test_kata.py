@@ -656,11 +656,14 @@ async def test_starts_on_one_origin_are_delay_apart(kata):
                 f"(the delay is {DELAY:g} s)",
                 f"at least {DELAY:g} s between two starts on one origin",
                 _schedule_flaw(kata, DELAY)
-                or "no wait between two requests on one origin: one request at a time (a lock) "
-                "is not a delay; once the origin's lock is held, sleep what "
-                "HostScheduler.reserve(origin) says"
-                if min(gaps) < PROMPT / 2
-                else "a wait shorter than the delay: sleep what HostScheduler.reserve(origin) says",
+                or (
+                    "no wait between two requests on one origin: one request at a time (a lock) "
+                    "is not a delay; once the origin's lock is held, sleep what "
+                    "HostScheduler.reserve(origin) says"
+                    if min(gaps) < PROMPT / 2
+                    else "a wait shorter than the delay: sleep what "
+                    "HostScheduler.reserve(origin) says"
+                ),
                 fake.picture(),
             )
 
