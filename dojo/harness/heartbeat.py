@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import linecache
 import os
@@ -31,13 +32,20 @@ _NOT_YOURS = (
 _RAY_WORKER = os.path.join("ray", "_private", "worker.py")
 # Ray hands work over synchronously: creating an actor (a ray.util.queue.Queue is one) exports
 # its class and registers it with the cluster before `.remote()` returns, and submitting a
-# task may export its function. Nothing else can do it, and no correct answer avoids it, so a
-# freeze spent wholly in these calls is the machine's load (1.7 s seen with every core busy),
-# not a mistake: (file ending, function) of Ray's own frames.
-_RAY_HANDING_OVER = {
-    (os.path.join("ray", "actor.py"), "_remote"),
-    (os.path.join("ray", "remote_function.py"), "_remote"),
-    (os.path.join("ray", "util", "queue.py"), "__init__"),
+# task or an actor call serializes it there. Nothing else can do it, and no correct answer
+# avoids it, so the time the loop's thread spends in these calls is the machine's load (1.7 s
+# seen with every core busy), not a mistake. They are timed exactly while a heartbeat runs
+# (a watching thread's look can miss one: a freeze of 0.64 s spent in an export was blamed
+# so): (module, class, method).
+_RAY_HANDING_OVER = (
+    ("ray.actor", "ActorClass", "_remote"),
+    ("ray.actor", "ActorMethod", "_remote"),
+    ("ray.remote_function", "RemoteFunction", "_remote"),
+    ("ray.util.queue", "Queue", "__init__"),
+)
+_RAY_HANDING_OVER_FRAMES = {
+    (os.path.join(*module.split(".")) + ".py", function)
+    for module, _, function in _RAY_HANDING_OVER
 }
 # Standard-library waits that block the calling thread: (file ending, function) -> the call.
 _BLOCKING_WAITS = {
@@ -133,7 +141,7 @@ def culprit_of(frame) -> Culprit | None:
             if not call and "time.sleep(" in source:
                 call = "time.sleep"
             return Culprit(call, path, line, source, handing_over=handing_over and not call)
-        elif any(path.endswith(end) and function == fn for end, fn in _RAY_HANDING_OVER):
+        elif any(path.endswith(end) and function == fn for end, fn in _RAY_HANDING_OVER_FRAMES):
             handing_over = True
         elif path.endswith("threading.py") and function == "start":
             # Thread.start() waits until the new thread runs: an executor growing (the first
@@ -151,17 +159,20 @@ def culprit_of(frame) -> Culprit | None:
     return None
 
 
-class _RuledCallWatch:
-    """Wraps ray.get, ray.wait and time.sleep while at least one heartbeat runs, and tells each
-    running heartbeat about a call its loop's thread makes straight from the learner's code.
-    One wrapper for all heartbeats (they may overlap); put back when the last one ends, unless
-    something wrapped it in turn meanwhile (a test's monkeypatch then puts back ours, which
-    does nothing with no heartbeat running)."""
+class _LoopThreadWatch:
+    """While at least one heartbeat runs, wraps ray.get, ray.wait and time.sleep (each call the
+    loop's thread makes straight from the learner's code is told to its heartbeats) and Ray's
+    handing-over calls (each one the loop's thread makes is timed for its heartbeats). One
+    set of wrappers for all heartbeats (they may overlap); put back when the last one ends,
+    unless something wrapped it in turn meanwhile (a test's monkeypatch then puts back ours,
+    which does nothing with no heartbeat running)."""
 
     def __init__(self):
         self.running: list[Heartbeat] = []
-        self._real: dict[tuple[str, str], Callable] = {}
-        self._ours: dict[tuple[str, str], Callable] = {}
+        self._real: dict[tuple[object, str], Callable] = {}
+        self._ours: dict[tuple[object, str], Callable] = {}
+        # Threads inside a handing-over call now: only the outermost is timed.
+        self._handing_over: set[int] = set()
 
     def start(self, heartbeat: Heartbeat) -> None:
         self.running.append(heartbeat)
@@ -169,29 +180,38 @@ class _RuledCallWatch:
             return
         for (module_name, attribute), call in _RULED_CALLS.items():
             module = sys.modules.get(module_name)
-            if module is None:
-                continue
-            real = getattr(module, attribute)
-            self._real[module_name, attribute] = real
-            self._ours[module_name, attribute] = self._wrap(real, call)
-            setattr(module, attribute, self._ours[module_name, attribute])
+            if module is not None:
+                self._replace(module, attribute, lambda real, call=call: self._ruled(real, call))
+        for module_name, class_name, method in _RAY_HANDING_OVER:
+            owner = getattr(sys.modules.get(module_name), class_name, None)
+            if owner is not None:
+                self._replace(owner, method, self._timed)
 
     def stop(self, heartbeat: Heartbeat) -> None:
         with contextlib.suppress(ValueError):
             self.running.remove(heartbeat)
         if self.running:
             return
-        for (module_name, attribute), real in self._real.items():
-            module = sys.modules[module_name]
-            if getattr(module, attribute) is self._ours[module_name, attribute]:
-                setattr(module, attribute, real)
+        for (owner, attribute), real in self._real.items():
+            if getattr(owner, attribute) is self._ours[owner, attribute]:
+                setattr(owner, attribute, real)
         self._real.clear()
         self._ours.clear()
 
-    def _wrap(self, real: Callable, call: str) -> Callable:
+    def _replace(self, owner: object, attribute: str, wrap: Callable[[Callable], Callable]):
+        # vars(), not getattr: a class's method must be put back as the plain function it was.
+        real = vars(owner)[attribute]
+        self._real[owner, attribute] = real
+        self._ours[owner, attribute] = wrap(real)
+        setattr(owner, attribute, self._ours[owner, attribute])
+
+    def _watching(self) -> list[Heartbeat]:
+        thread = threading.get_ident()
+        return [h for h in self.running if h._loop_thread == thread]
+
+    def _ruled(self, real: Callable, call: str) -> Callable:
         def watched(*args, **kwargs):
-            thread = threading.get_ident()
-            watching = [h for h in self.running if h._loop_thread == thread]
+            watching = self._watching()
             if watching:
                 caller = sys._getframe(1)
                 path = caller.f_code.co_filename
@@ -204,8 +224,25 @@ class _RuledCallWatch:
 
         return watched
 
+    def _timed(self, real: Callable) -> Callable:
+        @functools.wraps(real)
+        def handing_over(*args, **kwargs):
+            watching, thread = self._watching(), threading.get_ident()
+            if not watching or thread in self._handing_over:
+                return real(*args, **kwargs)
+            self._handing_over.add(thread)
+            start = time.monotonic()
+            try:
+                return real(*args, **kwargs)
+            finally:
+                self._handing_over.discard(thread)
+                for heartbeat in watching:
+                    heartbeat._handed_over.append((start, time.monotonic()))
 
-_ruled_call_watch = _RuledCallWatch()
+        return handing_over
+
+
+_loop_thread_watch = _LoopThreadWatch()
 
 
 class Heartbeat:
@@ -237,10 +274,9 @@ class Heartbeat:
         self._ticks: list[float] = []
         self._task: asyncio.Task | None = None
         self._culprits: dict[float, tuple[float, Culprit | None]] = {}  # since: (gap, culprit)
-        # The stalls (by the time of the tick before them) the watching thread found, every
-        # time it looked, inside Ray handing work over: load, not the learner's (see
-        # _RAY_HANDING_OVER).
-        self._handing_over: dict[float, bool] = {}
+        # (start, end) of each call of Ray's handing work over made on the loop's thread
+        # while this heartbeat ran: load, not the learner's (see _RAY_HANDING_OVER).
+        self._handed_over: list[tuple[float, float]] = []
         self._paused = False
         self.stalled_for = 0.0  # how long the loop had stood still when on_stall fired
         self._stop = threading.Event()
@@ -253,7 +289,7 @@ class Heartbeat:
         self._ticks = [time.monotonic()]
         self._task = asyncio.create_task(self._beat())
         self._loop_thread = threading.get_ident()
-        _ruled_call_watch.start(self)
+        _loop_thread_watch.start(self)
         self._watcher = threading.Thread(target=self._watch, daemon=True, name="heartbeat")
         self._watcher.start()
         await asyncio.sleep(0)  # let the first beat get scheduled
@@ -262,7 +298,7 @@ class Heartbeat:
     async def __aexit__(self, *exc) -> None:
         # A loop blocked right up to the end still counts: close the last gap now.
         self._ticks.append(time.monotonic())
-        _ruled_call_watch.stop(self)
+        _loop_thread_watch.stop(self)
         self._stop.set()
         assert self._task is not None and self._watcher is not None
         self._task.cancel()
@@ -294,14 +330,18 @@ class Heartbeat:
                 # the line before a ray.get (a slow .remote() on a busy machine) would
                 # otherwise blame that line for the whole stall.
                 looked = culprit_of(sys._current_frames().get(self._loop_thread))
-                handing_over = looked is not None and looked.handing_over
-                self._handing_over[since] = self._handing_over.get(since, True) and handing_over
-                if looked is not None and (culprit is None or looked.call):
+                if looked is not None and (
+                    culprit is None
+                    or looked.call
+                    or (culprit.handing_over and not looked.handing_over)
+                ):
                     culprit = looked
             self._culprits[since] = (now - since, culprit)
             stuck = now - since
+            learners = culprit is not None and not culprit.handing_over
             if self.on_stall and (
-                (culprit and stuck > self.stall_after) or stuck > max(_HARD_STALL, self.stall_after)
+                (learners and stuck > self.stall_after)
+                or stuck > max(_HARD_STALL, self.stall_after)
             ):
                 self.on_stall, on_stall = None, self.on_stall
                 self.stalled_for = stuck
@@ -325,14 +365,19 @@ class Heartbeat:
         """When each tick happened (time.monotonic), the entry first."""
         return list(self._ticks)
 
+    def _freeze(self, start: float, end: float) -> float:
+        """The gap between two ticks, less the time the loop's thread spent in it handing
+        work over to Ray (creating an actor, submitting a task)."""
+        handing_over = sum(
+            max(0.0, min(end, until) - max(start, since)) for since, until in self._handed_over
+        )
+        return end - start - handing_over
+
     @property
     def longest_freeze(self) -> float:
-        """The longest gap between two ticks, but for stalls spent wholly in Ray handing
-        work over (creating an actor, submitting a task)."""
-        return max(
-            (b - a for a, b in itertools.pairwise(self._ticks) if not self._handing_over.get(a)),
-            default=0.0,
-        )
+        """The longest gap between two ticks, not counting time spent in Ray handing work
+        over (see _freeze)."""
+        return max((self._freeze(a, b) for a, b in itertools.pairwise(self._ticks)), default=0.0)
 
     def stalled_between(self, start: float, end: float, allowance: float = TICK_SLACK) -> float:
         """Seconds the loop could not run between `start` and `end`: the sum of each gap's
@@ -347,10 +392,11 @@ class Heartbeat:
     def culprit(self) -> Culprit | None:
         """The learner's line the loop's thread was stuck in during its longest stall, if it
         was caught there."""
+        after = dict(itertools.pairwise(self._ticks))
         caught = [
-            entry
-            for since, entry in self._culprits.items()
-            if entry[1] is not None and not self._handing_over.get(since)
+            (self._freeze(since, after.get(since, gap + since)), culprit)
+            for since, (gap, culprit) in self._culprits.items()
+            if culprit is not None and not culprit.handing_over
         ]
         return max(caught, key=lambda entry: entry[0])[1] if caught else None
 

@@ -26,11 +26,15 @@ async def spins_then_sleeps(seconds: float) -> None:
     time.sleep(seconds / 2)  # noqa: ASYNC251  (on purpose)
 
 
-async def spins(seconds: float) -> None:
-    """Busy on a line that makes no known blocking call (a long computation)."""
+def _busy(seconds: float) -> None:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         pass
+
+
+async def spins(seconds: float) -> None:
+    """Busy on a line that makes no known blocking call (a long computation)."""
+    _busy(seconds)
 
 
 class _SlowToStart(threading.Thread):
@@ -49,11 +53,13 @@ async def starts_a_slow_thread(seconds: float) -> None:
     _SlowToStart(seconds).start()  # as an executor starting its thread (asyncio.to_thread)
 
 
-async def makes_a_queue() -> object:
+async def makes_a_queue(busy_first: float = 0.0) -> object:
     """Creates a ray.util.queue.Queue on the loop, as every answer to kata 16 does: Ray
-    creates the queue's actor before the constructor returns."""
+    creates the queue's actor before the constructor returns. Busy for `busy_first` s first,
+    in the same stall of the loop (a freeze of the learner's own beside Ray's)."""
     from ray.util.queue import Queue
 
+    _busy(busy_first)
     return Queue(maxsize=1)
 
 
