@@ -94,3 +94,18 @@ def test_crawl_static_quick_prints_its_tables():
     # every crawl (two baselines, dojo crawl, kata 26's lanes) fetched every page of the tree,
     # and reported its broken link as a 404
     assert out.count("│ yes   │") == 4, out
+
+
+def test_cpu_by_process_counts_a_grandchilds_cpu_and_names_it():
+    # A grandchild orphaned at once (its shell exits first) that burns 0.5 s of CPU: the
+    # total must hold it (the kernel's count, via the subreaper) and the breakdown name it.
+    burn = "import time\nwhile time.process_time() < 0.5: pass"
+    out = subprocess.run(
+        [sys.executable, "bench/cpu_by_process.py", "--every", "0.05", "--",
+         "bash", "-c", f'("{sys.executable}" -c "{burn}" &)'],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    total = float(out.split("CPU of every descendant: ")[1].split(" s")[0])
+    assert total >= 0.5, out
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("python")}
+    assert rows and float(next(iter(rows.values()))[2]) >= 0.3, out

@@ -21,3 +21,36 @@ async def wait_until(
         if value or time.monotonic() >= deadline:
             return value
         await asyncio.sleep(interval)
+
+
+async def actors_still_starting(since: float, at_most: float) -> bool:
+    """Is an actor of this job still being created, `at_most` seconds after `since` at the
+    latest? Nothing it is part of can move before it is up, so a wait judging "nothing moved
+    for so long" goes on meanwhile (a new actor process took longer than a whole 27 s limit
+    on a loaded machine); `at_most` keeps an actor that never starts from holding it forever."""
+    from dojo.harness.actors import actors_starting
+
+    return time.monotonic() - since <= at_most and await asyncio.to_thread(actors_starting)
+
+
+async def wait_until_unless_slowed(
+    check: Callable[[], Awaitable[T]],
+    within: float,
+    pulse,
+    starts_within: float,
+    interval: float = 0.02,
+) -> T:
+    """wait_until(check, within), counting only the time the machine let the code move: the
+    seconds Ray was slow to answer (`pulse`, a dojo.harness.pulse.Pulse running meanwhile)
+    do not count, and the wait goes on while an actor of this job is still being created
+    (actors_still_starting, `starts_within` at most). Returns check's last value."""
+    started = time.monotonic()
+    limit = within
+    while not (value := await check()):
+        now = time.monotonic()
+        if now - started - pulse.overdue_between(started, now) > limit:
+            if not await actors_still_starting(started, starts_within):
+                return value
+            limit += 0.5  # look again in half a second
+        await asyncio.sleep(interval)
+    return value

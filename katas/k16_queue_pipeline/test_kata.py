@@ -27,12 +27,11 @@ import ray
 import ray.util.queue
 
 from dojo import NotDoneYet
-from dojo.harness.actors import actors_starting
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.pulse import Pulse
 from dojo.harness.sim import SlowService, answer
 from dojo.harness.teach import fail
-from dojo.harness.waiting import wait_until
+from dojo.harness.waiting import actors_still_starting, wait_until, wait_until_unless_slowed
 
 # pytest's own limit, above a run's start, its stall windows and the time its actors may take
 # to start (STARTS_WITHIN) on a busy machine.
@@ -158,21 +157,10 @@ class _Quiet:
 
 
 async def _wait_for(check, within: float, watch: "_Watch"):
-    """wait_until(check, within) with _finish's excuses: the time Ray was slow to answer (the
-    watch's pulse) does not count, and while an actor of the run is still being created (for
-    STARTS_WITHIN at most) the wait goes on: on a loaded machine the consumers' own actor took
-    longer than the whole limit to start (CI on 861f5df: a right answer failed "no consumer
-    took an item within 27 s"). Returns check's last result."""
-    started = time.monotonic()
-    limit = within
-    while not (result := await check()):
-        now = time.monotonic()
-        if now - started - watch.pulse.overdue_between(started, now) > limit:
-            if now - started > STARTS_WITHIN or not await asyncio.to_thread(actors_starting):
-                return result
-            limit += 0.5  # look again in half a second
-        await asyncio.sleep(0.02)
-    return result
+    """wait_until(check, within) with _finish's excuses: Ray's slow answers (the watch's
+    pulse) and actors of the run still being created (CI on 861f5df: a right answer failed
+    "no consumer took an item within 27 s" while the consumers' own actor started)."""
+    return await wait_until_unless_slowed(check, within, watch.pulse, STARTS_WITHIN)
 
 
 RAY_DIR = str(Path(ray.__file__).parent)
@@ -450,7 +438,6 @@ async def _finish(run, call, probe, producers, watch, during: str) -> list:
     quiet = _Quiet(watch)
     started = time.monotonic()
     deadline = started + OVERALL
-    starts_until = started + STARTS_WITHIN
     while not run.done():
         await asyncio.wait([run], timeout=0.2)
         if run.done():
@@ -460,7 +447,7 @@ async def _finish(run, call, probe, producers, watch, during: str) -> list:
         # Like the stall windows, the overall limit does not count Ray's slow moments.
         now = time.monotonic() - watch.pulse.overdue_between(started, time.monotonic())
         if quiet.for_how_long(flow.report) > window or now > deadline:
-            if time.monotonic() < starts_until and await asyncio.to_thread(actors_starting):
+            if await actors_still_starting(started, STARTS_WITHIN):
                 quiet.restart()
                 deadline = max(deadline, time.monotonic() + STALL)
                 continue
