@@ -413,6 +413,27 @@ async def test_a_freeze_of_the_learners_beside_ray_creating_an_actor_still_count
     assert culprit is not None and "time.monotonic() < end" in culprit.source, culprit
 
 
+async def test_a_heartbeat_leaves_alone_what_a_test_put_in_place_of_rays_queue(
+    ray_cluster, monkeypatch
+):
+    # Kata 16's tests put a plain function under ray.util.queue.Queue (to record every queue
+    # made): the heartbeat must time Ray's own classes only, and put back what it found.
+    import ray.util.queue
+
+    made = []
+
+    def recording(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    real = ray.util.queue.Queue
+    monkeypatch.setattr(ray.util.queue, "Queue", recording)
+    async with Heartbeat():
+        queue = await blocking.makes_a_queue()
+    queue.shutdown(force=True)
+    assert made == [queue] and ray.util.queue.Queue is recording
+
+
 @ray.remote(num_cpus=0)
 def _quick() -> int:
     return 1
