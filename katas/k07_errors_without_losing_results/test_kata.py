@@ -280,7 +280,7 @@ async def test_one_failure_loses_no_results(kata, probe):
             "see their results. Wait for every call: gather(..., return_exceptions=True), or "
             "a try/except around each await"
             if report.running
-            else "a result stored under another key than its item, or dropped",
+            else [_MISFILED, "a result dropped on the way: keep every item's outcome"],
             report.timeline("when run_batch returned"),
         )
     cancelled = sorted(c.label for c in report.calls if c.outcome == "cancelled")

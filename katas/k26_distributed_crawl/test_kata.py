@@ -4,8 +4,10 @@ Your crawl() runs on generated sites (dojo.web.generate_site) whose facts say ex
 correct crawl requests. The fake web's hit log is the witness: every request as the server
 saw it, when, and from which fetcher (the `who` of a hit is the fetcher's name).
 
-The first four tests share ONE crawl of a 200-page, 6-host site (it runs in whichever of them
-comes first); the last one runs its own crawl and kills a fetcher in the middle of it.
+The first four tests share ONE crawl of a 100-page, 6-host site (it runs in whichever of them
+comes first); the fourth also crawls a small site whose queue runs dry in the middle (lanes
+must come back to work); the last one runs its own crawl and kills a fetcher in the middle
+of it.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.teach import fail, finishes_within
 from dojo.harness.timeline import Interval, render
 from dojo.harness.waiting import wait_until
-from dojo.web import HitLog, Resource, Response, generate_site
+from dojo.web import HitLog, Resource, Response, Site, generate_site
 from dojo.web.hits import Hit, peak_in_flight_of
 
 pytestmark = pytest.mark.timeout(300)
@@ -87,6 +89,34 @@ KILL_SITE = _kill_site.merged(
     )
 )
 KILL_EXPECTED = KILL_FACTS.expected_crawl()
+
+# The dry site: the queue runs dry in the middle of the crawl, after the lanes have worked.
+# The start page links to four leaves and a slow hub; every lane that fetched the start page
+# or a leaf finds nothing queued while the hub is fetched, and the hub's links (18 pages, 3
+# per host on 6 hosts, host after host) need every lane again. Lanes that quit on an empty
+# lease once they have done some work leave at most two lanes for them (the hub's, and one
+# that never got a URL): at most 2 in flight, where the lanes and hosts allow 6.
+DRY_HOSTS = [f"http://dry{k}.example.test" for k in range(6)]
+DRY_START, DRY_HUB = f"{DRY_HOSTS[0]}/", f"{DRY_HOSTS[5]}/hub"
+DRY_LEAVES = [f"{host}/leaf" for host in DRY_HOSTS[1:5]]
+DRY_AFTER = [f"{host}/after/{j}" for j in range(3) for host in DRY_HOSTS]
+HUB_LATENCY = 0.8  # long enough for the leaves' lanes to find the queue empty
+AFTER_LATENCY = 0.3
+AFTER_PEAK = 3  # the hub's pages in flight at once, at least: quitting lanes leave 2 at most
+
+
+def _links(urls: list[str]) -> str:
+    return "".join(f'<a href="{url}">{url}</a> ' for url in urls)
+
+
+DRY_SITE = Site.of(
+    [
+        Resource(DRY_START, (Response(body=_links([*DRY_LEAVES, DRY_HUB]), latency=0.02),)),
+        *(Resource(u, (Response(body="<p>a leaf</p>", latency=0.02),)) for u in DRY_LEAVES),
+        Resource(DRY_HUB, (Response(body=_links(DRY_AFTER), latency=HUB_LATENCY),)),
+        *(Resource(u, (Response(body="<p>after</p>", latency=AFTER_LATENCY),)) for u in DRY_AFTER),
+    ]
+)
 KILL_AT = 0.25  # kill a fetcher once this fraction of the requests was served, and ...
 LEFT = 0.2  # ... it has a slow page in flight with at least this many seconds still to go
 QUIET = 4.0  # seconds without a new request (at least): the crawl is stuck
@@ -662,6 +692,51 @@ async def test_fetchers_work_side_by_side(kata, log):
                 "lanes blocked on each other",
             ],
             picture,
+        )
+    await _check_lanes_come_back_after_a_dry_spell(kata, log)
+
+
+async def _check_lanes_come_back_after_a_dry_spell(kata, log) -> None:
+    """The dry site's crawl: once the hub's links are queued, the lanes that found the queue
+    empty meanwhile are back at work (AFTER_PEAK of its pages in flight at least)."""
+    await log.clear.remote()
+    fetchers: dict[str, Any] = {}
+    call = (
+        f"crawl(<a site whose queue runs dry while {URL(DRY_HUB).path} is fetched>, "
+        f"fetchers={FETCHERS}, per_fetcher={PER_FETCHER}, delay={DELAY})"
+    )
+    try:
+        crawling = kata.crawl(
+            DRY_SITE, log, DRY_START, allowed_domains=DOMAINS, fetchers=FETCHERS,
+            per_fetcher=PER_FETCHER, delay=DELAY, on_started=fetchers.update, **NO_LIMITS,
+        )  # fmt: skip
+        try:
+            await finishes_within(crawling, CRAWL_WITHIN, call)
+        except Exception as error:
+            _crawl_raised(error, call, "")
+    finally:
+        for handle in fetchers.values():
+            with contextlib.suppress(Exception):
+                ray.kill(handle)
+    expected = 1 + len(DRY_LEAVES) + 1 + len(DRY_AFTER)
+    after = [h for h in await _all_hits(log, expected) if h.url in DRY_AFTER]
+    peak = peak_in_flight_of(after)
+    if peak < AFTER_PEAK:
+        per_fetcher = dict(Counter(h.who for h in after))
+        fail(
+            f"once {URL(DRY_HUB).path} answered, its {len(DRY_AFTER)} pages on "
+            f"{len(DRY_HOSTS)} hosts were fetched at most {peak} at a time (requests per "
+            f"fetcher: {per_fetcher}); while the hub was fetched nothing else was queued",
+            f"every lane back at work once the hub's links are queued: up to "
+            f"{min(FETCHERS * PER_FETCHER, len(DRY_HOSTS))} at once (one per host)",
+            [
+                "lanes that stop when lease() comes back empty once they have done some "
+                "work: the queue ran dry while the hub was fetched, and the lanes of the "
+                "start page and the leaves quit. An empty lease is never the end: wait a "
+                "moment and ask again, until frontier.finished()",
+                "lanes that wait a long time (seconds) before asking again",
+            ],
+            _picture(sorted(after, key=lambda h: h.start), "the hub's pages"),
         )
 
 
