@@ -92,6 +92,11 @@ async def finishes_within(awaitable, seconds: float, call: str):
         )
 
 
+def were(count: int) -> str:
+    """ "was" or "were", agreeing with `count` ("only 1 of 8 calls was in flight")."""
+    return "was" if count == 1 else "were"
+
+
 def below_zero(count) -> bool:
     """A counter the learner keeps went below zero: it was taken away more often than added
     (e.g. in an `except` and again in a `finally`), not a step skipped."""

@@ -9,7 +9,7 @@ import ray
 from dojo.harness.handoffs import QUIET, watch_handoffs
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import SlowService, answer
-from dojo.harness.teach import fail, finishes_within
+from dojo.harness.teach import fail, finishes_within, were
 from dojo.harness.timing import warm_workers
 from dojo.harness.waiting import wait_until
 
@@ -141,7 +141,7 @@ async def test_all_calls_in_flight_at_once(kata, make_probe):
         # Calls waited at the barrier while the loop was frozen: the blocking call is why.
         heartbeat.fail_if_caught_blocking(
             CAUGHT_FREEZE,
-            during=f"only {report.peak} of {N} calls were in flight at once",
+            during=f"only {report.peak} of {N} calls {were(report.peak)} in flight at once",
             known_call_only=True,
         )
         if handoffs.stalled:
@@ -165,7 +165,7 @@ async def test_all_calls_in_flight_at_once(kata, make_probe):
                 "a limit on how many run at once (a semaphore, a pool of workers)",
             ]
         fail(
-            f"only {report.peak} of {N} calls were in flight at once ({waited})",
+            f"only {report.peak} of {N} calls {were(report.peak)} in flight at once ({waited})",
             f"all {N} calls in flight together",
             likely,
             picture=report.timeline(),

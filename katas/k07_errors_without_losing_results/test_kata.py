@@ -7,7 +7,7 @@ from dojo.harness.handoffs import QUIET, watch_handoffs
 from dojo.harness.heartbeat import CAUGHT_LIMIT, Heartbeat
 from dojo.harness.probes import BROKEN_ON_A_STALL
 from dojo.harness.sim import OutOfStock, PriceNotFound, SlowService, answer
-from dojo.harness.teach import fail, finishes_within
+from dojo.harness.teach import fail, finishes_within, were
 from dojo.harness.timing import warm_workers
 from dojo.harness.waiting import wait_until
 
@@ -338,7 +338,7 @@ async def test_all_items_run_at_once(kata, probe):
                 "starting the calls in batches, or through a limit on how many run at once",
             ]
         fail(
-            f"at most {report.peak} of {n} calls were in flight at once ({waited})",
+            f"at most {report.peak} of {n} calls {were(report.peak)} in flight at once ({waited})",
             f"all {n} price calls in flight together",
             likely,
             report.timeline(),
