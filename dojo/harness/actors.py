@@ -62,6 +62,17 @@ def actors_starting(class_name: str | None = None) -> bool:
         return False
 
 
+def actors_not_dead(actor_ids: list[str]) -> list[str]:
+    """The ids among `actor_ids` whose actors the cluster does not (yet) count as dead:
+    killed, or ended because their last handle went. Read from the actor table like
+    actors_starting; an id the table does not know counts as not dead. Blocking: call it off
+    the test's loop."""
+    from ray._private import state
+
+    table = state.actors()
+    return [i for i in actor_ids if table.get(i, {}).get("State") != "DEAD"]
+
+
 def kill_quietly(actor) -> None:
     """Kill an actor if it is one (a dead or missing actor is no error at the end of a test)."""
     if isinstance(actor, ActorHandle):
