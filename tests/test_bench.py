@@ -97,15 +97,27 @@ def test_crawl_static_quick_prints_its_tables():
 
 
 def test_cpu_by_process_counts_a_grandchilds_cpu_and_names_it():
-    # A grandchild orphaned at once (its shell exits first) that burns 0.5 s of CPU: the
-    # total must hold it (the kernel's count, via the subreaper) and the breakdown name it.
+    # A grandchild orphaned at once (its shell exits first) that burns 0.5 s of CPU: still
+    # followed (via the subreaper), counted, and named.
     burn = "import time\nwhile time.process_time() < 0.5: pass"
     out = subprocess.run(
         [sys.executable, "bench/cpu_by_process.py", "--every", "0.05", "--",
          "bash", "-c", f'("{sys.executable}" -c "{burn}" &)'],
         cwd=REPO, capture_output=True, text=True, timeout=120,
     ).stdout  # fmt: skip
-    total = float(out.split("CPU of every descendant: ")[1].split(" s")[0])
-    assert total >= 0.5, out
+    total = float(out.split("CPU seen: ")[1].split(" s")[0])
+    assert total >= 0.3, out
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith("python")}
     assert rows and float(next(iter(rows.values()))[2]) >= 0.3, out
+
+
+def test_cpu_by_process_leaves_no_zombie_while_the_command_runs():
+    # Orphans are reparented to it (it is their subreaper): the ones that end must be reaped
+    # at once, or a command that waits for its processes to be gone waits for ever (the
+    # self-check's resume tests failed so under it).
+    script = "(sleep 0.2 &); sleep 2; echo zombies: $(ps -o stat= --ppid $PPID | grep -c Z)"
+    out = subprocess.run(
+        [sys.executable, "bench/cpu_by_process.py", "--every", "0.05", "--", "bash", "-c", script],
+        cwd=REPO, capture_output=True, text=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert "zombies: 0" in out, out

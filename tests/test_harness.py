@@ -443,9 +443,9 @@ async def test_a_ray_wait_poll_too_short_to_freeze_the_loop_still_breaks_the_rul
     refs = [_answers_after.remote(0.3) for _ in range(2)]
     async with Heartbeat() as heartbeat:
         await blocking.polls_ray_wait(refs)
-    assert heartbeat.longest_freeze < 0.3, heartbeat.longest_freeze  # no freeze to see
+    # Limits no freeze reaches, even on a loaded machine: what must fail is the calls alone.
     with pytest.raises(pytest.fail.Exception) as failure:
-        heartbeat.assert_loop_stayed_free("the test waited", caught_limit=0.3, limit=1.0)
+        heartbeat.assert_loop_stayed_free("the test waited", caught_limit=60, limit=60)
     message = str(failure.value)
     assert "called ray.wait" in message and "tests/robustness/blocking.py:" in message, message
     assert "likely mistake:" in message and "asyncio.wait" in message, message

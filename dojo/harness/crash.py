@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dojo.harness.teach import LIKELY
+from dojo.harness.teach import CANDIDATES, LIKELY
 
 
 @dataclass(frozen=True)
@@ -34,14 +34,21 @@ class KnownCrash:
         types: exception class names that qualify (the original type, for Ray task errors).
         message: a regular expression searched in the exception's message.
         line: a regular expression the learner's source line must match (None: any line).
-        lesson: what the learner most likely did and what to do instead.
+        lesson: what the learner most likely did and what to do instead; or, when the crash
+            fits more than one mistake, each of them (told as candidates).
     """
 
     name: str
     types: tuple[str, ...]
     message: str
     line: str | None
-    lesson: str
+    lesson: str | tuple[str, ...]
+
+    def told(self) -> list[str]:
+        """The lines that tell this lesson, under the crash's own lines."""
+        if isinstance(self.lesson, str):
+            return [f"{LIKELY} {self.lesson}"]
+        return [CANDIDATES, *(f"  - {candidate}" for candidate in self.lesson)]
 
     def matches(self, error: BaseException, line: str) -> bool:
         if type(error).__name__ not in self.types:
@@ -142,6 +149,25 @@ KNOWN_CRASHES = (
         "Ray refuses `async def` remote functions: keep the task a plain `def`, or put the "
         "async code in an actor (an `async def` method of an @ray.remote class)",
     ),
+    KnownCrash(
+        # An item missing from the object's own list or dict: in a kata where calls run at
+        # once, another call may have taken it (a README-only answer kept each call's reply in
+        # a list on a threaded actor and read it back: IndexError, told nothing).
+        "actor-state-changed-meanwhile",
+        ("IndexError", "KeyError"),
+        "",
+        r"\bself\.\w+(\s*\[|\.pop\()",
+        (
+            "state kept on the object (`self.…`) changed by another call running at the same "
+            "time: a threaded actor (max_concurrency above 1) runs its calls in parallel "
+            "threads, and an async actor switches calls at every await, so between two of "
+            "your lines another call can empty or change it. Keep what one call needs in local "
+            "variables, or guard the shared state with a lock (threading.Lock in a threaded "
+            "actor, asyncio.Lock in an async one)",
+            "the list or dict does not hold that item even with one call at a time: a bug of "
+            "its own",
+        ),
+    ),
 )
 
 
@@ -199,11 +225,13 @@ def _plain(text: str) -> str:
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
-def lesson_for(error: BaseException, line: str) -> str | None:
-    for crash in KNOWN_CRASHES:
-        if crash.matches(error, line):
-            return crash.lesson
-    return None
+def known_crash(error: BaseException, line: str) -> KnownCrash | None:
+    return next((crash for crash in KNOWN_CRASHES if crash.matches(error, line)), None)
+
+
+def lesson_for(error: BaseException, line: str) -> str | tuple[str, ...] | None:
+    crash = known_crash(error, line)
+    return crash.lesson if crash is not None else None
 
 
 def _first_line(error: BaseException) -> str:
@@ -240,7 +268,7 @@ def explain(error: BaseException, learner_files: Iterable[str | Path]) -> str | 
         f"  {place.file}, line {place.line}, in {place.function}:",
         f"      {place.source}",
     ]
-    lesson = lesson_for(original, place.source)
-    if lesson:
-        lines.append(f"{LIKELY} {lesson}")
+    crash = known_crash(original, place.source)
+    if crash is not None:
+        lines += crash.told()
     return "\n".join(lines)

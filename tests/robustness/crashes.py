@@ -80,5 +80,24 @@ async def async_remote_function():
     return ray.remote(fetch)
 
 
+@ray.remote(num_cpus=0, max_concurrency=2)
+class ReplyBuffer:
+    """A threaded actor that keeps each call's reply on itself, to read it back."""
+
+    def __init__(self):
+        self.replies = []
+
+    def take(self):
+        return self.replies.pop(0)  # another call took it (here: nobody put one)
+
+
+async def actor_state_changed_meanwhile():
+    buffer = ReplyBuffer.remote()
+    try:
+        return await buffer.take.remote()
+    finally:
+        ray.kill(buffer)
+
+
 async def plain_bug():
     return {}["missing"]
