@@ -81,6 +81,9 @@ MAX_FREEZE = 1.0
 # size written as a number instead of read from the arguments passes the main run.
 SMALL_ACTORS, SMALL_LIMIT = 2, 3
 SMALL_URLS = 12
+# The small run starts its fetchers inside the test (the main run does it in a fixture, outside
+# the time limit): room for a slow start on a loaded machine, and for RUN_BOUND.
+SMALL_RUN_TIMEOUT = RUN_BOUND + 60
 GONE_WITHIN = 5.0  # seconds for the cluster to count the killed (or let go) fetchers dead
 
 
@@ -639,6 +642,7 @@ async def test_every_url_has_its_result(crawl):
         )
 
 
+@pytest.mark.timeout(SMALL_RUN_TIMEOUT)
 async def test_at_most_k_in_flight_per_fetcher(crawl, kata, log):
     run = judged(crawl)
     total, per_who = _peaks(run)
@@ -692,6 +696,7 @@ async def test_the_pool_fills_n_times_k(crawl):
     require_a_crawl(run)
 
 
+@pytest.mark.timeout(SMALL_RUN_TIMEOUT)
 async def test_exactly_actors_fetchers_share_the_work(crawl, kata, log):
     run = judged(crawl)
     if run.raised is None and not run.unfinished and len(run.created) != ACTORS:
