@@ -227,6 +227,13 @@ def _ruled_site():
     return site_from_pages(pages, redirect(f"{OTHER}/robots.txt", "/moved/robots.txt"))
 
 
+def _starts_by_host(hits) -> dict[str, list[float]]:
+    starts: dict[str, list[float]] = {}
+    for hit in sorted(hits, key=lambda h: h.start):
+        starts.setdefault(hit.host, []).append(hit.start)
+    return starts
+
+
 @pytest.mark.timeout(120)
 def test_per_host_slots_and_robots_txt_read_as_rfc_9309_says(ray_cluster, tmp_path):
     report_path = tmp_path / "ruled.json"
@@ -239,6 +246,7 @@ def test_per_host_slots_and_robots_txt_read_as_rfc_9309_says(ray_cluster, tmp_pa
         )  # fmt: skip
         peak = served.hits.peak_in_flight(by="host")
         gaps = served.hits.min_gap(by="host")
+        starts = _starts_by_host(served.hits.hits())
         twice = served.hits.duplicates()
     assert code == 0, console.export_text()
     report, urls = _outcomes(report_path)
@@ -246,10 +254,15 @@ def test_per_host_slots_and_robots_txt_read_as_rfc_9309_says(ray_cluster, tmp_pa
     assert report["settings"]["per_host"] == PER_HOST and not twice
 
     # From the server's side: never more than PER_HOST at once on a host, and they did
-    # overlap (the slow pages take LATENCY, their starts are GAP apart); starts GAP apart
-    # (half of it tolerated, as in kata 26: scheduling noise on a busy machine).
+    # overlap (the slow pages take LATENCY, their starts are GAP apart); starts GAP apart.
+    # A request never starts before its slot but may arrive late (beside the kata plan, one
+    # arrived 0.12 s late and its gap to the next read 0.08 s): two starts in one slot show
+    # as a gap near 0, and a spacing shorter than GAP shows over the whole run (n starts span
+    # at least n - 1 slots, one of them allowed lost to a late first start).
     assert 2 <= peak["slow.example.test"] <= PER_HOST, peak
-    assert all(g is None or g >= GAP / 2 for g in gaps.values()), gaps
+    assert all(g is None or g >= GAP / 4 for g in gaps.values()), gaps
+    spans = {host: (t[-1] - t[0], (len(t) - 2) * GAP) for host, t in starts.items() if len(t) > 2}
+    assert all(span >= least for span, least in spans.values()), spans
 
     # robots.txt, longest match, in either order; `*` and `$` as patterns; a redirect followed.
     for host in RULES:
