@@ -307,6 +307,7 @@ def _code_under_test(module, tests_file: Path) -> set[str]:
 @pytest.fixture
 def make_probe(ray_cluster):
     """Create probes for this test; they are killed when it ends, whatever happened."""
+    from dojo.harness import slowness
     from dojo.harness.probes import Probe
 
     made: list[Probe] = []
@@ -314,11 +315,58 @@ def make_probe(ray_cluster):
     def make(**options) -> Probe:
         probe = Probe.create(**options)
         made.append(probe)
+        slowness.watch(probe)  # the test's time limits forgive what the machine was slow
         return probe
 
     yield make
+    slowness.stop()
     for probe in made:
         probe.release()
+
+
+# optionalhook: pytest-timeout declares these hooks (it may be disabled: -p no:timeout).
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_timeout_set_timer(item, settings):
+    """pytest's limit for a test, forgiving the seconds the machine was slow (as a kata's
+    own limits do, dojo/harness/slowness.py): when the alarm rings early for that reason it
+    is set again for the rest. Only the signal method, in the main thread; otherwise
+    pytest-timeout sets its own timer (None)."""
+    import signal
+    import threading
+
+    from dojo.harness import slowness
+
+    slowness.set_test_limit(settings.timeout)
+    try:
+        from pytest_timeout import timeout_sigalrm
+    except ImportError:  # a pytest-timeout without it: its own timer, not forgiving
+        return None
+    if settings.method != "signal" or threading.current_thread() is not threading.main_thread():
+        return None
+
+    def ring(signum, frame):
+        __tracebackhide__ = True
+        left = slowness.test_ends() - time.monotonic()
+        if left > 0.01:
+            signal.setitimer(signal.ITIMER_REAL, left)
+            return
+        timeout_sigalrm(item, settings)
+
+    def cancel():
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+
+    item.cancel_timeout = cancel
+    signal.signal(signal.SIGALRM, ring)
+    signal.setitimer(signal.ITIMER_REAL, settings.timeout)
+    return True
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_timeout_cancel_timer(item):
+    from dojo.harness import slowness
+
+    slowness.set_test_limit(None)  # None: pytest-timeout's own hook calls item.cancel_timeout
 
 
 @pytest.fixture(autouse=True)

@@ -54,6 +54,10 @@ class Pulse:
         if self._thread is not None:
             self._thread.join(timeout=GIVE_UP)
 
+    def stop_soon(self) -> None:
+        """Stop pinging without waiting for the ping in flight (the thread is a daemon)."""
+        self._stop.set()
+
     def _beat(self) -> None:
         while not self._stop.wait(self._every):
             entry: list[float | None] = [time.monotonic(), None]
