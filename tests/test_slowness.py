@@ -7,11 +7,11 @@ import time
 import pytest
 import ray
 
-pytest_plugins = ["pytester"]
-
 from dojo.harness import slowness
 from dojo.harness.pulse import PROMPT
 from dojo.harness.teach import finishes_within
+
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture
