@@ -72,7 +72,8 @@ def _show(result: FetchResult) -> str:
     return f"{result.status} (Retry-After: {after})" if after is not None else str(result.status)
 
 
-RETRYABLE = [answer(s) for s in (429, 500, 502, 503, 504)] + [
+# 599 too: "any 5xx" ends there (`500 <= status < 599` is an off-by-one that misses it).
+RETRYABLE = [answer(s) for s in (429, 500, 502, 503, 504, 599)] + [
     failed(k) for k in ("timeout", "connect", "reset")
 ]
 FINAL = [answer(s) for s in (200, 204, 301, 304, 400, 401, 403, 404, 410)] + [
@@ -99,7 +100,12 @@ def test_which_failures_are_worth_retrying(kata):
                 "request's fault (asking again gets the same answer), and a page, a redirect, "
                 "bad_url, too_many_redirects or other is final too"
             )
-        if missed:
+        if missed == ["599"]:
+            likely.append(
+                "599 called final: an off-by-one at the end of the 5xx (`status < 599` leaves "
+                "it out); any 5xx is 500 to 599, both included"
+            )
+        elif missed:
             likely.append(
                 f"{', '.join(missed)} called final: a 429, any 5xx and the network errors "
                 "timeout, connect and reset may be gone a moment later"
@@ -169,15 +175,23 @@ def test_backoff_is_jittered(kata):
     draws = _draws(kata, retry, SEED)
     spread = max(draws) - min(draws)
     if spread < 0.25 * envelope:
+        herd = (
+            "every client that failed at the same moment then retries at {when}, and the "
+            "struggling server gets the whole herd back {how}"
+        )
         fail(
             f"{DRAWS} draws of backoff_delay({retry}, base={BASE}, cap={CAP}, rng) were all "
             f"within {spread:.3f} s of each other (from {min(draws):.3f} s to "
             f"{max(draws):.3f} s)",
             f"waits spread over the envelope of {envelope:.2f} s (full jitter: anywhere in "
             "0..envelope; equal jitter: envelope/2..envelope)",
-            "no jitter: every client that failed at the same moment then retries at the same "
-            "moment, and the struggling server gets the whole herd back at once. Draw the "
-            "wait from rng, e.g. rng.uniform(0, envelope)",
+            "no jitter: "
+            + herd.format(when="the same moment", how="at once")
+            + ". Draw the wait from rng, e.g. rng.uniform(0, envelope)"
+            if spread < 1e-9
+            else f"a jitter too narrow (spread over {spread / envelope:.0%} of the envelope): "
+            + herd.format(when="nearly the same moment", how="almost at once")
+            + ". Spread the draw over the envelope, e.g. rng.uniform(0, envelope)",
         )
 
 
