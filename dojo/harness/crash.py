@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from dojo.harness.teach import CANDIDATES, LIKELY
+from dojo.harness.teach import CANDIDATES, LIKELY, plain
 
 
 @dataclass(frozen=True)
@@ -221,10 +221,6 @@ def _original(error: BaseException) -> BaseException:
     return cause if isinstance(cause, BaseException) else error
 
 
-def _plain(text: str) -> str:
-    return re.sub(r"\x1b\[[0-9;]*m", "", text)
-
-
 def known_crash(error: BaseException, line: str) -> KnownCrash | None:
     return next((crash for crash in KNOWN_CRASHES if crash.matches(error, line)), None)
 
@@ -235,7 +231,7 @@ def lesson_for(error: BaseException, line: str) -> str | tuple[str, ...] | None:
 
 
 def _first_line(error: BaseException) -> str:
-    lines = [ln.strip() for ln in _plain(str(error)).splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in plain(str(error)).splitlines() if ln.strip()]
     return lines[0][:300] if lines else ""
 
 
@@ -249,7 +245,7 @@ def explain(error: BaseException, learner_files: Iterable[str | Path]) -> str | 
     files = {str(Path(f).resolve()) for f in learner_files}
     original = _original(error)
     remote = original is not error
-    place = _remote_place(_plain(str(error)), files) if remote else None
+    place = _remote_place(plain(str(error)), files) if remote else None
     place = place or _local_place(error, files)
     if place is None:
         # A learner's exception can also sit in the chain (raised while handling another).

@@ -8,6 +8,7 @@ them as candidates ("possible mistakes (the test cannot tell which):").
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Sequence
 
@@ -124,6 +125,18 @@ async def _forgive_slowness(limit, started: float, seconds: float) -> None:
         when = loop.time() + (until - now)
         if when > limit.when():
             limit.reschedule(when)
+
+
+def plain(text: str) -> str:
+    """`text` without terminal colours (Ray colours its tracebacks)."""
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def said(error: BaseException, width: int = 100) -> str:
+    """What an exception says, on one line: its first line (the words the code gave it) and,
+    for a message of several lines (a Ray error's traceback inside), its last."""
+    lines = plain(str(error)).strip().splitlines() or [""]
+    return lines[0] if len(lines) == 1 else f"{lines[0][:width]} ... {lines[-1]}"
 
 
 def were(count: int) -> str:

@@ -24,7 +24,7 @@ from dojo import NotDoneYet
 from dojo.harness.actors import killed_at_the_end
 from dojo.harness.heartbeat import Heartbeat
 from dojo.harness.sim import OutOfStock, SlowService, answer
-from dojo.harness.teach import fail, finishes_within
+from dojo.harness.teach import fail, finishes_within, said
 from dojo.harness.timing import stretched
 
 # pytest's own limit, above the start (STARTUP), a stretched stall window and the finish.
@@ -329,7 +329,7 @@ async def test_an_error_arrives_after_the_earlier_results(kata, make_probe, stre
         )
     if not isinstance(raised, OutOfStock):
         fail(
-            f"{call} raised {type(raised).__name__}: {str(raised).strip().splitlines()[-1:]}",
+            f"{call} raised {type(raised).__name__}: {said(raised)}",
             "an OutOfStock (Ray's error for it is also an OutOfStock: `except OutOfStock` "
             "catches it)",
             "wrapping the error in another exception, or raising your own: let the "
