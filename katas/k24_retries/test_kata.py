@@ -10,6 +10,7 @@ each URL was asked, and that the server's Retry-After was respected.
 
 import asyncio
 import contextlib
+import itertools
 import os
 import random
 import time
@@ -137,11 +138,25 @@ def _draws(kata, retry: int, seed: int, n: int = DRAWS, base=BASE, cap=CAP) -> l
     return draws
 
 
+# A second base and cap: an answer that writes the numbers instead of reading its arguments
+# passes one pair, not both.
+OTHER_BASE, OTHER_CAP = 0.3, 1.0
+
+
 def test_backoff_envelope_grows_then_caps(kata):
-    for retry in range(1, 11):
-        envelope = _envelope(retry)
-        draws = _draws(kata, retry, SEED + retry)
-        call = f"backoff_delay({retry}, base={BASE}, cap={CAP}, rng)"
+    for (base, cap), retry in itertools.product(
+        [(BASE, CAP), (OTHER_BASE, OTHER_CAP)], range(1, 11)
+    ):
+        envelope = _envelope(retry, base, cap)
+        draws = _draws(kata, retry, SEED + retry, base=base, cap=cap)
+        call = f"backoff_delay({retry}, base={base}, cap={cap}, rng)"
+        # The first pair passed every retry: what fails with the second is the numbers.
+        written = (
+            f"base and cap written as numbers (right for base={BASE}, cap={CAP} only) "
+            "instead of read from the arguments"
+            if (base, cap) != (BASE, CAP)
+            else None
+        )
         if min(draws) < 0:
             fail(
                 f"{call} returned {min(draws):.3f} s",
@@ -149,22 +164,26 @@ def test_backoff_envelope_grows_then_caps(kata):
                 "a jitter subtracted below zero: draw between 0 and the envelope",
             )
         if max(draws) > envelope + 1e-9:
-            uncapped = max(draws) > CAP + 1e-9
+            uncapped = max(draws) > cap + 1e-9
             fail(
                 f"{call} returned {max(draws):.2f} s",
                 f"at most min(cap, base * 2 ** (retry - 1)) = {envelope:.2f} s",
-                "no cap: base * 2 ** n grows without end (retry 20 would wait a day); take "
-                "min(cap, ...) before drawing the jitter"
-                if uncapped
-                else "an envelope too large: retry 1 waits at most `base`, and each retry "
-                "doubles it",
+                written
+                or (
+                    "no cap: base * 2 ** n grows without end (retry 20 would wait a day); take "
+                    "min(cap, ...) before drawing the jitter"
+                    if uncapped
+                    else "an envelope too large: retry 1 waits at most `base`, and each retry "
+                    "doubles it"
+                ),
             )
         if max(draws) < 0.75 * envelope:
             fail(
                 f"{DRAWS} draws of {call} were all under {max(draws):.3f} s",
                 f"draws up to its envelope of {envelope:.2f} s: the envelope doubles with "
-                f"each retry, from base ({BASE}) up to cap ({CAP})",
-                "a wait that does not grow with `retry`: the envelope is "
+                f"each retry, from base ({base}) up to cap ({cap})",
+                written
+                or "a wait that does not grow with `retry`: the envelope is "
                 "min(cap, base * 2 ** (retry - 1))",
             )
 
@@ -745,6 +764,41 @@ async def test_a_retry_after_too_long_is_not_waited_for(kata):
             "return dataclasses.replace(result, detail=...) when Retry-After is over max_wait",
             str(trace),
         )
+    await _max_wait_is_read_from_the_argument(kata)
+
+
+# Other limits than the README's example (30) and the signature's default (60): an answer
+# that compares with a number of its own instead of `max_wait` gets one of them wrong.
+MAX_WAIT_CASES = [(10.0, 12), (100.0, 70)]  # (max_wait, Retry-After seconds)
+
+
+async def _max_wait_is_read_from_the_argument(kata) -> None:
+    for max_wait, asked in MAX_WAIT_CASES:
+        trace = Trace()
+        script = Script(trace, answer(429, str(asked)), OK)
+        sleeps = Sleeps(trace)
+        result = await _retry(kata, script, sleeps, max_wait=max_wait)
+        over = asked > max_wait
+        if over:
+            right = not sleeps.requested and script.calls == 1 and result.status == 429
+        else:
+            right = (
+                len(sleeps.requested) == 1
+                and asked - 1e-6 <= sleeps.requested[0] <= asked + CAP + 1e-6
+                and result.status == 200
+            )
+        if not right:
+            fail(
+                f"after a 429 with Retry-After: {asked} (max_wait={max_wait:g}), it slept "
+                f"{[round(w, 1) for w in sleeps.requested]} and fetched {script.calls} times",
+                "no wait and no retry: Retry-After is over max_wait"
+                if over
+                else f"one wait of {asked} s (at most {asked} s + cap), then the retry's 200: "
+                "Retry-After is under max_wait",
+                "a limit written as a number (the README's 30, or 60) instead of the "
+                "`max_wait` argument",
+                str(trace),
+            )
 
 
 # -- fetch_with_retries in a fetcher actor, against the fake web --------------------------
