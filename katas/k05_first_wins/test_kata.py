@@ -290,9 +290,21 @@ async def test_the_slower_replicas_are_cancelled(kata, make_probe):
         )
 
 
+def _query(call: Interval) -> str:
+    return call.label.split(":", 1)[1].rsplit("@", 1)[0]
+
+
 async def test_the_answer_is_the_fast_replicas(kata, probe):
     race = await _race(kata, probe, [SLOW, FAST])
     result = _check_is_an_answer(race.result)
+    other = sorted({_query(c) for c in race.at_return.calls} - {QUERY})
+    if other:
+        fail(
+            f"the replicas were asked {', '.join(map(repr, other))}",
+            f"each replica is asked the query first_answer was given: {QUERY!r}",
+            "a query other than the `query` argument passed on to ask.remote(replica, query)",
+            picture=race.at_return.timeline(),
+        )
     expected = [answer(c.label) for c in race.calls_of(race.at_return, FAST)]
     if result not in expected:
         fail(
