@@ -52,12 +52,18 @@ NEW = "http://b.test/new"
 NEW_HTML = "<p>We moved here.</p>"
 LOOP = "http://a.test/loop/1"  # /loop/1 -> /loop/2 -> /loop/1 -> ...
 SLOW = "http://a.test/slow"  # slow, but within a sensible time limit
+LATE = "http://a.test/late"  # answers well after SHORT, long before any other limit
 VERY_SLOW = "http://a.test/very-slow"  # far slower than any time limit
 
 TIMEOUT = 5.0  # the time limit passed when the test is not about time limits
-SLOW_LATENCY = 0.4
+# The time limit must be the argument, both ways: SLOW is fetched with SLOW_TIMEOUT, LATE
+# times out with SHORT. A fixed limit of its own fails one of them (under SLOW_LATENCY: SLOW;
+# at or over LATE_LATENCY: LATE), and so does a grace of LATE_LATENCY - SHORT or more on top
+# of the argument. Not a measured time: which of the two came first.
+SLOW_LATENCY = 1.2
 SLOW_TIMEOUT = 3.0
-SHORT = 0.3  # the time limit for VERY_SLOW
+SHORT = 0.3  # the time limit for VERY_SLOW and LATE
+LATE_LATENCY = 1.0
 HANG = 30.0  # how long VERY_SLOW takes to answer
 HANG_BOUND = 4.0  # how long the test waits for fetch_page(VERY_SLOW, SHORT) before judging
 # Generous: the machine is shared. The point is seconds, not the HANG_BOUND s of a hang.
@@ -89,6 +95,7 @@ SITE = site_from_pages(
         BUSY: Response(status=503, headers={"Retry-After": "2"}, body="<p>Try again later."),
         NEW: NEW_HTML,
         SLOW: page("<p>Worth the wait.", latency=SLOW_LATENCY),
+        LATE: page("<p>Past the limit.", latency=LATE_LATENCY),
         VERY_SLOW: page("<p>Too late.", latency=HANG),
     },
     redirect(OLD, "/moved", status=301),
@@ -490,6 +497,16 @@ async def test_a_slow_page_within_the_time_limit_is_fetched(kata, worker):
         status=200,
         body="<p>Worth the wait.",
     )
+    got = await attempt(kata, worker, LATE, limit=SHORT)
+    result = record_of(got, "an exception for a page slower than the time limit")
+    if result.error != "timeout":
+        fail(
+            f"{got.call} returned error={result.error!r}, status={result.status!r} after "
+            f"{got.elapsed:.2f} s: the page, which answers after {LATE_LATENCY:g} s",
+            f'error="timeout" after about {SHORT} s: the time limit is the `timeout` argument',
+            "a time limit longer than the `timeout` argument: a fixed number of seconds of "
+            "your own, or a grace period added to it",
+        )
 
 
 async def test_redirects_are_followed_to_the_final_url(kata, worker):
