@@ -38,6 +38,9 @@ from dojo.harness.waiting import actors_still_starting, wait_until, wait_until_u
 pytestmark = pytest.mark.timeout(60)
 
 MAXSIZE = 2
+# The backpressure test's own: another number than the other tests', so a queue made with a
+# maxsize written in (or any but the one given) is seen.
+FULL_MAXSIZE = 3
 POLL = 0.2
 # The pause in the "lost item" test: ten poll timeouts long, so a consumer's timed get
 # times out again and again while the producer still has items to come.
@@ -626,7 +629,7 @@ async def test_every_item_is_delivered_once_in_producer_order(kata, make_probe, 
     _check_order(deliveries, picture)
 
 
-def _ran_ahead(state: _QueueState, bound: int) -> str | list[str]:
+def _ran_ahead(state: _QueueState, bound: int, maxsize: int) -> str | list[str]:
     """Why items piled up beyond the bound, from what the queue says about itself."""
     sizes = {maxsize for maxsize, _ in state.facts}
     if sizes and all(maxsize is None or maxsize <= 0 for maxsize in sizes):
@@ -634,10 +637,10 @@ def _ran_ahead(state: _QueueState, bound: int) -> str | list[str]:
             "an unbounded queue: Queue() or Queue(maxsize=0) never makes a producer wait. "
             "Create it with Queue(maxsize=maxsize)"
         )
-    if sizes and all(maxsize > MAXSIZE for maxsize in sizes):
+    if sizes and all(made > maxsize for made in sizes):
         return (
             f"a queue larger than asked for: Queue(maxsize={min(sizes)}), with maxsize="
-            f"{MAXSIZE}. Create it with Queue(maxsize=maxsize)"
+            f"{maxsize}. Create it with Queue(maxsize=maxsize)"
         )
     not_waiting = (
         "producers that do not wait for their put: a put_async started with "
@@ -645,7 +648,7 @@ def _ran_ahead(state: _QueueState, bound: int) -> str | list[str]:
         "producer go on making items. `await queue.put_async(...)` in the producer itself"
     )
     kept_aside = "items kept in a buffer of your own before they are put on the queue"
-    if sizes == {MAXSIZE}:
+    if sizes == {maxsize}:
         # Items may also leave the queue without reaching a consumer: swallowed by gets
         # nobody waits for any more.
         return [not_waiting, kept_aside, _lost_to_a_timed_get("whenever the queue stayed empty")]
@@ -659,12 +662,13 @@ def _ran_ahead(state: _QueueState, bound: int) -> str | list[str]:
 async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_left, watch):
     producers = {"a": _items("a", 8), "b": _items("b", 8)}
     consumers = 2
+    maxsize = FULL_MAXSIZE
     # Items made but not yet taken: the queue's maxsize, plus one in each producer's hand
     # (made, waiting for room), plus one in each consumer's (taken, not yet at the sink).
-    bound = MAXSIZE + len(producers) + consumers
+    bound = maxsize + len(producers) + consumers
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     source, sink = _services(probe, producers, sink_gate="consumers")
-    run, call = _start(kata, watch, source, sink, producers, consumers, POLL)
+    run, call = _start(kata, watch, source, sink, producers, consumers, POLL, maxsize)
 
     async def flow():
         return _Flow(await probe.areport(), producers)
@@ -721,10 +725,23 @@ async def test_producers_wait_while_the_queue_is_full(kata, make_probe, tasks_le
             f"were made but not yet taken by a consumer ({len(held.made)} of "
             f"{len(held.items)} made while the {consumers} consumers were each stuck on "
             f"one{in_queue})",
-            f"at most {bound}: the queue's maxsize={MAXSIZE}, plus one item in each "
+            f"at most {bound}: the queue's maxsize={maxsize}, plus one item in each "
             "producer's hand and one in each consumer's; put_async must wait while the "
             "queue is full",
-            _ran_ahead(state, bound),
+            _ran_ahead(state, bound, maxsize),
+            picture,
+        )
+    made = sorted({size for size, _ in state.facts})
+    if made and made != [maxsize]:
+        fail(
+            f"run_pipeline(..., maxsize={maxsize}) made its queue with maxsize="
+            f"{', '.join(map(str, made))}",
+            f"Queue(maxsize={maxsize}): the queue holds what the caller allows, no more and no "
+            "less",
+            "a maxsize written as a number (the other tests give 2) instead of the `maxsize` "
+            "argument"
+            if made == [MAXSIZE]
+            else "a maxsize other than the `maxsize` argument: Queue(maxsize=maxsize)",
             picture,
         )
     if not held.taken:
