@@ -6,8 +6,9 @@ saw it, when, and from which fetcher (the `who` of a hit is the fetcher's name).
 
 The first four tests share ONE crawl of a 100-page, 6-host site (it runs in whichever of them
 comes first); the fourth also crawls a small site whose queue runs dry in the middle (lanes
-must come back to work); the last one runs its own crawl and kills a fetcher in the middle
-of it.
+must come back to work), with other numbers than the README's (3 fetchers x 2 lanes, and a
+max_depth that leaves its deepest pages out); the last one runs its own crawl and kills a
+fetcher in the middle of it.
 """
 
 from __future__ import annotations
@@ -100,6 +101,13 @@ DRY_HOSTS = [f"http://dry{k}.example.test" for k in range(6)]
 DRY_START, DRY_HUB = f"{DRY_HOSTS[0]}/", f"{DRY_HOSTS[5]}/hub"
 DRY_LEAVES = [f"{host}/leaf" for host in DRY_HOSTS[1:5]]
 DRY_AFTER = [f"{host}/after/{j}" for j in range(3) for host in DRY_HOSTS]
+# Each "after" page links to its host's deep page, one level past the dry crawl's max_depth:
+# it must never be fetched (the other crawls have no limit that ever takes effect).
+DRY_DEEP = {host: f"{host}/deep" for host in DRY_HOSTS}
+DRY_MAX_DEPTH = 2
+# Other numbers than the README's (2 fetchers x 3 lanes): an answer that writes those in
+# instead of reading its arguments is seen here.
+DRY_FETCHERS, DRY_PER_FETCHER = 3, 2
 HUB_LATENCY = 0.8  # long enough for the leaves' lanes to find the queue empty
 AFTER_LATENCY = 0.3
 AFTER_PEAK = 3  # the hub's pages in flight at once, at least: quitting lanes leave 2 at most
@@ -114,7 +122,16 @@ DRY_SITE = Site.of(
         Resource(DRY_START, (Response(body=_links([*DRY_LEAVES, DRY_HUB]), latency=0.02),)),
         *(Resource(u, (Response(body="<p>a leaf</p>", latency=0.02),)) for u in DRY_LEAVES),
         Resource(DRY_HUB, (Response(body=_links(DRY_AFTER), latency=HUB_LATENCY),)),
-        *(Resource(u, (Response(body="<p>after</p>", latency=AFTER_LATENCY),)) for u in DRY_AFTER),
+        *(
+            Resource(
+                u, (Response(body=_links([DRY_DEEP[str(URL(u).origin())]]), latency=AFTER_LATENCY),)
+            )
+            for u in DRY_AFTER
+        ),
+        *(
+            Resource(u, (Response(body="<p>too deep</p>", latency=0.02),))
+            for u in DRY_DEEP.values()
+        ),
     ]
 )
 KILL_AT = 0.25  # kill a fetcher once this fraction of the requests was served, and ...
@@ -342,13 +359,19 @@ async def test_every_page_is_fetched_exactly_once(kata, log):
         )
     missing = sorted(EXPECTED.requested - set(requested))
     if missing:
+        pages = sum(1 for url in requested if not url.endswith("/robots.txt"))
         fail(
             f"{len(missing)} of the {len(EXPECTED.requested)} URLs a correct crawl requests "
             f"were never requested, e.g. {missing[:3]}",
             "every page reachable from the start, robots.txt of each host, every broken link "
             "and redirect hop, each requested once",
-            "ending the crawl early (when the queue is momentarily empty instead of when the "
-            "frontier is finished), or not reporting each visit (and its links) with "
+            # Exactly max_depth's number of pages, and then the end: the page limit was it.
+            f"max_depth and max_pages passed to FrontierActor in the wrong order: the crawl "
+            f"stopped after {pages} pages, the max_depth given "
+            "(FrontierActor.remote([start_url], allowed_domains, max_depth, max_pages))"
+            if pages == NO_LIMITS["max_depth"]
+            else "ending the crawl early (when the queue is momentarily empty instead of when "
+            "the frontier is finished), or not reporting each visit (and its links) with "
             "frontier.done",
         )
     extra = sorted(set(requested) - EXPECTED.requested)
@@ -703,12 +726,14 @@ async def _check_lanes_come_back_after_a_dry_spell(kata, log) -> None:
     fetchers: dict[str, Any] = {}
     call = (
         f"crawl(<a site whose queue runs dry while {URL(DRY_HUB).path} is fetched>, "
-        f"fetchers={FETCHERS}, per_fetcher={PER_FETCHER}, delay={DELAY})"
+        f"max_depth={DRY_MAX_DEPTH}, fetchers={DRY_FETCHERS}, per_fetcher={DRY_PER_FETCHER}, "
+        f"delay={DELAY})"
     )
     try:
         crawling = kata.crawl(
-            DRY_SITE, log, DRY_START, allowed_domains=DOMAINS, fetchers=FETCHERS,
-            per_fetcher=PER_FETCHER, delay=DELAY, on_started=fetchers.update, **NO_LIMITS,
+            DRY_SITE, log, DRY_START, allowed_domains=DOMAINS, max_depth=DRY_MAX_DEPTH,
+            max_pages=NO_LIMITS["max_pages"], fetchers=DRY_FETCHERS,
+            per_fetcher=DRY_PER_FETCHER, delay=DELAY, on_started=fetchers.update,
         )  # fmt: skip
         try:
             await finishes_within(crawling, CRAWL_WITHIN, call)
@@ -719,7 +744,9 @@ async def _check_lanes_come_back_after_a_dry_spell(kata, log) -> None:
             with contextlib.suppress(Exception):
                 ray.kill(handle)
     expected = 1 + len(DRY_LEAVES) + 1 + len(DRY_AFTER)
-    after = [h for h in await _all_hits(log, expected) if h.url in DRY_AFTER]
+    hits = await _all_hits(log, expected)
+    _check_the_arguments_were_used(call, hits, fetchers, expected)
+    after = [h for h in hits if h.url in DRY_AFTER]
     peak = peak_in_flight_of(after)
     if peak < AFTER_PEAK:
         per_fetcher = dict(Counter(h.who for h in after))
@@ -728,7 +755,7 @@ async def _check_lanes_come_back_after_a_dry_spell(kata, log) -> None:
             f"{len(DRY_HOSTS)} hosts were fetched at most {peak} at a time (requests per "
             f"fetcher: {per_fetcher}); while the hub was fetched nothing else was queued",
             f"every lane back at work once the hub's links are queued: up to "
-            f"{min(FETCHERS * PER_FETCHER, len(DRY_HOSTS))} at once (one per host)",
+            f"{min(DRY_FETCHERS * DRY_PER_FETCHER, len(DRY_HOSTS))} at once (one per host)",
             [
                 "lanes that stop when lease() comes back empty once they have done some "
                 "work: the queue ran dry while the hub was fetched, and the lanes of the "
@@ -737,6 +764,58 @@ async def _check_lanes_come_back_after_a_dry_spell(kata, log) -> None:
                 "lanes that wait a long time (seconds) before asking again",
             ],
             _picture(sorted(after, key=lambda h: h.start), "the hub's pages"),
+        )
+
+
+def _check_the_arguments_were_used(call: str, hits: list[Hit], fetchers: dict, expected: int):
+    """The dry crawl's numbers are not the README's: fetchers, per_fetcher and max_depth must
+    come from the arguments."""
+    if fetchers and len(fetchers) != DRY_FETCHERS:
+        fail(
+            f"{call} started {len(fetchers)} fetchers",
+            f"{DRY_FETCHERS} fetchers: as many as the `fetchers` argument says",
+            f"a number of fetchers written in (the README's {FETCHERS}) instead of the "
+            "`fetchers` argument"
+            if len(fetchers) == FETCHERS
+            else "a number of fetchers other than the `fetchers` argument",
+        )
+    pages = [h for h in hits if not h.url.endswith("/robots.txt")]
+    peaks = {
+        who: peak_in_flight_of([h for h in pages if h.who == who]) for who in {h.who for h in pages}
+    }
+    over = {who: peak for who, peak in peaks.items() if peak > DRY_PER_FETCHER}
+    if over:
+        fail(
+            f"{call}: a fetcher had up to {max(over.values())} requests in flight ({over})",
+            f"at most per_fetcher={DRY_PER_FETCHER} per fetcher",
+            f"a number of lanes written in (the README's {PER_FETCHER}) instead of the "
+            "`per_fetcher` argument"
+            if max(over.values()) == PER_FETCHER
+            else "more lanes per fetcher than the `per_fetcher` argument",
+            _picture(sorted(pages, key=lambda h: h.start), "the dry site's pages"),
+        )
+    deep = sorted({h.url for h in pages if h.url in DRY_DEEP.values()})
+    fetched = {h.url for h in pages}
+    if deep:
+        fail(
+            f"{call} fetched {len(deep)} pages at depth {DRY_MAX_DEPTH + 1}, e.g. {deep[0]}",
+            f"nothing deeper than max_depth={DRY_MAX_DEPTH}: the start page is depth 0",
+            [
+                "max_depth not passed on to FrontierActor (a number of your own instead)",
+                "max_depth and max_pages passed to FrontierActor in the wrong order: "
+                "FrontierActor.remote([start_url], allowed_domains, max_depth, max_pages)",
+            ],
+        )
+    if len(fetched) < expected:
+        fail(
+            f"{call} fetched {len(fetched)} of the {expected} pages within "
+            f"max_depth={DRY_MAX_DEPTH}",
+            f"all {expected} (max_pages={NO_LIMITS['max_pages']} does not stop it)",
+            [
+                "max_depth and max_pages passed to FrontierActor in the wrong order: "
+                "FrontierActor.remote([start_url], allowed_domains, max_depth, max_pages)",
+                "a limit of your own instead of the max_depth and max_pages arguments",
+            ],
         )
 
 
