@@ -102,16 +102,36 @@ def _check_lease_held(leased: int, when: str, picture=None) -> None:
 async def test_a_call_holds_a_lease_until_it_ends(kata, make_probe, actors):
     probe = make_probe(gate_timeout=GATE_TIMEOUT)
     service = SlowService(
-        probe, delay=0.0, gates={"held": HOLD}, failures={"broken": OutOfStock("broken")}
+        probe,
+        delay=0.0,
+        gates={"held": HOLD, "held too": HOLD},
+        failures={"broken": OutOfStock("broken")},
     )
     pool = actors(kata.Pool.remote())
     call = asyncio.ensure_future(pool.use.remote(service, "held"))
+    second = None
     try:
         await _until_running(probe, call, "held")
         _check_lease_held(await _leased(pool), "while use(service, 'held') was running")
+        # A second call at the same time holds a second lease: a count kept as 1 and 0
+        # (`self.leased = 1`) instead of adding and taking away is right for one call only.
+        second = asyncio.ensure_future(pool.use.remote(service, "held too"))
+        await _until_running(probe, second, "held too")
+        leased = await _leased(pool)
+        if leased != 2:
+            fail(
+                f"leased_count() was {leased!r} while two calls were running at once",
+                "2: each running call holds a lease of its own",
+                "a count set instead of counted (`self.leased = 1` when a call starts): add 1 "
+                "when a call starts and take 1 away when it ends, so calls at the same time "
+                "add up",
+                (await probe.areport()).timeline(),
+            )
     finally:
         await probe.open_gate(HOLD)
     reply = await finishes_within(_outcome(call), 25, "use(service, 'held')")
+    if second is not None:
+        await finishes_within(_outcome(second), 25, "use(service, 'held too')")
     if reply != answer("held"):
         fail(
             f"use(service, 'held') returned {reply!r:.100}",
