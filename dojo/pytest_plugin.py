@@ -346,7 +346,8 @@ def pytest_timeout_set_timer(item, settings):
 
     def ring(signum, frame):
         __tracebackhide__ = True
-        left = slowness.test_ends() - time.monotonic()
+        ends = slowness.test_ends()  # None once the test's limit was lifted
+        left = 0.0 if ends is None else ends - time.monotonic()
         if left > 0.01:
             signal.setitimer(signal.ITIMER_REAL, left)
             return
