@@ -537,7 +537,6 @@ async def test_politeness_is_per_origin_not_per_host_name(kata):
     urls = [*origins, again]
     fake = FakeFetch()
     fake.hold(*origins)
-    called = time.monotonic()
     async with crawling(kata, urls, fake) as crawl:
         await _wait_for(crawl, lambda: all(fake.started(u) for u in origins), SIDE_BY_SIDE_WITHIN)
         missing = [_label(u) for u in origins if fake.started(u) is None]
@@ -559,8 +558,16 @@ async def test_politeness_is_per_origin_not_per_host_name(kata):
                 "one lock for every URL: key the lock and the schedule by origin_of(url)",
                 fake.picture(),
             )
-        late = [_label(u) for u in origins[1:3] if fake.started(u) - called > PROMPT]
-        if late and fake.started(origins[0]) - called <= PROMPT:
+        # Late against the first start (not the call: on a loaded machine the crawl itself
+        # may start late, CI on 7e467d3), less what the loop stood still meanwhile.
+        first = min(fake.started(origins[0]), fake.started(origins[-1]))
+
+        def late_by(url: str) -> float:
+            start = fake.started(url)
+            return start - first - crawl.heart.stalled_between(first, start)
+
+        late = [_label(u) for u in origins[1:3] if late_by(u) > PROMPT]
+        if late:
             fail(
                 f"{', '.join(late)} started only after a delay, while http://a.test/1 and "
                 "b.test started at once",
@@ -646,9 +653,13 @@ async def test_starts_on_one_origin_are_delay_apart(kata):
             )
         starts = [fake.started(u) for u in chain]
         gaps = [b - a for a, b in itertools.pairwise(starts)]
-        # A start held back by a stall shortens the gap after it: the stalls while its timer
-        # could have been due (the delay before it) excuse that much.
-        excused = [crawl.heart.stalled_between(a - DELAY, a) for a in starts[:-1]]
+        # A start held back shortens the gap after it, as a schedule books each slot DELAY
+        # after the one before, not after the real start: it is excused by how late that
+        # start was against its slot (k delays after the first start; 0.03 s beside the kata
+        # plan, CI on 7e467d3), or by the stalls while its timer could have been due.
+        behind = [max(0.0, a - starts[0] - k * DELAY) for k, a in enumerate(starts[:-1])]
+        stalls = [crawl.heart.stalled_between(a - DELAY, a) for a in starts[:-1]]
+        excused = [max(b, st) for b, st in zip(behind, stalls, strict=True)]
         if any(g + e < DELAY - GAP_TOLERANCE for g, e in zip(gaps, excused, strict=True)):
             shown = ", ".join(f"{g:.2f} s" for g in gaps)
             fail(
